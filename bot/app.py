@@ -1,0 +1,60 @@
+"""The Telegram wiring: build the python-telegram-bot Application around the core engine.
+
+This module and ``handlers/`` are the only ones that import telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import texts
+from bot.config import TelegramSettings
+from bot.engine import Engine
+from handlers import ask, buttons, errors, start
+
+logger = logging.getLogger(__name__)
+
+
+async def _register_commands(application: Application) -> None:
+    """Show the command menu in Telegram clients (setMyCommands)."""
+    await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMANDS_MENU])
+
+
+def build_application(settings: TelegramSettings, engine: Engine) -> Application:
+    """An Application with every handler registered, in the order they must be tried."""
+    builder = ApplicationBuilder().token(settings.token).post_init(_register_commands)
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if settings.base_file_url:
+        builder = builder.base_file_url(settings.base_file_url)
+    application = builder.build()
+    application.bot_data["engine"] = engine
+    for module in (start, buttons, ask):
+        application.add_handlers(module.build_handlers())
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+def quiet_http_logs() -> None:
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def run_polling(settings: TelegramSettings, engine: Engine) -> int:
+    """Run until interrupted; returns a process exit code, with one clear line on failure."""
+    quiet_http_logs()
+    application = build_application(settings, engine)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(texts.CLI_REJECTED_TOKEN)
+        return 2
+    except NetworkError as exc:
+        print(texts.CLI_NETWORK.format(error=type(exc).__name__))
+        return 3
+    return 0

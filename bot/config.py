@@ -1,0 +1,46 @@
+"""Settings from the environment. Tokens come from here only and are never logged."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,80}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    base_url: str | None = None
+    base_file_url: str | None = None
+
+    def __repr__(self) -> str:  # keeps the token out of logs and tracebacks
+        return f"TelegramSettings(token=<hidden>, base_url={self.base_url!r})"
+
+
+def telegram_settings(env: dict[str, str] | None = None) -> TelegramSettings:
+    """Read TELEGRAM_BOT_TOKEN and the optional TELEGRAM_API_BASE_URL."""
+    from bot import texts
+
+    env = dict(os.environ) if env is None else env
+    token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
+    if not token:
+        raise ConfigError(texts.CLI_NO_TOKEN)
+    if not TOKEN_PATTERN.match(token):
+        raise ConfigError(texts.CLI_BAD_TOKEN)
+    base_url = (env.get("TELEGRAM_API_BASE_URL") or "").strip() or None
+    base_file_url = None
+    if base_url:
+        parsed = urlparse(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(texts.CLI_BAD_BASE_URL)
+        # python-telegram-bot appends the token to base_url; files live under /file/bot<token>.
+        root = base_url[: -len("/bot")] if base_url.endswith("/bot") else base_url.rstrip("/")
+        base_file_url = f"{root}/file/bot"
+    return TelegramSettings(token=token, base_url=base_url, base_file_url=base_file_url)

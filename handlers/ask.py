@@ -1,0 +1,96 @@
+"""Questions about the rubric: /ask, /task, and plain text.
+
+In private chats every text is a question. In groups (offices talk in groups) the bot only
+answers messages that mention it or reply to it, and stays quiet otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import texts
+from bot.commands import run_command
+from bot.engine import Answer, Engine, Intent
+from bot.richtext import Doc
+from handlers.render import reply
+
+logger = logging.getLogger(__name__)
+
+
+def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
+    return context.application.bot_data["engine"]
+
+
+def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """The question in a group message meant for the bot, without the @mention; else None."""
+    text = message.text or ""
+    mention = f"@{bot_username}".lower()
+    mentioned = any(
+        e.type == MessageEntity.MENTION and message.parse_entity(e).lower() == mention for e in message.entities
+    )
+    replied = message.reply_to_message is not None and message.reply_to_message.from_user is not None and (
+        message.reply_to_message.from_user.id == bot_id
+    )
+    if not (mentioned or replied):
+        return None
+    if mentioned:
+        for e in message.entities:
+            if e.type == MessageEntity.MENTION and message.parse_entity(e).lower() == mention:
+                text = text.replace(message.parse_entity(e), " ")
+    return text
+
+
+async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user typed a question (privately, or to the bot in a group)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text: str | None = message.text
+    if message.chat.type != "private":
+        text = addressed_text(message, context.bot.username, context.bot.id)
+        if text is None:
+            return
+    answer = _engine(context).answer(text)
+    if answer.intent is Intent.out_of_scope:
+        logger.info("out of scope in chat %s: %r", message.chat.id, (text or "")[:80])
+    await reply(message, answer)
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/task N or /ask QUESTION."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name, _, args = message.text.partition(" ")
+    await reply(message, run_command(_engine(context), name, args, group=message.chat.type != "private"))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have: say which ones it has."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split()[0]
+    if message.chat.type != "private" and not name.lower().endswith(f"@{context.bot.username}".lower()):
+        return  # in a group, a bare unknown command is probably for another bot
+    logger.info("unknown command %r from user %s", name[:40], update.effective_user and update.effective_user.id)
+    await reply(message, Answer(Intent.help, Doc().add(texts.UNKNOWN_COMMAND)))
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo or voice message in a private chat: ask for text."""
+    message = update.effective_message
+    if message is not None:
+        await reply(message, Answer(Intent.help, Doc().add(texts.NON_TEXT)))
+
+
+def build_handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler(["task", "ask"], command),
+        MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, ask_text),
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, non_text),
+    ]
