@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot import texts
@@ -34,7 +35,10 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("refused callback from user %s: button belongs to %s", user_id, owner)
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest as exc:  # a press older than Telegram keeps: still show what it asked for
+        logger.info("could not answer callback query: %s", exc)
     if query.message is None or not hasattr(query.message, "reply_text"):
         return  # the message is too old for Telegram to hand back; nothing to reply to
     answer = context.application.bot_data["engine"].perform(action)

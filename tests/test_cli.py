@@ -1,0 +1,96 @@
+"""The `ducha` command line, as an operator or a newcomer uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+runner = CliRunner()
+
+
+def test_ask_json_gives_intent_tasks_best_first_and_answer():
+    result = runner.invoke(app, ["ask", "--json", "干部任前考法律"])
+    assert result.exit_code == 0
+    obj = json.loads(result.stdout)
+    assert obj["intent"] == "criteria_search"
+    assert obj["tasks"][0] == {"table": "party", "no": 21, "title": obj["tasks"][0]["title"]}
+    assert "任前" in obj["answer"]
+
+
+def test_ask_with_table_option():
+    obj = json.loads(runner.invoke(app, ["ask", "--json", "--table", "government", "第10项"]).stdout)
+    assert [(t["table"], t["no"]) for t in obj["tasks"]] == [("government", 10)]
+
+
+def test_ask_plain_text():
+    result = runner.invoke(app, ["ask", "自查报告哪天交"])
+    assert result.exit_code == 0 and "2020年8月10日前" in result.stdout
+
+
+def test_batch_from_stdin_answers_every_line(tmp_path):
+    questions = ["第10项怎么得分", "", "自查报告哪天交", "今天天气怎么样", "县司法局负责哪些任务"]
+    result = runner.invoke(app, ["ask", "--json", "--batch", "-"], input="\n".join(questions) + "\n")
+    lines = result.stdout.strip().split("\n")
+    assert [json.loads(line)["intent"] for line in lines] == [
+        "task_lookup", "out_of_scope", "phase_deadline", "out_of_scope", "unit_tasks"
+    ]
+    path = tmp_path / "q.txt"
+    path.write_text("\n".join(questions), encoding="utf-8")
+    assert runner.invoke(app, ["ask", "--json", "--batch", str(path)]).stdout.count("\n") == 5
+
+
+def test_batch_missing_file_is_one_clear_line():
+    result = runner.invoke(app, ["ask", "--batch", "/no/such/file"])
+    assert result.exit_code == 2 and "找不到文件" in result.output
+
+
+def test_rubric_validate_and_export():
+    result = runner.invoke(app, ["rubric", "validate"])
+    assert result.exit_code == 0 and "党委表27项、政府表30项" in result.stdout
+    data = json.loads(runner.invoke(app, ["rubric", "export", "--format", "json"]).stdout)
+    party = data["tables"]["party"]
+    assert len(party["tasks"]) == 27 and party["tasks"][0]["criteria"][0]["levels"][0] == {"label": "听取2次及以上", "points": 2.0}
+    assert data["campaign"]["phases"][1]["start"] == "2020-08-01"
+    assert data["campaign"]["phases"][4]["start"] is None
+
+
+def test_rubric_error_is_reported_without_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUCHA_RUBRIC_DIR", str(tmp_path))
+    result = runner.invoke(app, ["rubric", "validate"])
+    assert result.exit_code == 2
+    assert "campaign.yaml: file not found" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "token, message",
+    [("", "未设置 TELEGRAM_BOT_TOKEN"), ("not-a-token", "格式不正确")],
+)
+def test_run_without_a_good_token_says_so_in_one_line(monkeypatch, token, message):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_chat_reads_piped_lines_and_buttons_are_numbered_choices():
+    """A newcomer's first session: no token, no network, Chinese answers, typed choices."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": ""}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="第3项\n1\n法律顾问那条谁负责\n/task 政府 23\n/nonsense\n",
+        capture_output=True, text=True, timeout=60, env=env,
+    ).stdout
+    assert "您好！我是督察工作助手" in out
+    assert "[1] 检查标准" in out
+    # "1" pressed the first button of the 第3项 answer (which shows both tables): party task 3
+    assert "【党委表 第3项】法治建设纳入规划和工作要点" in out.split("您> 1")[1]
+    assert "县（区）司法局" in out
+    assert "【政府表 第23项】" in out
+    assert "我不认识这个命令" in out
