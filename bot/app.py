@@ -13,8 +13,10 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import texts
 from bot.config import TelegramSettings
+from bot.db import Database
 from bot.engine import Engine
-from handlers import ask, buttons, errors, start
+from bot.selfcheck import SelfCheck
+from handlers import ask, buttons, errors, score, start
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ async def _register_commands(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMANDS_MENU])
 
 
-def build_application(settings: TelegramSettings, engine: Engine) -> Application:
+def build_application(settings: TelegramSettings, engine: Engine, db: Database, selfcheck: SelfCheck) -> Application:
     """An Application with every handler registered, in the order they must be tried."""
     builder = ApplicationBuilder().token(settings.token).post_init(_register_commands)
     if settings.base_url:
@@ -32,8 +34,8 @@ def build_application(settings: TelegramSettings, engine: Engine) -> Application
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     application = builder.build()
-    application.bot_data["engine"] = engine
-    for module in (start, buttons, ask):
+    application.bot_data.update(engine=engine, db=db, selfcheck=selfcheck)
+    for module in (start, buttons, score, ask):
         application.add_handlers(module.build_handlers())
     application.add_error_handler(errors.on_error)
     return application
@@ -45,10 +47,10 @@ def quiet_http_logs() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def run_polling(settings: TelegramSettings, engine: Engine) -> int:
+def run_polling(settings: TelegramSettings, engine: Engine, db: Database, selfcheck: SelfCheck) -> int:
     """Run until interrupted; returns a process exit code, with one clear line on failure."""
     quiet_http_logs()
-    application = build_application(settings, engine)
+    application = build_application(settings, engine, db, selfcheck)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:

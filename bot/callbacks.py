@@ -44,7 +44,44 @@ class ShowPhase:
     key: str
 
 
-Action = Union[ShowTask, ShowUnit, ShowPhase]
+@dataclass(frozen=True)
+class PickLevel:
+    """Answer a criterion of an assessment with one level; ``rev`` is the answer's revision
+    when the button was made (0: unanswered), so a press after someone else's change is caught."""
+
+    assessment: int
+    task: int
+    criterion: int
+    level: int
+    rev: int
+
+
+NAV_MOVES = ("prev", "skip", "pause", "goto", "evidence", "field_skip", "review_task")
+
+
+@dataclass(frozen=True)
+class Navigate:
+    """Move within an assessment: previous/skip/pause, go to a criterion, show its evidence,
+    skip the rectification field being asked, or open a task on the review page."""
+
+    assessment: int
+    move: str
+    task: int
+    criterion: int
+
+
+@dataclass(frozen=True)
+class AssessmentOp:
+    """Whole-assessment actions: ask to submit, confirm, cancel, files, reopen, pick table."""
+
+    assessment: int
+    op: str
+
+
+ASSESSMENT_OPS = ("submit", "confirm", "cancel", "xlsx", "docx", "reopen", "review", "summary", "score", "party", "government")
+
+
+Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp]
 _PHASE_CODES = {
     "all": "0",
     "prepare": "1",
@@ -67,12 +104,25 @@ def pack(action: Action, owner: int | None = None) -> str:
         body = f"u:{action.index}"
     elif isinstance(action, ShowPhase):
         body = f"f:{_PHASE_CODES[action.key]}"
+    elif isinstance(action, PickLevel):
+        body = f"l:{action.assessment}:{action.task}:{action.criterion}:{action.level}:{action.rev}"
+    elif isinstance(action, Navigate):
+        body = f"n:{action.assessment}:{NAV_MOVES.index(action.move)}:{action.task}:{action.criterion}"
+    elif isinstance(action, AssessmentOp):
+        body = f"o:{action.assessment}:{ASSESSMENT_OPS.index(action.op)}"
     else:  # pragma: no cover - the type checker keeps this unreachable
         raise TypeError(f"not an action: {action!r}")
     data = f"{VERSION}:{'-' if owner is None else owner}:{body}"
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {data}")
     return data
+
+
+def _natural(text: str) -> int:
+    """A non-negative integer written plainly (no signs, spaces or leading zeros)."""
+    if not text.isdigit() or (len(text) > 1 and text[0] == "0") or len(text) > 16:
+        raise ValueError(text)
+    return int(text)
 
 
 def unpack(data: str | None) -> tuple[int | None, Action]:
@@ -84,7 +134,7 @@ def unpack(data: str | None) -> tuple[int | None, Action]:
         raise InvalidCallback(f"unknown scheme: {data[:20]!r}")
     owner_text, op, args = parts[1], parts[2], parts[3:]
     try:
-        owner = None if owner_text == "-" else int(owner_text)
+        owner = None if owner_text == "-" else _natural(owner_text)
         if op == "t" and len(args) == 3:
             table = _inverse(TABLE_CODES)[args[0]]
             aspect = _inverse(ASPECT_CODES)[args[2]]
@@ -93,9 +143,18 @@ def unpack(data: str | None) -> tuple[int | None, Action]:
                 raise ValueError(no)
             return owner, ShowTask(table, no, aspect)  # type: ignore[arg-type]
         if op == "u" and len(args) == 1:
-            return owner, ShowUnit(int(args[0]))
+            return owner, ShowUnit(_natural(args[0]))
         if op == "f" and len(args) == 1:
             return owner, ShowPhase(_inverse(_PHASE_CODES)[args[0]])
-    except (KeyError, ValueError):
+        if op == "l" and len(args) == 5:
+            a, t, c, lv, rev = (_natural(x) for x in args)
+            return owner, PickLevel(a, t, c, lv, rev)
+        if op == "n" and len(args) == 4:
+            a, m, t, c = (_natural(x) for x in args)
+            return owner, Navigate(a, NAV_MOVES[m], t, c)
+        if op == "o" and len(args) == 2:
+            a, o = (_natural(x) for x in args)
+            return owner, AssessmentOp(a, ASSESSMENT_OPS[o])
+    except (IndexError, KeyError, ValueError):
         pass
     raise InvalidCallback(f"malformed: {data[:40]!r}")

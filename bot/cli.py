@@ -16,7 +16,11 @@ from rubric_data.loader import RubricError, load_rubric
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ducha-bot: 督察工作助手")
 rubric_app = typer.Typer(no_args_is_help=True, help="Check and export the rubric data files.")
+db_app = typer.Typer(no_args_is_help=True, help="The database (SQLite by default, DATABASE_URL for PostgreSQL).")
+invite_app = typer.Typer(no_args_is_help=True, help="Invite codes that bind Telegram users to units.")
 app.add_typer(rubric_app, name="rubric")
+app.add_typer(db_app, name="db")
+app.add_typer(invite_app, name="invite")
 
 
 class TableChoice(str, Enum):
@@ -26,6 +30,18 @@ class TableChoice(str, Enum):
 
 class ExportFormat(str, Enum):
     json = "json"
+
+
+class FileFormat(str, Enum):
+    xlsx = "xlsx"
+    docx = "docx"
+
+
+class Role(str, Enum):
+    party = "party"
+    government = "government"
+    department = "department"
+    coordinator = "coordinator"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -78,14 +94,43 @@ def ask(
     emit(question)
 
 
+def _database():
+    """The database, migrated to the newest schema; a connection problem is one clear line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import Database
+
+    try:
+        return Database.from_env()
+    except SQLAlchemyError as exc:
+        _fail(f"无法打开数据库（{type(exc).__name__}），请检查 DATABASE_URL。")
+
+
+def _selfcheck(engine):
+    from bot.config import ConfigError, admin_ids, campaign_round
+    from bot.selfcheck import SelfCheck
+
+    try:
+        return SelfCheck(engine.rubric, admin_ids=admin_ids(), round_=campaign_round())
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def chat(
     table: Optional[TableChoice] = typer.Option(None, "--table", help="Answer for this table when a question names none"),
+    user: Optional[str] = typer.Option(None, "--user", help="Act as this user (by name) for self-scoring"),
+    out: Path = typer.Option(Path("out"), "--out", help="Folder for the files the chat produces"),
 ) -> None:
     """Talk to the bot in this terminal: no token, no network."""
     from bot.terminal import run_chat
 
-    run_chat(_engine(), table_hint=table.value if table else None)
+    engine = _engine()
+    if user is None:
+        run_chat(engine, table_hint=table.value if table else None)
+        return
+    db = _database()
+    run_chat(engine, table_hint=table.value if table else None, db=db, selfcheck=_selfcheck(engine), user_name=user, out_dir=out)
 
 
 @app.command()
@@ -98,12 +143,82 @@ def run() -> None:
     except ConfigError as exc:
         _fail(str(exc))
     engine = _engine()
+    selfcheck = _selfcheck(engine)
+    db = _database()
     from bot.app import run_polling
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    code = run_polling(settings, engine)
+    code = run_polling(settings, engine, db, selfcheck)
     if code:
         raise typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (also done at each start of the bot)."""
+    from bot.db import database_url
+    from sqlalchemy.engine import make_url
+
+    _database()
+    typer.echo(f"数据库已是最新结构：{make_url(database_url()).render_as_string(hide_password=True)}")
+
+
+@invite_app.command("create")
+def invite_create(
+    unit: str = typer.Option(..., "--unit", help="Unit name as in rubric_data/units.yaml, e.g. 华龙区"),
+    role: Role = typer.Option(..., "--role", help="party, government, department or coordinator"),
+    uses: int = typer.Option(1, "--uses", help="How many people may join with it"),
+    expires: Optional[str] = typer.Option(None, "--expires", help="Lifetime such as 7d, 12h or 2w"),
+    bot_username: Optional[str] = typer.Option(None, "--bot", envvar="TELEGRAM_BOT_USERNAME", help="Bot username for the link"),
+) -> None:
+    """Create an invite code and print it with its t.me deep link."""
+    from bot.selfcheck import InviteError, parse_duration
+
+    engine = _engine()
+    service = _selfcheck(engine)
+    try:
+        lifetime = parse_duration(expires) if expires else None
+    except ValueError as exc:
+        _fail(str(exc))
+    db = _database()
+    try:
+        invite = db.call(lambda s: service.create_invite(s, unit, role.value, uses, lifetime, created_by="cli"))
+    except InviteError as exc:
+        _fail(str(exc))
+    name = (bot_username or "<bot>").lstrip("@")
+    typer.echo(invite.code)
+    typer.echo(f"https://t.me/{name}?start={invite.code}")
+    until = invite.expires_at.isoformat(timespec="minutes") if invite.expires_at else "不过期"
+    typer.echo(f"{unit} · {role.value} · 可用 {uses} 次 · 有效期至 {until}", err=True)
+
+
+@app.command()
+def export(
+    unit: str = typer.Option(..., "--unit", help="Unit name, e.g. 华龙区"),
+    table: TableChoice = typer.Option(..., "--table"),
+    fmt: FileFormat = typer.Option(..., "--format"),
+    out: Optional[Path] = typer.Option(None, "--out", help="File or folder to write (default: the current folder)"),
+) -> None:
+    """Write a unit's score sheet (xlsx) or self-check report draft (docx)."""
+    engine = _engine()
+    service = _selfcheck(engine)
+    db = _database()
+
+    def produce(s):
+        a = service.find_assessment(s, unit, table.value)
+        return None if a is None else service.export(s, a, fmt.value)
+
+    outcome = db.call(produce)
+    if outcome is None:
+        _fail(f"没有找到{unit}的{table.value}自评（本轮 {service.round}）。")
+    f = outcome.files[0]
+    target = out or Path(".")
+    path = target / f.name if target.is_dir() or not target.suffix else target
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(f.data)
+    typer.echo(str(path))
+    if f.caption:
+        typer.echo(f.caption, err=True)
 
 
 @rubric_app.command("validate")

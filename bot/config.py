@@ -44,3 +44,24 @@ def telegram_settings(env: dict[str, str] | None = None) -> TelegramSettings:
         root = base_url[: -len("/bot")] if base_url.endswith("/bot") else base_url.rstrip("/")
         base_file_url = f"{root}/file/bot"
     return TelegramSettings(token=token, base_url=base_url, base_file_url=base_file_url)
+
+
+def admin_ids(env: dict[str, str] | None = None) -> frozenset[int]:
+    """DUCHA_ADMIN_IDS: comma-separated Telegram user ids of the first coordinators."""
+    env = dict(os.environ) if env is None else env
+    raw = env.get("DUCHA_ADMIN_IDS") or ""
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(f"DUCHA_ADMIN_IDS 中的“{part[:20]}”不是 Telegram 用户编号（应为数字，以逗号分隔）。")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def campaign_round(env: dict[str, str] | None = None) -> str | None:
+    """DUCHA_ROUND names this campaign round (default: the notice's year)."""
+    env = dict(os.environ) if env is None else env
+    return (env.get("DUCHA_ROUND") or "").strip() or None

@@ -1,53 +1,178 @@
 """`ducha chat`: the bot in a terminal, over the same core as Telegram.
 
 Prints what a Telegram user would see; inline buttons become numbered choices, and typing
-a choice's number presses that button. Needs no token and no network.
+a choice's number presses that button. Needs no token and no network. With ``--user NAME``
+the terminal user can also register with an invite code and score their unit; files are
+written to a folder and their paths printed; ``/file PATH`` sends a file as evidence.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
+from pathlib import Path
 from typing import IO
 
 from bot import texts
-from bot.callbacks import Action
+from bot.callbacks import Action, AssessmentOp, Navigate, PickLevel
 from bot.commands import run_command, welcome
+from bot.db import Database
 from bot.engine import Answer, Engine
+from bot.selfcheck import Outcome, SelfCheck, User
+
+SCORING_COMMANDS = ("score", "review", "summary", "submit", "files", "reopen")
+
+
+def terminal_user_id(name: str) -> int:
+    """A stable pseudo Telegram id for a terminal user name."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:12], 16)
 
 
 class ChatSession:
     """One terminal user's conversation: the last buttons shown are the choices on offer."""
 
-    def __init__(self, engine: Engine, table_hint: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        table_hint: str | None = None,
+        db: Database | None = None,
+        selfcheck: SelfCheck | None = None,
+        user_name: str | None = None,
+        out_dir: Path = Path("out"),
+    ) -> None:
         self.engine = engine
         self.table_hint = table_hint
+        self.db = db
+        self.selfcheck = selfcheck
+        self.user = User(terminal_user_id(user_name), user_name) if user_name else None
+        self.out_dir = out_dir
         self.choices: list[Action] = []
+
+    @property
+    def scoring(self) -> bool:
+        return self.db is not None and self.selfcheck is not None and self.user is not None
 
     def start(self) -> str:
         return self.render(welcome())
 
     def handle(self, line: str) -> str:
-        """Reply to one typed line: a choice number, a /command, or a question."""
+        """Reply to one typed line: a choice number, a /command, or text."""
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            return self.render(self.engine.perform(self.choices[int(text) - 1]))
+            return self.press(self.choices[int(text) - 1])
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
-            return self.render(run_command(self.engine, name, args, self.table_hint))
-        return self.render(self.engine.answer(text, self.table_hint))
+            name = name.lower()
+            if self.scoring:
+                outcome = self._scoring_command(name, args.strip())
+                if outcome is not None:
+                    return self.render_outcome(outcome)
+            return self.render(run_command(self.engine, name, args, self._hint()))
+        if self.scoring:
+            assert self.db and self.selfcheck and self.user
+            sc, user = self.selfcheck, self.user
+            outcome = self.db.call(lambda s: sc.text(s, user, text))
+            if outcome is not None:
+                return self.render_outcome(outcome)
+        return self.render(self.engine.answer(text, self._hint()))
+
+    def press(self, action: Action) -> str:
+        if isinstance(action, (PickLevel, Navigate, AssessmentOp)):
+            if not self.scoring:
+                return texts.NOT_BOUND
+            assert self.db and self.selfcheck and self.user
+            sc, user = self.selfcheck, self.user
+            if isinstance(action, PickLevel):
+                return self.render_outcome(self.db.call(lambda s: sc.pick_level(s, user, action)))
+            if isinstance(action, Navigate):
+                return self.render_outcome(self.db.call(lambda s: sc.navigate(s, user, action)))
+            return self.render_outcome(self.db.call(lambda s: sc.assessment_op(s, user, action)))
+        return self.render(self.engine.perform(action))
+
+    def _hint(self) -> str | None:
+        if self.table_hint or not self.scoring:
+            return self.table_hint
+        assert self.db and self.selfcheck and self.user
+        sc, user = self.selfcheck, self.user
+        return self.db.call(lambda s: sc.table_hint(s, user))
+
+    def _scoring_command(self, name: str, args: str) -> Outcome | None:
+        assert self.db and self.selfcheck and self.user
+        sc, user = self.selfcheck, self.user
+        if name == "start" and args:
+            return self.db.call(lambda s: sc.bind(s, user, args))
+        if name == "file":
+            return self._attach(args)
+        if name not in SCORING_COMMANDS:
+            return None
+        if name == "files":
+            out = Outcome()
+            for kind in ("xlsx", "docx"):
+                part = self.db.call(lambda s, k=kind: sc.files(s, user, k))
+                out.replies += part.replies
+                out.files += part.files
+            return out
+        calls = {
+            "score": lambda s: sc.start(s, user),
+            "review": lambda s: sc.review(s, user),
+            "summary": lambda s: sc.summary(s, user),
+            "submit": lambda s: sc.submit(s, user),
+            "reopen": lambda s: sc.reopen_by_name(s, user, args),
+        }
+        return self.db.call(calls[name])
+
+    def _attach(self, path_text: str) -> Outcome:
+        """`/file PATH [caption]`: send a local file as evidence for the current criterion."""
+        assert self.db and self.selfcheck and self.user
+        path_part, _, caption = path_text.partition(" ")
+        path = Path(path_part).expanduser()
+        if not path.is_file():
+            return Outcome().say(texts.CLI_FILE_MISSING.format(path=path_part or "（空）"))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        sc, user = self.selfcheck, self.user
+        return self.db.call(
+            lambda s: sc.evidence(s, user, "document", f"local:{path.resolve()}", digest, path.name, path.stat().st_size, caption or None)
+        )
 
     def render(self, answer: Answer) -> str:
-        out = [answer.text]
-        self.choices = [b.action for row in answer.buttons for b in row]
-        if self.choices:
-            labels = [b.label for row in answer.buttons for b in row]
+        return self.render_outcome(Outcome(replies=[answer]))
+
+    def render_outcome(self, outcome: Outcome) -> str:
+        out: list[str] = []
+        self.choices = []
+        labels: list[str] = []
+        for answer in outcome.replies:
+            out.append(answer.text)
+            for row in answer.buttons:
+                for b in row:
+                    self.choices.append(b.action)
+                    labels.append(b.label)
+        for f in outcome.files:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            path = self.out_dir / f.name
+            path.write_bytes(f.data)
+            out.append(f"📄 {path}")
+            if f.caption:
+                out.append(f.caption)
+        for e in outcome.resend:
+            out.append(f"📎 {e.file_name}（{e.file_id}）")
+        if labels:
             out.append(texts.CHAT_CHOICES + "  ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
         return "\n".join(out)
 
 
-def run_chat(engine: Engine, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout, table_hint: str | None = None) -> None:
-    """Read questions line by line until end of input or /quit."""
-    session = ChatSession(engine, table_hint)
+def run_chat(
+    engine: Engine,
+    stdin: IO[str] = sys.stdin,
+    stdout: IO[str] = sys.stdout,
+    table_hint: str | None = None,
+    db: Database | None = None,
+    selfcheck: SelfCheck | None = None,
+    user_name: str | None = None,
+    out_dir: Path = Path("out"),
+) -> None:
+    """Read lines until end of input or /quit."""
+    session = ChatSession(engine, table_hint, db, selfcheck, user_name, out_dir)
     interactive = stdin.isatty()
     print(texts.CLI_CHAT_BANNER, file=stdout)
     print(session.start(), file=stdout)

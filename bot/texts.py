@@ -145,3 +145,112 @@ CLI_BAD_FORMAT = "不支持的格式：{fmt}（目前支持 json）"
 CLI_BAD_TABLE = "不认识的表：{table}（可选 party 或 government）"
 CHAT_PROMPT = "您> "
 CHAT_CHOICES = "可选操作（输入数字）："
+
+# --- Registration and roles -------------------------------------------------------------
+ROLE_LABEL = {"party": "党委", "government": "政府", "department": "市直部门", "coordinator": "协调员（市委依法治市办）"}
+COORDINATOR_UNIT = "市委依法治市办"
+BOUND = "绑定成功！您已加入“{unit}”，身份：{role}。发送 /score 开始或继续本单位的自评打分。"
+BOUND_COORDINATOR = "绑定成功！您是市委依法治市办协调员，可查看各单位进度、重新开放已提交的自评。"
+ALREADY_BOUND = "您已绑定“{unit}”（{role}），无需重复绑定。如需更换单位，请联系市委依法治市办。"
+INVITE_UNKNOWN = "邀请码无效，请核对后重试，或向市委依法治市办索取新的邀请码。"
+INVITE_EXPIRED = "该邀请码已过期，请向市委依法治市办索取新的邀请码。"
+INVITE_USED_UP = "该邀请码的使用次数已满，请向市委依法治市办索取新的邀请码。"
+NOT_BOUND = "此功能需要先绑定单位。请使用市委依法治市办发给您的邀请链接，或发送 /start 邀请码。查询打分表内容无需绑定，直接提问即可。"
+PRIVATE_ONLY = "自评打分请在与我的私聊中进行，以免打扰群内同事。"
+COORDINATOR_NO_SCORE = "协调员不参与自评打分。"
+NOT_COORDINATOR = "此操作仅限市委依法治市办协调员。"
+INACTIVE = "您的账号已停用，请联系市委依法治市办。"
+
+# --- Self-scoring -----------------------------------------------------------------------
+SCORE_PICK_TABLE = "市直部门参照党委表或政府表自评，请选择本单位参照的打分表："
+SCORE_PROGRESS = "{unit} · {table}　已完成 {done}/{total} 项，当前得分 {score} 分"
+SCORE_TASK_HEAD = "【第{no}项】{title}（{points}分）"
+SCORE_TASK_TEXT = "工作任务：{text}"
+SCORE_CRITERION = "检查标准 {i}/{n}（{points}分）：{text}"
+SCORE_CHECK = "检查方式：{text}"
+SCORE_CURRENT = "当前答案：{label}（{points}分，{by}）"
+SCORE_STALE = "⚠ 该条标准已变更，原答案需重新确认。"
+SCORE_EVIDENCE_COUNT = "已上传佐证材料 {count} 份。"
+SCORE_EVIDENCE_HINT = "如有佐证材料（会议记录、文件等），可在此时直接发送文件或照片。"
+SCORE_LEVEL_BUTTON = "{label} · {points}分"
+SCORE_PREV = "上一项"
+SCORE_SKIP = "跳过"
+SCORE_PAUSE = "暂停"
+SCORE_SHOW_EVIDENCE = "查看佐证"
+SCORE_SAVED = "已记录：{label}（{points}分）。"
+SCORE_PAUSED = "已暂停，所有答案均已保存。发送 /score 可从当前位置继续。"
+SCORE_DONE = "全部{total}项已作答完毕，当前得分 {score} 分。可发送 /review 检查修改，/summary 查看汇总，/submit 提交。"
+SCORE_NOT_UNDERSTOOD = "没能识别您的回答，请点击下方按钮选择，或回复选项编号（1、2…）。"
+SCORE_CONFLICT = "该项刚刚已由{by}作答为“{label}”。如需修改，请在下方重新选择。"
+SCORE_LOCKED = "本单位的自评已于{at}提交，不能再修改。如需修改，请联系市委依法治市办重新开放。"
+SCORE_STALE_BUTTON = "这个按钮已过期，已为您显示当前的题目。"
+SCORE_WRONG_UNIT = "您无权操作其他单位的自评。"
+SCORE_SKIPPED_ALL = "已跳过。"
+
+RECT_INTRO = "本条未得满分（{got}/{full}分）。请补充整改信息，每项都可以点“跳过”。"
+RECT_ASK = {
+    "problem": "请用一两句话说明存在的问题：",
+    "measure": "请填写整改措施：",
+    "leader": "请填写责任领导：",
+    "unit": "请填写责任单位（本项落实单位：{units}）：",
+    "person": "请填写责任人：",
+    "deadline": "请填写完成时限（如 9月5日、2020-09-05、两周内）：",
+}
+RECT_LABEL = {
+    "problem": "存在问题",
+    "measure": "整改措施",
+    "leader": "责任领导",
+    "unit": "责任单位",
+    "person": "责任人",
+    "deadline": "完成时限",
+}
+RECT_SAVED = "已保存{field}。"
+RECT_BAD_DEADLINE = "无法识别“{text}”这个日期，请换一种写法（如 9月5日、2020-09-05、两周内），或点“跳过”。"
+RECT_TOO_LONG = "内容过长（{length}字），请精简到{limit}字以内。"
+RECT_EMPTY = "内容为空，请重新输入，或点“跳过”。"
+
+EVIDENCE_SAVED = "已保存佐证材料“{name}”（{size}），归入第{no}项第{i}条检查标准。"
+EVIDENCE_DUPLICATE = "这份材料已经保存过了。"
+EVIDENCE_NO_CRITERION = "请先发送 /score 进入要佐证的那一条检查标准，再发送文件或照片。"
+EVIDENCE_NONE = "这一条还没有佐证材料。"
+EVIDENCE_SENDING = "第{no}项第{i}条的佐证材料共 {count} 份："
+
+REVIEW_TITLE = "{unit} · {table}　得分 {score}/100，已完成 {done}/{total} 项"
+REVIEW_LINE = "{mark} 第{no}项 {title}：{score}/{points}分{extra}"
+REVIEW_TASK_TITLE = "第{no}项 {title}（{score}/{points}分）"
+REVIEW_CRITERION = "{i}. {text}"
+REVIEW_ANSWER = "   答案：{label}（{points}分） · {by}"
+REVIEW_UNANSWERED = "   尚未作答"
+REVIEW_RECT = "   {label}：{value}"
+REVIEW_CHANGE = "修改第{i}条"
+REVIEW_HINT = "点击任务可查看并修改答案。"
+
+SUMMARY_TITLE = "{unit} · {table} 自评汇总"
+SUMMARY_TOTAL = "总分：{score}/100（已完成 {done}/{total} 项）"
+SUMMARY_DUTY = "{no}. {text}：{score}/{points}分"
+SUMMARY_DEDUCTIONS = "扣分项（从大到小）："
+SUMMARY_DEDUCTION = "· 第{no}项 {title} 第{i}条：扣{lost}分（{label}）"
+SUMMARY_NO_DEDUCTIONS = "暂无扣分项。"
+SUMMARY_STATUS_SUBMITTED = "状态：已于{at}由{by}提交。"
+SUMMARY_STATUS_OPEN = "状态：未提交。"
+
+SUBMIT_INCOMPLETE = "还有 {missing} 条检查标准未作答，全部作答后才能提交。发送 /score 继续。"
+SUBMIT_CONFIRM = "确认提交{unit}的{table}自评吗？提交后将不能修改（协调员可重新开放）。当前得分 {score}/100。"
+SUBMIT_YES = "确认提交"
+SUBMIT_NO = "再看看"
+SUBMIT_DONE = "已提交！{unit}{table}自评得分 {score}/100，提交人 {by}，时间 {at}。可下载打分表和自查报告初稿。"
+SUBMIT_CANCELLED = "已取消提交，答案均已保存。"
+SUBMIT_NOTICE_UNIT = "{by}已提交本单位（{unit}）的{table}自评，得分 {score}/100。"
+SUBMIT_NOTICE_COORD = "{unit}已提交{table}自评，得分 {score}/100，提交人 {by}，时间 {at}。"
+REOPEN_BUTTON = "重新开放"
+REOPENED = "已重新开放{unit}的{table}自评。"
+REOPEN_NOTICE = "市委依法治市办已重新开放本单位（{unit}）的{table}自评，可以继续修改。"
+REOPEN_USAGE = "用法：/reopen 单位 党委|政府，例如 /reopen 华龙区 党委"
+REOPEN_NOT_FOUND = "没有找到{unit}的{table}自评。"
+REOPEN_NOT_SUBMITTED = "{unit}的{table}自评尚未提交，无需重新开放。"
+
+FILES_XLSX = "下载打分表"
+FILES_DOCX = "下载自查报告"
+FILES_SENT = "已生成文件：{name}"
+FILES_SHARE_OK = "问题及整改措施约占报告篇幅的{share}%，符合不少于60%的要求。"
+NO_ASSESSMENT = "本单位还没有开始自评，发送 /score 开始。"

@@ -13,15 +13,12 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandl
 
 from bot import texts
 from bot.commands import run_command
-from bot.engine import Answer, Engine, Intent
+from bot.engine import Answer, Intent
 from bot.richtext import Doc
-from handlers.render import reply
+from handlers.common import acting_user, engine, in_db, once, selfcheck
+from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
-
-
-def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
-    return context.application.bot_data["engine"]
 
 
 def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
@@ -49,11 +46,29 @@ async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or message.text is None:
         return
     text: str | None = message.text
+    user = acting_user(update)
+    service = selfcheck(context)
     if message.chat.type != "private":
         text = addressed_text(message, context.bot.username, context.bot.id)
         if text is None:
             return
-    answer = _engine(context).answer(text)
+    elif user is not None:
+        # In the middle of self-scoring, typed text is an answer (a rectification field, or
+        # a level in words); otherwise it is a question.
+        question = text
+        result = await once(context, update, lambda s: (service.text(s, user, question), service.table_hint(s, user)))
+        if result is None:
+            return  # redelivered after a crash: already handled
+        outcome, hint = result
+        if outcome is not None:
+            await deliver(context, message, outcome, user.id)
+            return
+        answer = engine(context).answer(text, hint)
+        if answer.intent is Intent.out_of_scope:
+            logger.info("out of scope in chat %s: %r", message.chat.id, text[:80])
+        await reply(message, answer)
+        return
+    answer = engine(context).answer(text)
     if answer.intent is Intent.out_of_scope:
         logger.info("out of scope in chat %s: %r", message.chat.id, (text or "")[:80])
     await reply(message, answer)
@@ -65,7 +80,9 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or not message.text:
         return
     name, _, args = message.text.partition(" ")
-    await reply(message, run_command(_engine(context), name, args, group=message.chat.type != "private"))
+    user = acting_user(update)
+    hint = await in_db(context, lambda s: selfcheck(context).table_hint(s, user)) if user else None
+    await reply(message, run_command(engine(context), name, args, hint, group=message.chat.type != "private"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -92,5 +109,8 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler(["task", "ask"], command),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, ask_text),
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, non_text),
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.Document.ALL & ~filters.PHOTO,
+            non_text,
+        ),
     ]

@@ -1,7 +1,8 @@
-"""Inline buttons: drill into a task's criteria, units or check method, or open a candidate.
+"""Inline buttons: rubric navigation (open to anyone) and self-scoring (the owner only).
 
 Every press is answered. Data the bot did not make (stale, forged, corrupt) or a button
-made for another user gets a short notice, and the attempt is logged.
+made for another user gets a short notice, and the attempt is logged. Scoring actions are
+then authorised again by the presser's binding in bot/selfcheck.py.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot import texts
-from bot.callbacks import InvalidCallback, unpack
-from handlers.render import reply
+from bot.callbacks import AssessmentOp, InvalidCallback, Navigate, PickLevel, unpack
+from handlers.common import acting_user, engine, once, selfcheck
+from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
 
@@ -22,27 +24,38 @@ logger = logging.getLogger(__name__)
 async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user pressed one of our inline buttons."""
     query = update.callback_query
-    if query is None:
+    user = acting_user(update)
+    if query is None or user is None:
         return
-    user_id = query.from_user.id
     try:
         owner, action = unpack(query.data)
     except InvalidCallback as exc:
-        logger.warning("refused callback from user %s: %s", user_id, exc)
+        logger.warning("refused callback from user %s: %s", user.id, exc)
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    if owner is not None and owner != user_id:
-        logger.warning("refused callback from user %s: button belongs to %s", user_id, owner)
+    if owner is not None and owner != user.id:
+        logger.warning("refused callback from user %s: button belongs to %s", user.id, owner)
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
     try:
         await query.answer()
     except BadRequest as exc:  # a press older than Telegram keeps: still show what it asked for
         logger.info("could not answer callback query: %s", exc)
-    if query.message is None or not hasattr(query.message, "reply_text"):
+    message = query.message
+    if message is None or not hasattr(message, "reply_text"):
         return  # the message is too old for Telegram to hand back; nothing to reply to
-    answer = context.application.bot_data["engine"].perform(action)
-    await reply(query.message, answer)  # type: ignore[arg-type]
+    service = selfcheck(context)
+    if isinstance(action, PickLevel):
+        outcome = await once(context, update, lambda s: service.pick_level(s, user, action))
+    elif isinstance(action, Navigate):
+        outcome = await once(context, update, lambda s: service.navigate(s, user, action))
+    elif isinstance(action, AssessmentOp):
+        outcome = await once(context, update, lambda s: service.assessment_op(s, user, action))
+    else:
+        await reply(message, engine(context).perform(action))  # type: ignore[arg-type]
+        return
+    if outcome is not None:
+        await deliver(context, message, outcome, user.id)  # type: ignore[arg-type]
 
 
 def build_handlers() -> list[BaseHandler]:

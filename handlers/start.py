@@ -1,4 +1,4 @@
-"""/start and /help: what the bot is for, with examples and the command list."""
+"""/start and /help: what the bot is for; `/start CODE` (from an invite link) binds the user."""
 
 from __future__ import annotations
 
@@ -8,15 +8,23 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.commands import welcome
-from handlers.render import reply
+from handlers.common import acting_user, once, selfcheck
+from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The user opened the bot or asked for help."""
+    """The user opened the bot, asked for help, or followed an invite link."""
     message = update.effective_message
-    if message is None:
+    user = acting_user(update)
+    if message is None or user is None:
+        return
+    code = " ".join(context.args or []).strip()
+    if code and message.chat.type == "private":
+        outcome = await once(context, update, lambda s: selfcheck(context).bind(s, user, code))
+        if outcome is not None:
+            await deliver(context, message, outcome, user.id)
         return
     await reply(message, welcome(group=message.chat.type != "private"))
 

@@ -16,3 +16,25 @@ def rubric():
 @pytest.fixture(scope="session")
 def engine(rubric):
     return Engine(rubric)
+
+
+# --- databases and the self-check service ----------------------------------------------
+
+import datetime as dt  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dbfixtures import BACKENDS, FakeClock, open_database  # noqa: E402
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path):
+    yield from open_database(request.param, tmp_path)
+
+
+@pytest.fixture
+def clock():
+    # 2020-08-03 09:00 in Shanghai: the self-check phase of the notice
+    return FakeClock(dt.datetime(2020, 8, 3, 1, 0, tzinfo=dt.timezone.utc))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.callbacks import ShowTask, pack  # noqa: E402
 from bot.config import telegram_settings  # noqa: E402
+from bot.db import Database, make_engine, upgrade  # noqa: E402
+from bot.selfcheck import SelfCheck  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,9 +34,19 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(api: FakeBotAPI, engine):
+async def running_bot(api: FakeBotAPI, engine, db=None, selfcheck=None):
+    """The bot's Application polling the fake server (SQLite in a temp folder by default)."""
     settings = telegram_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN, "TELEGRAM_API_BASE_URL": api.base_url})
-    app = build_application(settings, engine)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = db or Database(make_engine(f"sqlite:///{tmp}/bot.db"))
+        upgrade(db.engine)
+        selfcheck = selfcheck or SelfCheck(engine.rubric)
+        async with _polling(build_application(settings, engine, db, selfcheck)) as app:
+            yield app
+
+
+@contextlib.asynccontextmanager
+async def _polling(app):
     async with app:
         if app.post_init:  # run_polling calls it; starting by hand must too
             await app.post_init(app)
@@ -163,10 +176,10 @@ async def test_long_answers_are_split_under_the_limit(api, engine):
         assert answer["text"].count("第") > 10
 
 
-async def test_non_text_message_in_private_chat(api, engine):
+async def test_photo_from_an_unbound_user_is_refused_politely(api, engine):
     user = api.user(1007, "吴")
     async with running_bot(api, engine):
         mark = api.mark()
         api.send_photo(user, bytes.fromhex("89504e470d0a1a0a"), caption=None)
         (answer,) = await replies(api, mark)
-        assert "文字" in answer["text"]
+        assert "需要先绑定单位" in answer["text"]

@@ -1,0 +1,102 @@
+"""The database: engine set-up (SQLite by default, PostgreSQL by DATABASE_URL) and migrations.
+
+SQLite runs in WAL mode so readers never wait for the writer. Synchronous SQLAlchemy
+sessions are used from a worker thread (``Database.run``), so no query ever blocks the
+event loop that serves Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+logger = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFAULT_SQLITE = Path("data") / "ducha.db"
+T = TypeVar("T")
+
+
+def database_url(env: dict[str, str] | None = None) -> str:
+    """DATABASE_URL, normalised for SQLAlchemy; a SQLite file under data/ when unset."""
+    env = dict(os.environ) if env is None else env
+    url = (env.get("DATABASE_URL") or "").strip()
+    if not url:
+        return f"sqlite:///{DEFAULT_SQLITE}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, schema: str | None = None) -> Engine:
+    """An engine for ``url``; ``schema`` (PostgreSQL only) isolates test runs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to date with the Alembic migrations (run at every start)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+class Database:
+    """The engine plus a way to run session work off the event loop."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, migrate: bool = True) -> Database:
+        db = cls(make_engine(database_url(env)))
+        if migrate:
+            upgrade(db.engine)
+        return db
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def call(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one transaction: committed if it returns, rolled back if it raises."""
+        with self.session() as session:
+            try:
+                result = fn(session)
+                session.commit()
+                return result
+            except BaseException:
+                session.rollback()
+                raise
+
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """``call`` in a worker thread, for async handlers."""
+        return await asyncio.to_thread(self.call, fn)

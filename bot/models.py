@@ -1,0 +1,154 @@
+"""Database tables (SQLModel). Schema changes go through Alembic: bot/migrations/.
+
+Everything that matters between two messages lives here, never only in memory: who belongs
+to which unit, every answer the moment it arrives, evidence, and where each user is in the
+self-scoring conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> dt.datetime:
+    # SQLModel stores aware datetimes as UTC and returns them aware, on SQLite too.
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Person(SQLModel, table=True):
+    """A Telegram user bound to one unit with one role."""
+
+    __tablename__ = "people"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    name: str = Field(max_length=128)
+    unit: str = Field(max_length=64, index=True)
+    role: str = Field(max_length=16)  # party | government | department | coordinator
+    table_key: Optional[str] = Field(default=None, max_length=16)  # a department's reference table
+    chat_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    active: bool = True
+    bound_at: dt.datetime = Field(default_factory=_now)
+    invite_code: Optional[str] = Field(default=None, max_length=32)
+
+
+class Invite(SQLModel, table=True):
+    """A code a coordinator made; `/start <code>` binds the user to its unit and role."""
+
+    __tablename__ = "invites"
+
+    code: str = Field(primary_key=True, max_length=32)
+    unit: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    max_uses: int = 1
+    uses: int = 0
+    expires_at: Optional[dt.datetime] = None
+    created_by: str = Field(max_length=128)
+    created_at: dt.datetime = Field(default_factory=_now)
+    revoked: bool = False
+
+
+class Assessment(SQLModel, table=True):
+    """One unit's self-assessment of one table in one campaign round."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("unit", "table_key", "round", name="uq_assessment_unit_table_round"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit: str = Field(max_length=64, index=True)
+    table_key: str = Field(max_length=16)
+    round: str = Field(max_length=16)
+    rubric_version: str = Field(max_length=32)
+    status: str = Field(default="open", max_length=16)  # open | submitted
+    submitted_by: Optional[str] = Field(default=None, max_length=128)
+    submitted_at: Optional[dt.datetime] = None
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class CriterionAnswer(SQLModel, table=True):
+    """A unit's answer to one criterion, with the rectification item when below full."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "task_no", "criterion", name="uq_answer_criterion"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessments.id", index=True)
+    task_no: int
+    criterion: int
+    level: int
+    points: float
+    fingerprint: str = Field(max_length=16)
+    revision: int = 1  # bumped on every change: a button made before a change is stale
+    answered_by: str = Field(max_length=128)
+    answered_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    answered_at: dt.datetime = Field(default_factory=_now)
+    problem: Optional[str] = Field(default=None, max_length=2000)
+    measure: Optional[str] = Field(default=None, max_length=2000)
+    leader: Optional[str] = Field(default=None, max_length=200)
+    resp_unit: Optional[str] = Field(default=None, max_length=200)
+    resp_person: Optional[str] = Field(default=None, max_length=200)
+    deadline: Optional[dt.date] = None
+    deadline_text: Optional[str] = Field(default=None, max_length=200)
+
+
+class Evidence(SQLModel, table=True):
+    """A file sent as 佐证材料 for one criterion; the file stays on Telegram's servers."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("assessment_id", "file_unique_id", name="uq_evidence_file"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessments.id", index=True)
+    task_no: int
+    criterion: int
+    kind: str = Field(max_length=16)  # document | photo
+    file_id: str = Field(max_length=256)
+    file_unique_id: str = Field(max_length=128)
+    file_name: str = Field(max_length=256)
+    size: int = 0
+    caption: Optional[str] = Field(default=None, max_length=1024)
+    added_by: str = Field(max_length=128)
+    added_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    added_at: dt.datetime = Field(default_factory=_now)
+
+
+class ScoringCursor(SQLModel, table=True):
+    """Where a user is in the self-scoring conversation: survives any restart."""
+
+    __tablename__ = "scoring_cursors"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    assessment_id: int = Field(foreign_key="assessments.id")
+    task_no: int
+    criterion: int
+    # level: waiting for an answer level; problem/measure/leader/unit/person/deadline: waiting
+    # for that part of the rectification item; paused: not in the conversation
+    step: str = Field(max_length=16)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what and when, for coordinators' actions and refusals worth keeping."""
+
+    __tablename__ = "audit_log"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=_now, index=True)
+    actor_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64)
+    detail: str = Field(default="", max_length=2000)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled. After a crash Telegram hands back updates whose
+    offset was never confirmed; recording the id in the same transaction as the change it
+    made means a redelivered update changes nothing twice."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    at: dt.datetime = Field(default_factory=_now, index=True)

@@ -1,0 +1,70 @@
+"""What every handler needs: the core services from bot_data, and the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.db import Database
+from bot.engine import Engine
+from bot.models import ProcessedUpdate
+from bot.selfcheck import SelfCheck, User
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+def engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
+    return context.application.bot_data["engine"]
+
+
+def selfcheck(context: ContextTypes.DEFAULT_TYPE) -> SelfCheck:
+    return context.application.bot_data["selfcheck"]
+
+
+def acting_user(update: Update) -> User | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return User(user.id, user.full_name or user.username or str(user.id))
+
+
+async def in_db(context: ContextTypes.DEFAULT_TYPE, fn: Callable[[Session], T]) -> T:
+    """Run core work in one transaction on a worker thread: the event loop never waits on SQL."""
+    db: Database = context.application.bot_data["db"]
+    return await db.run(fn)
+
+
+class Duplicate(Exception):
+    """This update was handled before a crash; Telegram delivered it again."""
+
+
+async def once(context: ContextTypes.DEFAULT_TYPE, update: Update, fn: Callable[[Session], T]) -> T | None:
+    """Run a state-changing action exactly once per Telegram update.
+
+    The update id is recorded in the same transaction as the change, so an update that
+    Telegram redelivers after a crash (its offset was never confirmed) changes nothing
+    twice. Returns None for such a duplicate.
+    """
+    db: Database = context.application.bot_data["db"]
+
+    def guarded(session: Session) -> T:
+        try:
+            with session.begin_nested():
+                session.add(ProcessedUpdate(update_id=update.update_id))
+        except IntegrityError:
+            raise Duplicate from None
+        return fn(session)
+
+    try:
+        return await db.run(guarded)
+    except Duplicate:
+        logger.info("update %s was already handled; ignoring the redelivery", update.update_id)
+        return None

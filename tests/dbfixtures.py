@@ -1,0 +1,62 @@
+"""Databases for tests: SQLite always, PostgreSQL when DATABASE_URL points at one.
+
+Each PostgreSQL test gets a schema of its own (search_path), so runs never see each
+other's rows and the shared `test` database is left as found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.db import Database, database_url, make_engine, upgrade
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return database_url({"DATABASE_URL": url}) if url.startswith(("postgres://", "postgresql")) else None
+
+
+def open_database(backend: str, tmp_path) -> Iterator[Database]:
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'ducha.db'}")
+        upgrade(engine)
+        yield Database(engine)
+        engine.dispose()
+        return
+    url = postgres_url()
+    if url is None:
+        pytest.skip("DATABASE_URL does not point at PostgreSQL (set by .ci/run)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, schema=schema)
+    try:
+        upgrade(engine)
+        yield Database(engine)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+class FakeClock:
+    """An injected clock: tests move time, nothing sleeps."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += dt.timedelta(**kwargs)
