@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -71,10 +73,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 class Database:
-    """The engine plus a way to run session work off the event loop."""
+    """The engine plus a way to run session work off the event loop.
 
-    def __init__(self, engine: Engine) -> None:
+    SQLite allows one writer at a time and makes others sleep-and-retry, so all SQLite
+    work goes through one worker thread in order; PostgreSQL gets a small pool.
+    """
+
+    def __init__(self, engine: Engine, workers: int | None = None) -> None:
         self.engine = engine
+        if workers is None:
+            workers = 1 if engine.dialect.name == "sqlite" else 8
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, migrate: bool = True) -> Database:
@@ -98,5 +107,46 @@ class Database:
                 raise
 
     async def run(self, fn: Callable[[Session], T]) -> T:
-        """``call`` in a worker thread, for async handlers."""
-        return await asyncio.to_thread(self.call, fn)
+        """``call`` on the database's worker thread(s), for async handlers."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.call, fn)
+
+
+def _insert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two databases above are supported
+        raise NotImplementedError(dialect)
+    return insert
+
+
+@lru_cache(maxsize=64)
+def _insert_new_statement(dialect: str, table) -> Any:
+    key = list(table.primary_key.columns)[0]
+    # RETURNING, not rowcount: drivers disagree on rowcount once RETURNING is implied.
+    return _insert(dialect)(table).on_conflict_do_nothing().returning(key)
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    statement = _insert(dialect)(table)
+    return statement.on_conflict_do_update(index_elements=list(key), set_={c: statement.excluded[c] for c in columns})
+
+
+def insert_new(session: Session, model: type, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True if the row was new.
+
+    Cheaper than a savepoint around an ORM add, and race-free: of two transactions
+    inserting the same key, exactly one gets True. Statements are built once per table.
+    """
+    statement = _insert_new_statement(session.get_bind().dialect.name, model.__table__)  # type: ignore[attr-defined]
+    return session.connection().execute(statement, values).first() is not None
+
+
+def upsert(session: Session, model: type, key: dict, **values) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE: one statement, no read before the write."""
+    statement = _upsert_statement(
+        session.get_bind().dialect.name, model.__table__, tuple(key), tuple(values)  # type: ignore[attr-defined]
+    )
+    session.connection().execute(statement, {**key, **values})

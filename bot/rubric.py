@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from enum import Enum
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -65,6 +66,12 @@ class Criterion(Strict):
     text: str = Field(min_length=2)
     points: float = Field(gt=0)
     levels: list[Level] = Field(min_length=2)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of what the criterion asks: an answer given under another is stale."""
+        payload = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
     @model_validator(mode="after")
     def _levels_fit(self) -> Criterion:

@@ -7,8 +7,6 @@ line, review page, summary, score sheet, report) is computed here, in one way.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 from bot.rubric import Criterion, Table, Task
@@ -17,9 +15,8 @@ CriterionKey = tuple[int, int]  # (task number, 0-based criterion index)
 
 
 def criterion_fingerprint(criterion: Criterion) -> str:
-    """A short hash of what a criterion asks: an answer given under another one is stale."""
-    payload = json.dumps(criterion.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+    """A short hash of what a criterion asks (computed once per criterion)."""
+    return criterion.fingerprint
 
 
 @dataclass(frozen=True)
@@ -48,7 +45,7 @@ class AnswerRecord:
     level: int
     points: float
     answered_by: str
-    answered_at: dt.datetime
+    answered_at: dt.datetime | None  # None in the brief snapshots the conversation reads
     revision: int = 1
     fingerprint: str = ""
     rectification: Rectification = field(default_factory=Rectification)

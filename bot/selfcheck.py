@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import texts
 from bot.callbacks import AssessmentOp, Navigate, PickLevel
+from bot.db import insert_new, upsert
 from bot.engine import Answer, Button, Intent
 from bot.models import Assessment, AuditEntry, CriterionAnswer, Evidence, Invite, Person, ScoringCursor
 from bot.parsing import match_level, parse_deadline
@@ -95,6 +96,69 @@ def refusal(text: str, reason: str) -> Outcome:
 
 class InviteError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A person's binding as read on the hot path (a plain row, not an ORM object)."""
+
+    user_id: int
+    name: str
+    unit: str
+    role: str
+    table_key: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    id: int
+    unit: str
+    table_key: str
+    round: str
+    rubric_version: str
+    status: str
+    submitted_by: str | None
+    submitted_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CursorRow:
+    assessment_id: int
+    task_no: int
+    criterion: int
+    step: str
+
+
+# Every answer runs these; built once so SQLAlchemy compiles each once.
+_BINDING = select(Person.user_id, Person.name, Person.unit, Person.role, Person.table_key, Person.active).where(
+    Person.user_id == bindparam("user_id")
+)
+_ASSESSMENT = select(
+    Assessment.id, Assessment.unit, Assessment.table_key, Assessment.round, Assessment.rubric_version,
+    Assessment.status, Assessment.submitted_by, Assessment.submitted_at,
+).where(Assessment.id == bindparam("assessment_id"))
+_CURSOR = select(ScoringCursor.assessment_id, ScoringCursor.task_no, ScoringCursor.criterion, ScoringCursor.step).where(
+    ScoringCursor.user_id == bindparam("user_id")
+)
+_A, _E = CriterionAnswer, Evidence
+_ANSWERS_BRIEF = select(
+    _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.revision, _A.fingerprint
+).where(_A.assessment_id == bindparam("assessment_id"))
+_ANSWERS_FULL = select(
+    _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.answered_at, _A.revision, _A.fingerprint,
+    _A.problem, _A.measure, _A.leader, _A.resp_unit, _A.resp_person, _A.deadline, _A.deadline_text,
+).where(_A.assessment_id == bindparam("assessment_id"))
+_EVIDENCE = (
+    select(_E.id, _E.task_no, _E.criterion, _E.kind, _E.file_id, _E.file_name, _E.size, _E.caption, _E.added_by, _E.added_at)
+    .where(_E.assessment_id == bindparam("assessment_id"))
+    .order_by(_E.id)
+)
+_ANSWER_REVISION = select(CriterionAnswer.id, CriterionAnswer.revision).where(
+    CriterionAnswer.assessment_id == bindparam("assessment_id"),
+    CriterionAnswer.task_no == bindparam("task_no"),
+    CriterionAnswer.criterion == bindparam("criterion"),
+)
 
 
 class SelfCheck:
@@ -200,9 +264,15 @@ class SelfCheck:
             [[Button("开始自评", AssessmentOp(0, "score"))]],
         )
 
-    def _scorer(self, s: Session, user: User) -> Person | Outcome:
+    def _binding(self, s: Session, user: User) -> Binding | None:
+        if user.id in self.admin_ids:
+            self.person(s, user)  # makes sure the admin is a coordinator
+        row = s.connection().execute(_BINDING, {"user_id": user.id}).first()
+        return Binding(*row) if row else None
+
+    def _scorer(self, s: Session, user: User) -> Binding | Outcome:
         """The user's binding if they may score, else the refusal to send."""
-        person = self.person(s, user)
+        person = self._binding(s, user)
         if person is None:
             return refusal(texts.NOT_BOUND, f"unbound user {user.id}")
         if not person.active:
@@ -210,6 +280,13 @@ class SelfCheck:
         if person.role == "coordinator":
             return refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score")
         return person
+
+    def _cursor(self, s: Session, user_id: int) -> CursorRow | None:
+        row = s.connection().execute(_CURSOR, {"user_id": user_id}).first()
+        return CursorRow(*row) if row else None
+
+    def _pause(self, s: Session, user_id: int) -> None:
+        s.exec(update(ScoringCursor).where(ScoringCursor.user_id == user_id).values(step="paused"))  # type: ignore[call-overload]
 
     # --- assessments -------------------------------------------------------------------
 
@@ -238,57 +315,80 @@ class SelfCheck:
         except IntegrityError:
             return s.exec(query).one()
 
-    def _owned(self, s: Session, person: Person, assessment_id: int) -> Assessment | Outcome:
-        a = s.get(Assessment, assessment_id)
+    def _owned(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
+        row = s.connection().execute(_ASSESSMENT, {"assessment_id": assessment_id}).first()
+        a = AssessmentRow(*row) if row else None
         if a is None or a.round != self.round:
             return refusal(texts.STALE_BUTTON, f"user {person.user_id}: no assessment {assessment_id}")
         if a.unit != person.unit:
             return refusal(texts.SCORE_WRONG_UNIT, f"user {person.user_id} ({person.unit}) touched assessment of {a.unit}")
         return a
 
-    def _open(self, s: Session, person: Person, assessment_id: int) -> Assessment | Outcome:
+    def _open(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
         a = self._owned(s, person, assessment_id)
-        if isinstance(a, Assessment) and a.status == "submitted":
+        if isinstance(a, AssessmentRow) and a.status == "submitted":
             return refusal(texts.SCORE_LOCKED.format(at=self._local(a.submitted_at)), f"assessment {a.id} is submitted")
         return a
 
-    def snapshot(self, s: Session, a: Assessment) -> AssessmentSnapshot:
+    def snapshot(self, s: Session, a: Assessment | AssessmentRow, full: bool = True) -> AssessmentSnapshot:
+        """The assessment with its answers and evidence, read fresh from the database.
+
+        Plain column queries rather than ORM objects: this runs on every answer. The
+        conversation needs only levels and points (``full=False``); review, summary and
+        the files need the rectification items too.
+        """
         table = self.rubric.tables[a.table_key]  # type: ignore[index]
-        answers = {}
-        for row in s.exec(select(CriterionAnswer).where(CriterionAnswer.assessment_id == a.id)).all():
-            answers[(row.task_no, row.criterion)] = AnswerRecord(
-                task_no=row.task_no,
-                criterion=row.criterion,
-                level=row.level,
-                points=row.points,
-                answered_by=row.answered_by,
-                answered_at=row.answered_at,
-                revision=row.revision,
-                fingerprint=row.fingerprint,
-                rectification=Rectification(
-                    problem=row.problem,
-                    measure=row.measure,
-                    leader=row.leader,
-                    unit=row.resp_unit,
-                    person=row.resp_person,
-                    deadline=row.deadline,
-                    deadline_text=row.deadline_text,
-                ),
-            )
+        if full:
+            answers = {
+                (r.task_no, r.criterion): AnswerRecord(
+                    task_no=r.task_no,
+                    criterion=r.criterion,
+                    level=r.level,
+                    points=r.points,
+                    answered_by=r.answered_by,
+                    answered_at=r.answered_at,
+                    revision=r.revision,
+                    fingerprint=r.fingerprint,
+                    rectification=Rectification(
+                        problem=r.problem,
+                        measure=r.measure,
+                        leader=r.leader,
+                        unit=r.resp_unit,
+                        person=r.resp_person,
+                        deadline=r.deadline,
+                        deadline_text=r.deadline_text,
+                    ),
+                )
+                for r in s.connection().execute(_ANSWERS_FULL, {"assessment_id": a.id})
+            }
+        else:
+            answers = {
+                (r.task_no, r.criterion): AnswerRecord(
+                    task_no=r.task_no,
+                    criterion=r.criterion,
+                    level=r.level,
+                    points=r.points,
+                    answered_by=r.answered_by,
+                    answered_at=None,
+                    revision=r.revision,
+                    fingerprint=r.fingerprint,
+                )
+                for r in s.connection().execute(_ANSWERS_BRIEF, {"assessment_id": a.id})
+            }
         evidence = [
             EvidenceRecord(
-                id=e.id or 0,
-                task_no=e.task_no,
-                criterion=e.criterion,
-                kind=e.kind,
-                file_id=e.file_id,
-                file_name=e.file_name,
-                size=e.size,
-                caption=e.caption,
-                added_by=e.added_by,
-                added_at=e.added_at,
+                id=r.id,
+                task_no=r.task_no,
+                criterion=r.criterion,
+                kind=r.kind,
+                file_id=r.file_id,
+                file_name=r.file_name,
+                size=r.size,
+                caption=r.caption,
+                added_by=r.added_by,
+                added_at=r.added_at,
             )
-            for e in s.exec(select(Evidence).where(Evidence.assessment_id == a.id).order_by(Evidence.id)).all()
+            for r in s.connection().execute(_EVIDENCE, {"assessment_id": a.id})
         ]
         return AssessmentSnapshot(
             id=a.id or 0,
@@ -311,8 +411,8 @@ class SelfCheck:
         if isinstance(person, Outcome):
             return person
         if person.role == "department" and table_key in ("party", "government"):
-            person.table_key = table_key
-            s.add(person)
+            s.exec(update(Person).where(Person.user_id == user.id).values(table_key=table_key))  # type: ignore[call-overload]
+            person = Binding(person.user_id, person.name, person.unit, person.role, table_key, person.active)
         key = self._table_of(person)
         if key is None:
             return Outcome().say(
@@ -323,7 +423,7 @@ class SelfCheck:
         snap = self.snapshot(s, a)
         if a.status == "submitted":
             return Outcome(replies=[self._summary(snap)])
-        cursor = s.get(ScoringCursor, user.id)
+        cursor = self._cursor(s, user.id)
         if cursor and cursor.assessment_id == a.id and cursor.step != "paused":
             if cursor.step in RECT_STEPS:
                 return Outcome(replies=[self._rect_prompt(snap, (cursor.task_no, cursor.criterion), cursor.step)])
@@ -340,13 +440,18 @@ class SelfCheck:
         keys = snap.keys()
         return keys[keys.index(key) - 1] if key in keys and keys.index(key) > 0 else None
 
-    def _move(self, s: Session, user_id: int, a: Assessment, key: CriterionKey, step: str) -> None:
-        cursor = s.get(ScoringCursor, user_id) or ScoringCursor(
-            user_id=user_id, assessment_id=a.id or 0, task_no=key[0], criterion=key[1], step=step
+    def _move(self, s: Session, user_id: int, a: Assessment | AssessmentRow, key: CriterionKey, step: str) -> None:
+        """Write where the user now is: the next message continues from here, even after a crash."""
+        upsert(
+            s,
+            ScoringCursor,
+            {"user_id": user_id},
+            assessment_id=a.id,
+            task_no=key[0],
+            criterion=key[1],
+            step=step,
+            updated_at=self.clock(),
         )
-        cursor.assessment_id, cursor.task_no, cursor.criterion, cursor.step = a.id or 0, key[0], key[1], step
-        cursor.updated_at = self.clock()
-        s.add(cursor)
 
     def pick_level(self, s: Session, user: User, action: PickLevel) -> Outcome:
         """A level button: record the answer, then ask for the rectification or move on."""
@@ -368,11 +473,7 @@ class SelfCheck:
         criterion = task.criteria[ci]
         chosen = criterion.levels[level]
         now = self.clock()
-        row = s.exec(
-            select(CriterionAnswer).where(
-                CriterionAnswer.assessment_id == a.id, CriterionAnswer.task_no == task.no, CriterionAnswer.criterion == ci
-            )
-        ).first()
+        row = s.connection().execute(_ANSWER_REVISION, {"assessment_id": a.id, "task_no": task.no, "criterion": ci}).first()
         current_rev = row.revision if row else 0
         values = dict(
             level=level,
@@ -384,11 +485,8 @@ class SelfCheck:
         )
         conflict = current_rev != rev
         if not conflict and row is None:
-            try:
-                with s.begin_nested():
-                    s.add(CriterionAnswer(assessment_id=a.id or 0, task_no=task.no, criterion=ci, revision=1, **values))
-            except IntegrityError:
-                conflict = True
+            new = insert_new(s, CriterionAnswer, assessment_id=a.id, task_no=task.no, criterion=ci, revision=1, **values)
+            conflict = not new  # a colleague's first answer landed in between
         elif not conflict and row is not None:
             # Compare-and-swap on the revision: a colleague's change since the button was
             # drawn makes this press a conflict instead of silently overwriting it.
@@ -409,25 +507,23 @@ class SelfCheck:
                 out.replies.insert(0, Answer(Intent.help, Doc().add(texts.SCORE_CONFLICT.format(by=other.answered_by, label=label))))
             out.refused = f"conflicting answer on assessment {a.id} {key} by {user.id}"
             return out
-        s.flush()
-        s.expire_all()
-        snap = self.snapshot(s, a)
-        saved = Answer(Intent.help, Doc().add(texts.SCORE_SAVED.format(label=chosen.label, points=fmt_points(chosen.points))))
+        snap = self.snapshot(s, a, full=False)
+        # One message per answer: the confirmation leads the next question.
+        saved = texts.SCORE_SAVED.format(label=chosen.label, points=fmt_points(chosen.points))
         if chosen.points < criterion.points:
             self._move(s, user.id, a, key, "problem")
-            return Outcome(replies=[saved, self._rect_prompt(snap, key, "problem", intro=True)])
+            return Outcome(replies=[self._rect_prompt(snap, key, "problem", intro=True, note=saved)])
         return self._advance(s, user, a, snap, key, saved)
 
-    def _advance(self, s: Session, user: User, a: Assessment, snap: AssessmentSnapshot, after: CriterionKey, first: Answer | None = None) -> Outcome:
+    def _advance(
+        self, s: Session, user: User, a: Assessment, snap: AssessmentSnapshot, after: CriterionKey, note: str | None = None
+    ) -> Outcome:
         target = snap.next_unanswered(after)
-        out = Outcome(replies=[first] if first else [])
         if target is None:
             self._move(s, user.id, a, after, "paused")
-            out.replies.append(self._done(snap))
-            return out
+            return Outcome(replies=[self._done(snap, note)])
         self._move(s, user.id, a, target, "level")
-        out.replies.append(self._question(snap, target, user.id))
-        return out
+        return Outcome(replies=[self._question(snap, target, user.id, note)])
 
     def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
         """上一项 / 跳过 / 暂停, go to a criterion, show its evidence, skip a rectification field."""
@@ -471,27 +567,26 @@ class SelfCheck:
             self._move(s, user.id, a, target, "level")
             return Outcome(replies=[self._question(snap, target, user.id)])
         if action.move == "field_skip":
-            cursor = s.get(ScoringCursor, user.id)
+            cursor = self._cursor(s, user.id)
             if cursor is None or (cursor.task_no, cursor.criterion) != key or cursor.step not in RECT_STEPS:
                 return refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip") if cursor is None else self.start(s, user)
             return self._next_field(s, user, a, key, cursor.step)
         return refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}")
 
-    def _next_field(self, s: Session, user: User, a: Assessment, key: CriterionKey, step: str) -> Outcome:
+    def _next_field(self, s: Session, user: User, a: Assessment, key: CriterionKey, step: str, note: str | None = None) -> Outcome:
         i = RECT_STEPS.index(step)
         s.flush()
-        s.expire_all()
-        snap = self.snapshot(s, a)
+        snap = self.snapshot(s, a, full=False)
         if i + 1 < len(RECT_STEPS):
             nxt = RECT_STEPS[i + 1]
             self._move(s, user.id, a, key, nxt)
-            return Outcome(replies=[self._rect_prompt(snap, key, nxt)])
-        return self._advance(s, user, a, snap, key)
+            return Outcome(replies=[self._rect_prompt(snap, key, nxt, note=note)])
+        return self._advance(s, user, a, snap, key, note)
 
     def text(self, s: Session, user: User, text: str) -> Outcome | None:
         """Typed text while scoring: a rectification field, or a level in words. None when
         the user is not in the conversation (the text is then a question for the engine)."""
-        cursor = s.get(ScoringCursor, user.id)
+        cursor = self._cursor(s, user.id)
         if cursor is None or cursor.step == "paused":
             return None
         person = self._scorer(s, user)
@@ -499,15 +594,13 @@ class SelfCheck:
             return None
         a = self._open(s, person, cursor.assessment_id)
         if isinstance(a, Outcome):
-            cursor.step = "paused"
-            s.add(cursor)
+            self._pause(s, user.id)
             return None
         table = self.rubric.tables[a.table_key]  # type: ignore[index]
         task = table.task(cursor.task_no)
         key = (cursor.task_no, cursor.criterion)
         if task is None or cursor.criterion >= len(task.criteria):
-            cursor.step = "paused"
-            s.add(cursor)
+            self._pause(s, user.id)
             return None
         text = text.strip()
         if cursor.step == "level":
@@ -552,9 +645,7 @@ class SelfCheck:
         else:
             setattr(row, RECT_COLUMNS[step], text)
         s.add(row)
-        out = self._next_field(s, user, a, key, step)
-        out.replies.insert(0, Answer(Intent.help, Doc().add(texts.RECT_SAVED.format(field=texts.RECT_LABEL[step]))))
-        return out
+        return self._next_field(s, user, a, key, step, note=texts.RECT_SAVED.format(field=texts.RECT_LABEL[step]))
 
     def evidence(
         self,
@@ -571,7 +662,7 @@ class SelfCheck:
         person = self._scorer(s, user)
         if isinstance(person, Outcome):
             return person
-        cursor = s.get(ScoringCursor, user.id)
+        cursor = self._cursor(s, user.id)
         if cursor is None:
             return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
         a = self._open(s, person, cursor.assessment_id)
@@ -742,9 +833,7 @@ class SelfCheck:
             a = s.get(Assessment, a.id)
             return refusal(texts.SCORE_LOCKED.format(at=self._local(a.submitted_at if a else None)), "double submit")
         s.add(AuditEntry(at=now, actor_id=user.id, actor=user.name, action="assessment.submit", detail=f"{a.id} {a.unit} {a.table_key}"))
-        for cursor in s.exec(select(ScoringCursor).where(ScoringCursor.assessment_id == a.id)).all():
-            cursor.step = "paused"
-            s.add(cursor)
+        s.exec(update(ScoringCursor).where(ScoringCursor.assessment_id == a.id).values(step="paused"))  # type: ignore[call-overload]
         table = texts.TABLE_LABEL[a.table_key]
         at = self._local(now)
         score = fmt_points(snap.total)
@@ -896,13 +985,16 @@ class SelfCheck:
             score=fmt_points(snap.total),
         )
 
-    def _question(self, snap: AssessmentSnapshot, key: CriterionKey, owner: int) -> Answer:
+    def _question(self, snap: AssessmentSnapshot, key: CriterionKey, owner: int, note: str | None = None) -> Answer:
         """A criterion as a question: task card on its first criterion, one button per level."""
         task = snap.table.task(key[0])
         assert task is not None
         ci = key[1]
         c = task.criteria[ci]
-        doc = Doc().add(Span(self._progress(snap), italic=True))
+        doc = Doc()
+        if note:
+            doc.add(note)
+        doc.add(Span(self._progress(snap), italic=True))
         doc.bold(texts.SCORE_TASK_HEAD.format(no=task.no, title=task.title, points=fmt_points(task.points)))
         if ci == 0:
             doc.add(texts.SCORE_TASK_TEXT.format(text=task.text))
@@ -932,11 +1024,15 @@ class SelfCheck:
         rows.append(nav)
         return Answer(Intent.help, doc, buttons=rows, topic="score")
 
-    def _rect_prompt(self, snap: AssessmentSnapshot, key: CriterionKey, step: str, intro: bool = False) -> Answer:
+    def _rect_prompt(
+        self, snap: AssessmentSnapshot, key: CriterionKey, step: str, intro: bool = False, note: str | None = None
+    ) -> Answer:
         task = snap.table.task(key[0])
         assert task is not None
         c = task.criteria[key[1]]
         doc = Doc()
+        if note:
+            doc.add(note)
         if intro:
             got = snap.answers[key].points if key in snap.answers else 0
             doc.add(texts.RECT_INTRO.format(got=fmt_points(got), full=fmt_points(c.points)))
@@ -944,8 +1040,11 @@ class SelfCheck:
         doc.bold(texts.RECT_ASK[step].format(units="、".join(task.units)))
         return Answer(Intent.help, doc, buttons=[[Button(texts.SCORE_SKIP, Navigate(snap.id, "field_skip", key[0], key[1]))]], topic="rectify")
 
-    def _done(self, snap: AssessmentSnapshot) -> Answer:
-        doc = Doc().add(texts.SCORE_DONE.format(total=len(snap.table.tasks), score=fmt_points(snap.total)))
+    def _done(self, snap: AssessmentSnapshot, note: str | None = None) -> Answer:
+        doc = Doc()
+        if note:
+            doc.add(note)
+        doc.add(texts.SCORE_DONE.format(total=len(snap.table.tasks), score=fmt_points(snap.total)))
         return Answer(
             Intent.help,
             doc,

@@ -7,12 +7,12 @@ from typing import TypeVar
 
 import logging
 
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime, timezone
 from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.db import Database
+from bot.db import Database, insert_new
 from bot.engine import Engine
 from bot.models import ProcessedUpdate
 from bot.selfcheck import SelfCheck, User
@@ -56,11 +56,8 @@ async def once(context: ContextTypes.DEFAULT_TYPE, update: Update, fn: Callable[
     db: Database = context.application.bot_data["db"]
 
     def guarded(session: Session) -> T:
-        try:
-            with session.begin_nested():
-                session.add(ProcessedUpdate(update_id=update.update_id))
-        except IntegrityError:
-            raise Duplicate from None
+        if not insert_new(session, ProcessedUpdate, update_id=update.update_id, at=datetime.now(timezone.utc)):
+            raise Duplicate
         return fn(session)
 
     try:

@@ -70,10 +70,9 @@ class Office:
 @pytest.mark.asyncio
 async def test_invite_to_submitted_assessment_and_files(engine, db):
     """On SQLite, and on PostgreSQL when DATABASE_URL points at one."""
-    sqlite_db = db
     service = SelfCheck(engine.rubric, admin_ids=frozenset({9000}))
-    code = sqlite_db.call(lambda s: service.create_invite(s, "清丰县", "party", 2, None)).code
-    async with FakeBotAPI() as api, running_bot(api, engine, sqlite_db, service):
+    code = db.call(lambda s: service.create_invite(s, "清丰县", "party", 2, None)).code
+    async with FakeBotAPI() as api, running_bot(api, engine, db, service):
         office = Office(api, api.user(501, "清丰县委办"))
         coordinator = api.user(9000, "市办")
         (bound,) = await office.say(f"/start {code}")
