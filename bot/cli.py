@@ -123,14 +123,14 @@ def chat(
     out: Path = typer.Option(Path("out"), "--out", help="Folder for the files the chat produces"),
 ) -> None:
     """Talk to the bot in this terminal: no token, no network."""
-    from bot.terminal import run_chat
+    from bot.terminal import ChatSession, run_chat
 
     engine = _engine()
+    hint = table.value if table else None
     if user is None:
-        run_chat(engine, table_hint=table.value if table else None)
+        run_chat(ChatSession(engine, hint))
         return
-    db = _database()
-    run_chat(engine, table_hint=table.value if table else None, db=db, selfcheck=_selfcheck(engine), user_name=user, out_dir=out)
+    run_chat(ChatSession(engine, hint, _database(), _selfcheck(engine), user, out))
 
 
 @app.command()

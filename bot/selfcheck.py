@@ -338,57 +338,11 @@ class SelfCheck:
         the files need the rectification items too.
         """
         table = self.rubric.tables[a.table_key]  # type: ignore[index]
-        if full:
-            answers = {
-                (r.task_no, r.criterion): AnswerRecord(
-                    task_no=r.task_no,
-                    criterion=r.criterion,
-                    level=r.level,
-                    points=r.points,
-                    answered_by=r.answered_by,
-                    answered_at=r.answered_at,
-                    revision=r.revision,
-                    fingerprint=r.fingerprint,
-                    rectification=Rectification(
-                        problem=r.problem,
-                        measure=r.measure,
-                        leader=r.leader,
-                        unit=r.resp_unit,
-                        person=r.resp_person,
-                        deadline=r.deadline,
-                        deadline_text=r.deadline_text,
-                    ),
-                )
-                for r in s.connection().execute(_ANSWERS_FULL, {"assessment_id": a.id})
-            }
-        else:
-            answers = {
-                (r.task_no, r.criterion): AnswerRecord(
-                    task_no=r.task_no,
-                    criterion=r.criterion,
-                    level=r.level,
-                    points=r.points,
-                    answered_by=r.answered_by,
-                    answered_at=None,
-                    revision=r.revision,
-                    fingerprint=r.fingerprint,
-                )
-                for r in s.connection().execute(_ANSWERS_BRIEF, {"assessment_id": a.id})
-            }
+        statement = _ANSWERS_FULL if full else _ANSWERS_BRIEF
+        rows = s.connection().execute(statement, {"assessment_id": a.id})
+        answers = {(r.task_no, r.criterion): _answer_record(r, full) for r in rows}
         evidence = [
-            EvidenceRecord(
-                id=r.id,
-                task_no=r.task_no,
-                criterion=r.criterion,
-                kind=r.kind,
-                file_id=r.file_id,
-                file_name=r.file_name,
-                size=r.size,
-                caption=r.caption,
-                added_by=r.added_by,
-                added_at=r.added_at,
-            )
-            for r in s.connection().execute(_EVIDENCE, {"assessment_id": a.id})
+            EvidenceRecord(**r._mapping) for r in s.connection().execute(_EVIDENCE, {"assessment_id": a.id})
         ]
         return AssessmentSnapshot(
             id=a.id or 0,
@@ -1050,6 +1004,34 @@ class SelfCheck:
             doc,
             buttons=[[Button("检查修改", AssessmentOp(snap.id, "review")), Button("汇总", AssessmentOp(snap.id, "summary")), Button("提交", AssessmentOp(snap.id, "submit"))]],
         )
+
+
+def _answer_record(r, full: bool) -> AnswerRecord:
+    """An answer row as the scoring core sees it; brief rows carry no rectification."""
+    rectification = (
+        Rectification(
+            problem=r.problem,
+            measure=r.measure,
+            leader=r.leader,
+            unit=r.resp_unit,
+            person=r.resp_person,
+            deadline=r.deadline,
+            deadline_text=r.deadline_text,
+        )
+        if full
+        else Rectification()
+    )
+    return AnswerRecord(
+        task_no=r.task_no,
+        criterion=r.criterion,
+        level=r.level,
+        points=r.points,
+        answered_by=r.answered_by,
+        answered_at=r.answered_at if full else None,
+        revision=r.revision,
+        fingerprint=r.fingerprint,
+        rectification=rectification,
+    )
 
 
 def _rect_value(r: Rectification, step: str) -> str | None:

@@ -161,18 +161,8 @@ class ChatSession:
         return "\n".join(out)
 
 
-def run_chat(
-    engine: Engine,
-    stdin: IO[str] = sys.stdin,
-    stdout: IO[str] = sys.stdout,
-    table_hint: str | None = None,
-    db: Database | None = None,
-    selfcheck: SelfCheck | None = None,
-    user_name: str | None = None,
-    out_dir: Path = Path("out"),
-) -> None:
+def run_chat(session: ChatSession, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> None:
     """Read lines until end of input or /quit."""
-    session = ChatSession(engine, table_hint, db, selfcheck, user_name, out_dir)
     interactive = stdin.isatty()
     print(texts.CLI_CHAT_BANNER, file=stdout)
     print(session.start(), file=stdout)

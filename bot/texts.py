@@ -37,6 +37,11 @@ EXAMPLES = [
 HELP_COMMANDS = [
     ("/task 10", "查看第10项任务（可加“党委”或“政府”）"),
     ("/ask 问题", "提问（私聊时直接发送文字即可）"),
+    ("/score", "开始或继续本单位自评打分（需先用邀请链接绑定单位）"),
+    ("/review", "逐项检查、修改自评答案"),
+    ("/summary", "查看得分汇总和扣分项"),
+    ("/submit", "提交自评"),
+    ("/files", "下载打分表和自查报告初稿"),
     ("/help", "查看使用说明"),
 ]
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
@@ -45,6 +50,11 @@ COMMANDS_MENU = [
     ("start", "开始使用"),
     ("task", "按编号查看任务，如 /task 10"),
     ("ask", "提问，如 /ask 法律顾问谁负责"),
+    ("score", "开始或继续自评打分"),
+    ("review", "检查修改自评答案"),
+    ("summary", "得分汇总"),
+    ("submit", "提交自评"),
+    ("files", "下载打分表和自查报告"),
     ("help", "使用说明"),
 ]
 
@@ -52,7 +62,7 @@ EMPTY_QUESTION = "请输入您的问题，例如：“第10项怎么得分”或
 TRUNCATED = "您的问题较长，我只阅读了前{limit}个字。"
 TASK_USAGE = "请在 /task 后面写上任务编号，例如：/task 10 或 /task 政府 23。"
 ASK_USAGE = "请在 /ask 后面写上您的问题，例如：/ask 法律顾问那条谁负责。"
-UNKNOWN_COMMAND = "抱歉，我不认识这个命令。可用命令：/start、/task、/ask、/help。"
+UNKNOWN_COMMAND = "抱歉，我不认识这个命令。可用命令：/start、/task、/ask、/score、/review、/summary、/submit、/files、/help。"
 NO_SUCH_TASK = "没有第{no}项：党委表共{party}项，政府表共{government}项。请确认编号后再问我。"
 NO_SUCH_TASK_IN_TABLE = "{table}没有第{no}项，该表共{count}项。"
 BOTH_TABLES = "两张打分表都有第{no}项，请看您需要的那一张："

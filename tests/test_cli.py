@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -94,3 +95,47 @@ def test_chat_reads_piped_lines_and_buttons_are_numbered_choices():
     assert "县（区）司法局" in out
     assert "【政府表 第23项】" in out
     assert "我不认识这个命令" in out
+
+
+# --- self-scoring from the command line -------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return tmp_path
+
+
+def test_db_upgrade_and_invite_create(sqlite_env):
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0 and "数据库已是最新结构" in result.stdout
+    result = runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party", "--uses", "3", "--expires", "7d", "--bot", "ducha_bot"])
+    assert result.exit_code == 0, result.output
+    code, link = result.stdout.strip().splitlines()[:2]
+    assert link == f"https://t.me/ducha_bot?start={code}"
+    bad = runner.invoke(app, ["invite", "create", "--unit", "火星区", "--role", "party"])
+    assert bad.exit_code == 2 and "unknown unit" in bad.output
+    bad = runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party", "--expires", "soon"])
+    assert bad.exit_code == 2 and "duration" in bad.output
+
+
+def test_terminal_scoring_and_export(sqlite_env):
+    """`ducha chat --user`: register, answer, pause; then `ducha export` writes the files."""
+    code = runner.invoke(app, ["invite", "create", "--unit", "范县", "--role", "government"]).stdout.split()[0]
+    env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"]}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--user", "范县政府办", "--out", str(sqlite_env / "out")],
+        input=f"/start {code}\n/score\n1\n2\n机制不健全\n/file {__file__} 测试材料\n/summary\n",
+        capture_output=True, text=True, timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent,
+    ).stdout
+    assert "已加入“范县”" in out
+    assert "已完成 0/30 项" in out
+    assert "请用一两句话说明存在的问题" in out or "已记录" in out
+    assert "已保存佐证材料“test_cli.py”" in out
+    assert "总分：" in out
+    result = runner.invoke(app, ["export", "--unit", "范县", "--table", "government", "--format", "xlsx", "--out", str(sqlite_env)])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[0])
+    assert path.suffix == ".xlsx" and path.stat().st_size > 1000
+    missing = runner.invoke(app, ["export", "--unit", "台前县", "--table", "party", "--format", "docx"])
+    assert missing.exit_code == 2 and "没有找到" in missing.output

@@ -70,7 +70,7 @@ async def test_start_question_topic_and_button(api, engine):
         # the command menu is registered
         commands = await api.wait_for("setMyCommands")
         names = [c["command"] for c in commands[0].params["commands"]]
-        assert names == ["start", "task", "ask", "help"]
+        assert names == ["start", "task", "ask", "score", "review", "summary", "submit", "files", "help"]
 
         mark = api.mark()
         api.send_text(user, "/start")
