@@ -15,8 +15,12 @@ from bot import texts
 from bot.config import TelegramSettings
 from bot.db import Database
 from bot.engine import Engine
+from bot.coordination import Coordination
+from bot.dispatch import Dispatcher
 from bot.selfcheck import SelfCheck
-from handlers import ask, buttons, errors, score, start
+from handlers import ask, buttons, coordinate, errors, score, start
+
+TICK_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +30,37 @@ async def _register_commands(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMANDS_MENU])
 
 
-def build_application(settings: TelegramSettings, engine: Engine, db: Database, selfcheck: SelfCheck) -> Application:
-    """An Application with every handler registered, in the order they must be tried."""
+async def _tick(context) -> None:
+    """Send what has fallen due (broadcasts, reminders, the digest)."""
+    dispatcher: Dispatcher = context.application.bot_data["dispatcher"]
+    await dispatcher.tick(context.bot)
+
+
+def build_application(
+    settings: TelegramSettings,
+    engine: Engine,
+    db: Database,
+    selfcheck: SelfCheck,
+    coordination: Coordination | None = None,
+    tick_seconds: float | None = TICK_SECONDS,
+) -> Application:
+    """An Application with every handler registered, in the order they must be tried.
+
+    ``tick_seconds`` None leaves the reminder job out (tests drive Dispatcher.tick themselves).
+    """
     builder = ApplicationBuilder().token(settings.token).post_init(_register_commands)
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     application = builder.build()
-    application.bot_data.update(engine=engine, db=db, selfcheck=selfcheck)
-    for module in (start, buttons, score, ask):
+    coordination = coordination or Coordination(selfcheck)
+    dispatcher = Dispatcher(db, coordination)
+    application.bot_data.update(engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher)
+    for module in (start, buttons, coordinate, score, ask):
         application.add_handlers(module.build_handlers())
+    if tick_seconds and application.job_queue is not None:
+        application.job_queue.run_repeating(_tick, interval=tick_seconds, first=5, name="dispatch")
     application.add_error_handler(errors.on_error)
     return application
 

@@ -81,7 +81,37 @@ class AssessmentOp:
 ASSESSMENT_OPS = ("submit", "confirm", "cancel", "xlsx", "docx", "reopen", "review", "summary", "score", "party", "government")
 
 
-Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp]
+COORD_OPS = (
+    "ack",  # 收到: acknowledge broadcast id
+    "bc_send",  # send the draft broadcast id now
+    "bc_morning",  # send it at 09:00 the next working morning
+    "bc_cancel",  # drop the draft
+    "bc_page",  # a broadcast's page: who has not acknowledged
+    "bc_nudge",  # nudge the recipients of broadcast id who have not acknowledged
+    "item_done",  # a unit reports rectification item (assessment id, task x, criterion y) done
+    "item_close",  # a coordinator closes (销号) the item
+    "item_return",  # a coordinator sends the item back with a comment
+    "asm_view",  # a coordinator opens assessment id
+    "asm_return",  # a coordinator sends assessment id back for changes (退回修改)
+    "nudge_unit",  # nudge the users of the unit of assessment id (催办)
+    "nudge_unsubmitted",  # nudge every unit that has not submitted
+    "progress",  # the progress page
+)
+
+
+@dataclass(frozen=True)
+class CoordOp:
+    """Coordination actions (broadcasts, acknowledgements, rectification, review, nudges).
+
+    ``id`` is a broadcast or assessment id; ``x``/``y`` a task and criterion where needed."""
+
+    op: str
+    id: int
+    x: int = 0
+    y: int = 0
+
+
+Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp, CoordOp]
 _PHASE_CODES = {
     "all": "0",
     "prepare": "1",
@@ -110,6 +140,8 @@ def pack(action: Action, owner: int | None = None) -> str:
         body = f"n:{action.assessment}:{NAV_MOVES.index(action.move)}:{action.task}:{action.criterion}"
     elif isinstance(action, AssessmentOp):
         body = f"o:{action.assessment}:{ASSESSMENT_OPS.index(action.op)}"
+    elif isinstance(action, CoordOp):
+        body = f"c:{COORD_OPS.index(action.op)}:{action.id}:{action.x}:{action.y}"
     else:  # pragma: no cover - the type checker keeps this unreachable
         raise TypeError(f"not an action: {action!r}")
     data = f"{VERSION}:{'-' if owner is None else owner}:{body}"
@@ -155,6 +187,9 @@ def unpack(data: str | None) -> tuple[int | None, Action]:
         if op == "o" and len(args) == 2:
             a, o = (_natural(x) for x in args)
             return owner, AssessmentOp(a, ASSESSMENT_OPS[o])
+        if op == "c" and len(args) == 4:
+            o, i, x, y = (_natural(v) for v in args)
+            return owner, CoordOp(COORD_OPS[o], i, x, y)
     except (IndexError, KeyError, ValueError):
         pass
     raise InvalidCallback(f"malformed: {data[:40]!r}")

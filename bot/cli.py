@@ -18,9 +18,15 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="ducha-bot: �
 rubric_app = typer.Typer(no_args_is_help=True, help="Check and export the rubric data files.")
 db_app = typer.Typer(no_args_is_help=True, help="The database (SQLite by default, DATABASE_URL for PostgreSQL).")
 invite_app = typer.Typer(no_args_is_help=True, help="Invite codes that bind Telegram users to units.")
+campaign_app = typer.Typer(no_args_is_help=True, help="This round's calendar (the notice's phases are the template).")
+remind_app = typer.Typer(no_args_is_help=True, help="Phase reminders: what will be sent, and sending what is due.")
+broadcast_app = typer.Typer(no_args_is_help=True, help="Notices to units, with acknowledgements.")
 app.add_typer(rubric_app, name="rubric")
 app.add_typer(db_app, name="db")
 app.add_typer(invite_app, name="invite")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(remind_app, name="remind")
+app.add_typer(broadcast_app, name="broadcast")
 
 
 class TableChoice(str, Enum):
@@ -247,6 +253,212 @@ def rubric_export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format"
         _fail(f"{texts.CLI_RUBRIC_ERROR}\n{exc}")
     payload = {"version": rubric.version, **rubric.model_dump(mode="json", by_alias=True)}
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _coordination(now: Optional[str] = None):
+    """Engine, database and coordination services, with the clock fixed at ``now`` if given."""
+    import datetime as dt
+
+    from bot.coordination import Coordination
+
+    engine = _engine()
+    service = _selfcheck(engine)
+    if now:
+        fixed = _parse_time(now, service.tz)
+        service.clock = lambda: fixed
+    return engine, _database(), Coordination(service)
+
+
+def _parse_time(text: str, tz):
+    """ISO date-time; a value without a zone is Asia/Shanghai (the campaign's zone)."""
+    import datetime as dt
+
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"无法识别时间“{text}”，请使用 2020-08-07T09:00 这样的格式。")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(dt.timezone.utc)
+
+
+@campaign_app.command("show")
+def campaign_show() -> None:
+    """Print this round's phases, dates and deliverables."""
+    _, db, c = _coordination()
+    typer.echo(db.call(lambda s: c.calendar(s).text))
+
+
+@campaign_app.command("set")
+def campaign_set(
+    phase: str = typer.Argument(..., help="prepare, self_check, field_inspection, rectification or central_inspection"),
+    start: Optional[str] = typer.Option(None, "--start", help="YYYY-MM-DD"),
+    end: Optional[str] = typer.Option(None, "--end", help="YYYY-MM-DD"),
+) -> None:
+    """Set a phase's dates for this round (audited)."""
+    import datetime as dt
+
+    def day(value: Optional[str]):
+        if value is None:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            _fail(texts.CAL_BAD_DATE.format(text=value))
+
+    _, db, c = _coordination()
+    out = db.call(lambda s: c.set_phase(s, None, phase, day(start), day(end)))
+    typer.echo("\n".join(a.text for a in out.replies))
+    if out.refused:
+        raise typer.Exit(2)
+
+
+@remind_app.command("list")
+def remind_list(now: Optional[str] = typer.Option(None, "--now", help="Pretend it is this time (ISO)")) -> None:
+    """What will be sent when, and to how many (from now on)."""
+    _, db, c = _coordination(now)
+
+    def listing(s):
+        current = c.clock()
+        lines = []
+        for occ in c.plan(s):
+            if occ.due.astimezone(current.tzinfo) < current - c.grace:
+                continue
+            count = len(c.reminder_recipients(s, occ))
+            lines.append(f"{occ.due:%Y-%m-%d %H:%M}  {count:>4}人  {occ.rule.key:<14} {occ.text[:60]}")
+        undated = [p.name for p in c.phases(s) if p.start is None and p.end is None]
+        if undated:
+            lines.append(f"（{'、'.join(undated)}未设定日期，不会提醒）")
+        return lines
+
+    for line in db.call(listing) or ["（没有待发送的提醒）"]:
+        typer.echo(line)
+
+
+def _bot():
+    from telegram import Bot
+
+    from bot.config import ConfigError, telegram_settings
+
+    try:
+        settings = telegram_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+    kwargs = {}
+    if settings.base_url:
+        kwargs = {"base_url": settings.base_url, "base_file_url": settings.base_file_url}
+    return Bot(settings.token, **kwargs)
+
+
+@remind_app.command("run-due")
+def remind_run_due(now: Optional[str] = typer.Option(None, "--now", help="Pretend it is this time (ISO)")) -> None:
+    """Send what is due (reminders, scheduled broadcasts, the digest); safe beside a running bot."""
+    import asyncio
+
+    from bot.dispatch import Dispatcher
+
+    _, db, c = _coordination(now)
+    bot = _bot()
+
+    async def run():
+        async with bot:
+            return await Dispatcher(db, c).tick(bot, c.clock())
+
+    report = asyncio.run(run())
+    sent = lambda r: r.sent if r else 0  # noqa: E731
+    typer.echo(f"提醒 {sent(report.reminders)} 条，通知 {sent(report.broadcasts)} 条，错过 {report.missed} 个，日报 {report.digests} 份")
+
+
+@broadcast_app.command("send")
+def broadcast_send(
+    text: str = typer.Option(..., "--text", help="Telegram HTML"),
+    audience: str = typer.Option(..., "--audience", help="all, role:party, unit:华龙区,范县, not-submitted, open-rectification"),
+    at: Optional[str] = typer.Option(None, "--at", help="Send at this time (ISO, Asia/Shanghai) instead of now"),
+    file: Optional[Path] = typer.Option(None, "--file", help="A file to send with the notice"),
+) -> None:
+    """Create a broadcast, print its id, and send it now unless --at is given."""
+    import asyncio
+
+    from bot.dispatch import Dispatcher
+
+    _, db, c = _coordination()
+    send_at = _parse_time(at, c.tz) if at else None
+    file_id = None
+    if file is not None:
+        if not file.is_file():
+            _fail(texts.CLI_FILE_MISSING.format(path=file))
+        file_id = _upload(file, db, c, audience)
+    made = db.call(lambda s: c.create_broadcast(s, None, audience, text, send_at, file_id, file.name if file else None))
+    if isinstance(made, str):
+        _fail(made)
+    typer.echo(made.id)
+    if send_at is None:
+        bot = _bot()
+
+        async def run():
+            async with bot:
+                return await Dispatcher(db, c).send_broadcasts(bot, c.clock())
+
+        report = asyncio.run(run())
+        typer.echo(f"已发送 {report.sent if report else 0}，失败 {report.failed if report else 0}", err=True)
+
+
+def _upload(path: Path, db, c, audience: str) -> str:
+    """Upload the file once (to the first recipient) and reuse its file_id for the rest."""
+    import asyncio
+
+    recipients = db.call(lambda s: c.recipients(s, audience))
+    if not recipients:
+        _fail(texts.BC_EMPTY_AUDIENCE.format(audience=audience))
+    bot = _bot()
+
+    async def run():
+        async with bot:
+            with path.open("rb") as fh:
+                message = await bot.send_document(recipients[0][0], fh, filename=path.name)
+            return message.document.file_id
+
+    return asyncio.run(run())
+
+
+@broadcast_app.command("status")
+def broadcast_status(broadcast_id: int = typer.Argument(...)) -> None:
+    """Sent, failed and acknowledged counts, and the units that have not acknowledged."""
+    from bot.models import Broadcast
+
+    _, db, c = _coordination()
+
+    def status(s):
+        b = s.get(Broadcast, broadcast_id)
+        return None if b is None else c._page(s, b).text
+
+    text = db.call(status)
+    if text is None:
+        _fail(f"没有编号为 {broadcast_id} 的通知。")
+    typer.echo(text)
+
+
+@app.command()
+def progress(out: Path = typer.Option(Path("out"), "--out", help="Folder for the chart and the table")) -> None:
+    """Every unit's progress; writes the PNG chart and the .xlsx to --out."""
+    _, db, c = _coordination()
+    result = db.call(lambda s: c.progress(s, None))
+    typer.echo("\n".join(a.text for a in result.replies))
+    for f in result.files:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f.name).write_bytes(f.data)
+        typer.echo(str(out / f.name))
+
+
+@app.command()
+def audit(limit: int = typer.Option(50, "--limit")) -> None:
+    """Coordinator actions and refusals, newest first: who, when, what."""
+    _, db, c = _coordination()
+    rows = db.call(lambda s: c.audit_log(s, limit))
+    for r in rows:
+        typer.echo(f"{c._local(r.at)}  {r.actor}  {r.action}  {r.detail}")
+    if not rows:
+        typer.echo(texts.AUDIT_EMPTY)
 
 
 def main() -> None:

@@ -66,6 +66,7 @@ class Assessment(SQLModel, table=True):
     submitted_by: Optional[str] = Field(default=None, max_length=128)
     submitted_at: Optional[dt.datetime] = None
     created_at: dt.datetime = Field(default_factory=_now)
+    return_comment: Optional[str] = Field(default=None, max_length=1000)  # 退回修改 with this comment
 
 
 class CriterionAnswer(SQLModel, table=True):
@@ -152,3 +153,91 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     at: dt.datetime = Field(default_factory=_now, index=True)
+
+
+# --- Issue: reminders, broadcasts, rectification, calendar ---------------------------------
+
+
+class PhaseDate(SQLModel, table=True):
+    """This round's dates of a phase, set by a coordinator (the notice's dates are the template)."""
+
+    __tablename__ = "phase_dates"
+
+    round: str = Field(primary_key=True, max_length=16)
+    phase: str = Field(primary_key=True, max_length=32)
+    start: Optional[dt.date] = None
+    end: Optional[dt.date] = None
+    updated_by: str = Field(max_length=128)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class ReminderDelivery(SQLModel, table=True):
+    """One reminder occurrence for one recipient: the outbox row that makes it happen once.
+
+    The row is inserted (claimed) before sending, with a unique key; a second process or a
+    restart finds it and sends nothing. A crash between sending and recording leaves the row
+    'claimed': it is reported, never resent."""
+
+    __tablename__ = "reminder_deliveries"
+
+    key: str = Field(primary_key=True, max_length=160)
+    rule: str = Field(max_length=64)
+    phase: str = Field(max_length=32)
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    unit: str = Field(max_length=64)
+    due_at: dt.datetime
+    state: str = Field(max_length=16)  # claimed | sent | failed | missed
+    claimed_at: dt.datetime = Field(default_factory=_now)
+    sent_at: Optional[dt.datetime] = None
+    error: Optional[str] = Field(default=None, max_length=500)
+
+
+class Broadcast(SQLModel, table=True):
+    """A notice a coordinator sends to an audience, now or at a set time."""
+
+    __tablename__ = "broadcasts"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(default="notice", max_length=16)  # notice | nudge
+    text: str = Field(max_length=4096)
+    file_id: Optional[str] = Field(default=None, max_length=256)
+    file_name: Optional[str] = Field(default=None, max_length=256)
+    audience: str = Field(max_length=1000)
+    created_by: str = Field(max_length=128)
+    created_by_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: dt.datetime = Field(default_factory=_now)
+    send_at: dt.datetime
+    status: str = Field(default="scheduled", max_length=16)  # scheduled | sending | done
+    parent_id: Optional[int] = Field(default=None, foreign_key="broadcasts.id")
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    """One recipient of a broadcast and what became of their copy."""
+
+    __tablename__ = "broadcast_recipients"
+
+    broadcast_id: int = Field(foreign_key="broadcasts.id", primary_key=True)
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    unit: str = Field(max_length=64)
+    # queued -> sending (claimed) -> sent | failed; sent -> acknowledged
+    state: str = Field(default="queued", max_length=16, index=True)
+    attempts: int = 0
+    message_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    error: Optional[str] = Field(default=None, max_length=500)
+    sent_at: Optional[dt.datetime] = None
+    acked_at: Optional[dt.datetime] = None
+
+
+class RectificationState(SQLModel, table=True):
+    """Where a deduction's rectification item stands after the self-assessment."""
+
+    __tablename__ = "rectification_states"
+
+    assessment_id: int = Field(foreign_key="assessments.id", primary_key=True)
+    task_no: int = Field(primary_key=True)
+    criterion: int = Field(primary_key=True)
+    state: str = Field(default="open", max_length=16)  # open | reported | closed | returned
+    note: Optional[str] = Field(default=None, max_length=1000)
+    comment: Optional[str] = Field(default=None, max_length=1000)
+    updated_by: str = Field(max_length=128)
+    updated_at: dt.datetime = Field(default_factory=_now)

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 ROLES = ("party", "government", "department", "coordinator")
 RECT_STEPS = ("problem", "measure", "leader", "unit", "person", "deadline")
+# Steps of the coordination side (bot/coordination.py) that wait for typed text.
+PENDING_STEPS = ("rect_note", "item_comment", "asm_comment")
 RECT_COLUMNS = {"problem": "problem", "measure": "measure", "leader": "leader", "unit": "resp_unit", "person": "resp_person"}
 TEXT_LIMITS = {"problem": 500, "measure": 500, "leader": 50, "unit": 100, "person": 50, "deadline": 50}
 Clock = Callable[[], dt.datetime]
@@ -176,6 +178,8 @@ class SelfCheck:
         self.admin_ids = admin_ids
         self.round = round_ or str(rubric.campaign.year)
         self.tz = ZoneInfo(rubric.campaign.timezone)
+        # Set by bot.coordination: handles text for its steps (rectification notes, comments).
+        self.pending_handler: Callable[..., Outcome] | None = None
 
     # --- people ------------------------------------------------------------------------
 
@@ -377,18 +381,20 @@ class SelfCheck:
         snap = self.snapshot(s, a)
         if a.status == "submitted":
             return Outcome(replies=[self._summary(snap)])
+        # A coordinator's 退回修改 comment leads every resumption until the next submission.
+        note = texts.RETURNED_NOTE.format(comment=a.return_comment) if a.return_comment else None
         cursor = self._cursor(s, user.id)
-        if cursor and cursor.assessment_id == a.id and cursor.step != "paused":
+        if cursor and cursor.assessment_id == a.id and cursor.step in RECT_STEPS + ("level",):
             if cursor.step in RECT_STEPS:
-                return Outcome(replies=[self._rect_prompt(snap, (cursor.task_no, cursor.criterion), cursor.step)])
-            return Outcome(replies=[self._question(snap, (cursor.task_no, cursor.criterion), user.id)])
+                return Outcome(replies=[self._rect_prompt(snap, (cursor.task_no, cursor.criterion), cursor.step, note=note)])
+            return Outcome(replies=[self._question(snap, (cursor.task_no, cursor.criterion), user.id, note)])
         start_at = (cursor.task_no, cursor.criterion) if cursor and cursor.assessment_id == a.id else None
         target = snap.next_unanswered(self._before(snap, start_at)) if start_at else snap.next_unanswered()
         if target is None:
             self._move(s, user.id, a, snap.keys()[-1], "paused")
-            return Outcome(replies=[self._done(snap)])
+            return Outcome(replies=[self._done(snap, note)])
         self._move(s, user.id, a, target, "level")
-        return Outcome(replies=[self._question(snap, target, user.id)])
+        return Outcome(replies=[self._question(snap, target, user.id, note)])
 
     def _before(self, snap: AssessmentSnapshot, key: CriterionKey) -> CriterionKey | None:
         keys = snap.keys()
@@ -543,6 +549,10 @@ class SelfCheck:
         cursor = self._cursor(s, user.id)
         if cursor is None or cursor.step == "paused":
             return None
+        if cursor.step in PENDING_STEPS:
+            if self.pending_handler is None:
+                return None
+            return self.pending_handler(s, user, cursor.step, cursor.assessment_id, cursor.task_no, cursor.criterion, text)
         person = self._scorer(s, user)
         if isinstance(person, Outcome):
             return None
@@ -619,7 +629,8 @@ class SelfCheck:
         cursor = self._cursor(s, user.id)
         if cursor is None:
             return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
-        a = self._open(s, person, cursor.assessment_id)
+        # While reporting a rectification done, evidence is welcome after submission too.
+        a = (self._owned if cursor.step == "rect_note" else self._open)(s, person, cursor.assessment_id)
         if isinstance(a, Outcome):
             return a
         key = (cursor.task_no, cursor.criterion)
@@ -780,7 +791,7 @@ class SelfCheck:
         done = s.exec(  # type: ignore[call-overload]
             update(Assessment)
             .where(Assessment.id == a.id, Assessment.status == "open")
-            .values(status="submitted", submitted_by=user.name, submitted_at=now)
+            .values(status="submitted", submitted_by=user.name, submitted_at=now, return_comment=None)
         )
         if done.rowcount != 1:
             s.expire_all()

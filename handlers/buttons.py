@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot import texts
-from bot.callbacks import AssessmentOp, InvalidCallback, Navigate, PickLevel, unpack
+from bot.callbacks import AssessmentOp, CoordOp, InvalidCallback, Navigate, PickLevel, unpack
 from handlers.common import acting_user, engine, once, selfcheck
 from handlers.render import deliver, reply
 
@@ -37,6 +37,11 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("refused callback from user %s: button belongs to %s", user.id, owner)
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
+    if isinstance(action, CoordOp) and action.op == "ack":
+        # 收到: a short notice on the button, nothing posted in the chat
+        notice = await once(context, update, lambda s: context.application.bot_data["coordination"].ack(s, user, action.id))
+        await query.answer(notice or texts.BC_ACK_ALREADY)
+        return
     try:
         await query.answer()
     except BadRequest as exc:  # a press older than Telegram keeps: still show what it asked for
@@ -51,6 +56,9 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await once(context, update, lambda s: service.navigate(s, user, action))
     elif isinstance(action, AssessmentOp):
         outcome = await once(context, update, lambda s: service.assessment_op(s, user, action))
+    elif isinstance(action, CoordOp):
+        coordination = context.application.bot_data["coordination"]
+        outcome = await once(context, update, lambda s: coordination.op(s, user, action))
     else:
         await reply(message, engine(context).perform(action))  # type: ignore[arg-type]
         return

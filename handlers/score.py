@@ -63,6 +63,17 @@ async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = acting_user(update)
     if message is None or user is None:
         return
+    caption = message.caption or ""
+    if caption.startswith("/broadcast") and message.document is not None:
+        # a coordinator sends a file with its notice: /broadcast AUDIENCE TEXT as the caption
+        args = caption.partition(" ")[2]
+        d = message.document
+        outcome = await once(
+            context, update, lambda s: context.application.bot_data["coordination"].draft(s, user, args, d.file_id, d.file_name)
+        )
+        if outcome is not None:
+            await deliver(context, message, outcome, user.id)
+        return
     if message.document is not None:
         d = message.document
         kind, file_id, unique, name, size = "document", d.file_id, d.file_unique_id, d.file_name or "文件", d.file_size or 0

@@ -41,7 +41,8 @@ async def running_bot(api: FakeBotAPI, engine, db=None, selfcheck=None):
         db = db or Database(make_engine(f"sqlite:///{tmp}/bot.db"))
         upgrade(db.engine)
         selfcheck = selfcheck or SelfCheck(engine.rubric)
-        async with _polling(build_application(settings, engine, db, selfcheck)) as app:
+        # no reminder job: tests drive the Dispatcher's tick with their own clock
+        async with _polling(build_application(settings, engine, db, selfcheck, tick_seconds=None)) as app:
             yield app
 
 

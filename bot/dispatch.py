@@ -1,0 +1,237 @@
+"""Sending what is due: scheduled broadcasts, phase reminders and the coordinators' digest.
+
+Called every half minute by the bot (python-telegram-bot's JobQueue) and by
+`ducha remind run-due` from cron; both may run at once, even in two processes on one
+PostgreSQL database: every copy is claimed in the database before it is sent, so each
+goes out once. A crash between sending and recording leaves the claim in place: that copy
+is reported as failed, never sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import select
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+
+from bot import texts
+from bot.callbacks import CoordOp, pack
+from bot.coordination import Coordination
+from bot.db import Database, insert_new
+from bot.models import Broadcast, BroadcastRecipient, Person, ReminderDelivery
+from bot.sender import DeliveryReport, RateLimiter, SendJob, deliver
+
+logger = logging.getLogger(__name__)
+
+
+def ack_markup(broadcast_id: int, user_id: int) -> InlineKeyboardMarkup:
+    """The 收到 button, made for its recipient only."""
+    data = pack(CoordOp("ack", broadcast_id), owner=user_id)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BC_ACK_BUTTON, callback_data=data)]])
+
+
+class BroadcastStore:
+    """Recipient states in the database: queued → sending (claimed) → sent | failed."""
+
+    def __init__(self, db: Database, clock) -> None:
+        self.db, self.clock = db, clock
+
+    async def claim(self, job: SendJob) -> bool:
+        broadcast_id, user_id = job.key
+
+        def claim(s) -> bool:
+            done = s.exec(
+                update(BroadcastRecipient)
+                .where(
+                    BroadcastRecipient.broadcast_id == broadcast_id,
+                    BroadcastRecipient.user_id == user_id,
+                    BroadcastRecipient.state == "queued",
+                )
+                .values(state="sending", attempts=BroadcastRecipient.attempts + 1)
+            )
+            return done.rowcount == 1
+
+        return await self.db.run(claim)
+
+    async def _set(self, job: SendJob, **values) -> None:
+        broadcast_id, user_id = job.key
+        await self.db.run(
+            lambda s: s.exec(
+                update(BroadcastRecipient)
+                .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.user_id == user_id)
+                .values(**values)
+            )
+        )
+
+    async def sent(self, job: SendJob, message_id: int) -> None:
+        await self._set(job, state="sent", message_id=message_id, sent_at=self.clock(), error=None)
+
+    async def failed(self, job: SendJob, error: str) -> None:
+        await self._set(job, state="failed", error=error[:500])
+
+    async def blocked(self, job: SendJob) -> None:
+        await self._set(job, state="failed", error="blocked by the user")
+        await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
+
+    async def retried(self, job: SendJob, reason: str) -> None:
+        logger.info("retrying %s: %s", job.key, reason)
+
+
+class ReminderStore:
+    """Reminder copies were claimed when planned; record how each one went."""
+
+    def __init__(self, db: Database, clock) -> None:
+        self.db, self.clock = db, clock
+
+    async def claim(self, job: SendJob) -> bool:
+        return True  # claimed in the database by Coordination.due_reminders
+
+    async def _set(self, job: SendJob, **values) -> None:
+        await self.db.run(lambda s: s.exec(update(ReminderDelivery).where(ReminderDelivery.key == job.key).values(**values)))
+
+    async def sent(self, job: SendJob, message_id: int) -> None:
+        await self._set(job, state="sent", sent_at=self.clock())
+
+    async def failed(self, job: SendJob, error: str) -> None:
+        await self._set(job, state="failed", error=error[:500])
+
+    async def blocked(self, job: SendJob) -> None:
+        await self._set(job, state="failed", error="blocked by the user")
+        await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
+
+    async def retried(self, job: SendJob, reason: str) -> None:
+        logger.info("retrying reminder %s: %s", job.key, reason)
+
+
+@dataclass
+class TickReport:
+    broadcasts: DeliveryReport | None = None
+    reminders: DeliveryReport | None = None
+    missed: int = 0
+    digests: int = 0
+
+
+class Dispatcher:
+    """Everything the bot sends on its own, driven by an injected clock."""
+
+    def __init__(self, db: Database, coordination: Coordination, limiter: RateLimiter | None = None) -> None:
+        self.db = db
+        self.coordination = coordination
+        self.clock = coordination.clock
+        self.limiter = limiter or RateLimiter()
+
+    async def tick(self, bot: Bot, now: dt.datetime | None = None) -> TickReport:
+        """Send whatever is due at ``now``: broadcasts, reminders, the digest."""
+        now = now or self.clock()
+        report = TickReport()
+        report.broadcasts = await self.send_broadcasts(bot, now)
+        report.reminders, report.missed = await self.send_reminders(bot, now)
+        report.digests = await self.send_digest(bot, now)
+        return report
+
+    async def send_broadcasts(self, bot: Bot, now: dt.datetime) -> DeliveryReport | None:
+        coordination = self.coordination
+
+        def due(s):
+            ids = coordination.due_broadcasts(s, now)
+            jobs = []
+            for bid in ids:
+                b = s.get(Broadcast, bid)
+                s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="sending"))
+                text = b.text if b.kind == "nudge" else f"<b>{texts.BC_HEADER}</b>\n{b.text}"
+                for r in s.exec(
+                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == "queued")
+                ).all():
+                    # a nudge is acknowledged on the notice it chases
+                    ack_id = (b.parent_id or bid) if b.kind == "nudge" else bid
+                    jobs.append(
+                        SendJob(
+                            key=(bid, r.user_id),
+                            chat_id=r.user_id,
+                            text=text,
+                            reply_markup=ack_markup(ack_id, r.user_id),
+                            document=b.file_id,
+                            is_group=r.user_id < 0,
+                        )
+                    )
+            return ids, jobs
+
+        ids, jobs = await self.db.run(due)
+        if not ids:
+            return None
+        result = await deliver(bot, jobs, BroadcastStore(self.db, self.clock), self.limiter)
+
+        def finish(s):
+            for bid in ids:
+                left = s.exec(
+                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == "queued")
+                ).first()
+                if left is None:
+                    s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="done"))
+
+        await self.db.run(finish)
+        return result
+
+    async def send_reminders(self, bot: Bot, now: dt.datetime) -> tuple[DeliveryReport | None, int]:
+        coordination = self.coordination
+        to_send, missed, coordinators = await self.db.run(
+            lambda s: (*coordination.due_reminders(s, now), coordination.coordinators(s))
+        )
+        result = None
+        if to_send:
+            jobs = [
+                SendJob(key=f"{occ.key}:{user_id}"[:160], chat_id=user_id, text=_escape(occ.text), reply_markup=None, document=None, is_group=False)
+                for occ, user_id, _unit in to_send
+            ]
+            result = await deliver(bot, jobs, ReminderStore(self.db, self.clock), self.limiter)
+        if missed:
+            report = coordination.missed_report(missed)
+            for uid in coordinators:
+                for chunk in report.doc.html_chunks():
+                    try:
+                        await bot.send_message(uid, chunk, parse_mode=ParseMode.HTML)
+                    except Exception as exc:  # a coordinator who blocked the bot must not stop the rest
+                        logger.warning("missed-reminder report to %s failed: %s", uid, exc)
+        return result, len(missed)
+
+    async def send_digest(self, bot: Bot, now: dt.datetime) -> int:
+        """The 09:00 digest to coordinators, once a day across processes."""
+        coordination = self.coordination
+        local = now.astimezone(coordination.tz)
+        if local.hour < 9 or local.hour >= 22:  # not before 09:00, and never in the quiet hours
+            return 0
+
+        def claim(s):
+            key = f"digest:{local.date().isoformat()}"
+            if not insert_new(s, ReminderDelivery, key=key, rule="digest", phase="", user_id=0, unit="", due_at=now, state="sent", claimed_at=now):
+                return None
+            return coordination.digest(s), coordination.coordinators(s)
+
+        claimed = await self.db.run(claim)
+        if claimed is None:
+            return 0
+        answer, coordinators = claimed
+        sent = 0
+        for uid in coordinators:
+            markup = None
+            if answer.buttons:
+                markup = InlineKeyboardMarkup(
+                    [[InlineKeyboardButton(b.label, callback_data=pack(b.action, owner=uid)) for b in row] for row in answer.buttons]
+                )
+            chunks = answer.doc.html_chunks()
+            try:
+                for i, chunk in enumerate(chunks):
+                    await bot.send_message(uid, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(chunks) - 1 else None)
+                sent += 1
+            except Exception as exc:
+                logger.warning("digest to %s failed: %s", uid, exc)
+        return sent
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)

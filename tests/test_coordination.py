@@ -1,0 +1,282 @@
+"""Coordinators' work: calendar, broadcasts, rectification loop, review, progress, digest,
+reminder claims; on SQLite and on PostgreSQL. The clock is injected; nothing sleeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from bot.callbacks import CoordOp, PickLevel
+from bot.coordination import Coordination, html_problem
+from bot.models import AuditEntry, BroadcastRecipient, CriterionAnswer, Person, ReminderDelivery
+from bot.selfcheck import SelfCheck, User
+
+ADMIN = User(1, "市办张主任")
+WANG = User(101, "王科长")
+ZHAO = User(201, "赵主任")
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture
+def service(rubric, clock):
+    return SelfCheck(rubric, clock=clock, admin_ids=frozenset({ADMIN.id}))
+
+
+@pytest.fixture
+def coord(service):
+    return Coordination(service)
+
+
+def bind(db, service, user, unit, role="party"):
+    code = db.call(lambda s: service.create_invite(s, unit, role, 5, None)).code
+    db.call(lambda s: service.bind(s, user, code))
+
+
+def text_of(out) -> str:
+    return "\n".join(a.text for a in out.replies)
+
+
+def buttons(out):
+    return [b for a in out.replies for row in a.buttons for b in row]
+
+
+def score_all(db, service, user, zero_task=5, rectify=True):
+    """Answer every criterion: task ``zero_task`` at zero (with a rectification item)."""
+    out = db.call(lambda s: service.start(s, user))
+    while True:
+        picks = [b.action for b in buttons(out) if isinstance(b.action, PickLevel)]
+        if not picks:
+            return
+        choice = picks[-1] if picks[0].task == zero_task else picks[0]
+        out = db.call(lambda s, c=choice: service.pick_level(s, user, c))
+        if "请用一两句话说明存在的问题" in text_of(out):
+            if rectify:
+                for reply in ("未开展督察", "开展督察", "副书记", "依法治县办", "李四", "8月20日"):
+                    out = db.call(lambda s, r=reply: service.text(s, user, r))
+            else:
+                for _ in range(6):
+                    skip = next(b.action for b in buttons(out) if b.label == "跳过")
+                    out = db.call(lambda s, a=skip: service.navigate(s, user, a))
+
+
+def submit(db, service, user):
+    ask = db.call(lambda s: service.submit(s, user))
+    confirm = next(b.action for b in buttons(ask) if b.label == "确认提交")
+    return db.call(lambda s: service.assessment_op(s, user, confirm))
+
+
+# --- authority --------------------------------------------------------------------------
+
+
+def test_non_coordinators_are_refused_and_the_attempt_audited(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    for attempt in (
+        lambda s: coord.draft(s, WANG, "all 通知"),
+        lambda s: coord.broadcasts(s, WANG),
+        lambda s: coord.progress(s, WANG),
+        lambda s: coord.set_phase(s, WANG, "self_check", dt.date(2021, 8, 1), dt.date(2021, 8, 10)),
+        lambda s: coord.op(s, WANG, CoordOp("item_close", 1, 5, 0)),
+        lambda s: coord.op(s, WANG, CoordOp("bc_send", 1)),
+    ):
+        out = db.call(attempt)
+        assert out.refused and "仅限市委依法治市办" in text_of(out)
+    refused = db.call(lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "refused")).all())
+    assert len(refused) == 6 and all(r.actor_id == WANG.id for r in refused)
+
+
+# --- calendar -----------------------------------------------------------------------------
+
+
+def test_calendar_set_show_and_refusals(db, service, coord):
+    out = db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2021, 8, 2), dt.date(2021, 8, 12)))
+    assert out.refused is None and "8月2日 至 8月12日" in text_of(out)
+    assert "（由市办张主任设定）" in text_of(out)
+    assert "迎接督察阶段：未设定日期" in db.call(lambda s: coord.calendar(s).text)
+    bad = db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2021, 8, 12), dt.date(2021, 8, 2)))
+    assert bad.refused
+    unknown = db.call(lambda s: coord.set_phase(s, ADMIN, "party_time", dt.date(2021, 8, 1), dt.date(2021, 8, 2)))
+    assert unknown.refused
+    assert db.call(lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "calendar.set")).one()).actor == "市办张主任"
+
+
+# --- broadcasts ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [("<b>未闭合", "没有闭合"), ("<script>x</script>", "不支持的标签"), ("</i>", "没有对应"), ("A & B", "&amp;"), ("<a>链接</a>", "href")],
+)
+def test_broken_html_is_explained(text, reason):
+    assert reason in html_problem(text)
+
+
+def test_valid_html_passes():
+    assert html_problem('<b>请</b>于<a href="https://example.org">此处</a>查看 &amp; 回复') is None
+
+
+def test_broadcast_preview_confirm_and_refusals(db, service, coord, clock):
+    bind(db, service, WANG, "华龙区")
+    bind(db, service, ZHAO, "濮阳县", "government")
+    out = db.call(lambda s: coord.draft(s, ADMIN, "all 请各单位于8月10日前提交<b>自查报告</b>"))
+    assert "将发给 2 人，涉及 2 个单位" in text_of(out)
+    send = next(b.action for b in buttons(out) if b.label == "立即发送")
+    assert db.call(lambda s: s.exec(select(BroadcastRecipient)).all())  # queued, but a draft
+    assert db.call(lambda s: coord.due_broadcasts(s, clock())) == []
+    confirmed = db.call(lambda s: coord.op(s, ADMIN, send))
+    assert "正在发送" in text_of(confirmed)
+    assert db.call(lambda s: coord.due_broadcasts(s, clock())) == [send.id]
+    again = db.call(lambda s: coord.op(s, ADMIN, send))
+    assert "已处理" in text_of(again)
+
+    for args, expected in [
+        ("unit:火星区 通知", "不存在"),
+        ("role:king 通知", "无法识别"),
+        ("open-rectification 通知", "没有符合条件"),
+        ("all <b>坏", "格式有误"),
+        ("all " + "长" * 5000, "过长"),
+        ("all", "用法"),
+    ]:
+        refused = db.call(lambda s, a=args: coord.draft(s, ADMIN, a))
+        assert expected in text_of(refused), args
+    past = db.call(lambda s: coord.create_broadcast(s, ADMIN, "all", "通知", clock() - dt.timedelta(hours=1)))
+    assert isinstance(past, str) and "已过" in past
+
+
+def test_acknowledge_and_nudge_only_the_silent(db, service, coord, clock):
+    bind(db, service, WANG, "华龙区")
+    bind(db, service, ZHAO, "濮阳县", "government")
+    made = db.call(lambda s: coord.create_broadcast(s, ADMIN, "all", "请确认收到"))
+
+    def mark_sent(s):
+        for r in s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == made.id)).all():
+            r.state = "sent"
+            s.add(r)
+
+    db.call(mark_sent)
+    assert db.call(lambda s: coord.ack(s, WANG, made.id)) == "已确认收到，谢谢！"
+    assert db.call(lambda s: coord.ack(s, WANG, made.id)) == "您已确认过。"
+    assert "不是发给您的" in db.call(lambda s: coord.ack(s, ADMIN, made.id))
+    page = db.call(lambda s: coord.broadcast_page(s, ADMIN, made.id))
+    assert "已确认 1/2" in text_of(page) and "尚未确认的单位：濮阳县" in text_of(page)
+    nudge = next(b.action for b in buttons(page) if b.label == "催办未确认单位")
+    assert "共 1 人" in text_of(db.call(lambda s: coord.op(s, ADMIN, nudge)))
+    chased = db.call(lambda s: s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id != made.id)).all())
+    assert [r.user_id for r in chased] == [ZHAO.id]
+
+
+# --- rectification and review ----------------------------------------------------------
+
+
+def test_rectification_reported_returned_reported_again_closed(db, service, coord, clock):
+    bind(db, service, WANG, "华龙区")
+    db.call(lambda s: service.start(s, ADMIN))
+    score_all(db, service, WANG)
+    submit(db, service, WANG)
+    page = db.call(lambda s: coord.rectify(s, WANG))
+    assert "第5项第1条：未开展督察" in text_of(page) and "待整改" in text_of(page)
+    report = next(b.action for b in buttons(page) if b.label.startswith("报告完成"))
+    assert "请简要说明" in text_of(db.call(lambda s: coord.op(s, WANG, report)))
+    done = db.call(lambda s: service.text(s, WANG, "已制定督察计划并开展督察"))
+    assert "等待市委依法治市办销号" in text_of(done)
+    assert {n.user_id for n in done.notices} == {ADMIN.id}
+    back = next(b.action for b in done.notices[0].answer.buttons[0] if b.label == "退回")
+    assert "退回意见" in text_of(db.call(lambda s: coord.op(s, ADMIN, back)))
+    returned = db.call(lambda s: service.text(s, ADMIN, "缺少督察记录"))
+    assert "已退回" in text_of(returned) and WANG.id in {n.user_id for n in returned.notices}
+    assert "退回意见：缺少督察记录" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
+    db.call(lambda s: coord.op(s, WANG, report))
+    again = db.call(lambda s: service.text(s, WANG, "补充了督察记录"))
+    close = next(b.action for b in again.notices[0].answer.buttons[0] if b.label == "销号")
+    assert "已销号" in text_of(db.call(lambda s: coord.op(s, ADMIN, close)))
+    assert "已销号" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
+    assert db.call(lambda s: coord.op(s, ADMIN, close)).replies  # a second close says its state
+    other = bind(db, service, ZHAO, "濮阳县") or ZHAO
+    assert db.call(lambda s: coord.op(s, other, report)).refused  # another unit's item
+
+
+def test_overdue_items_are_red_and_in_the_digest(db, service, coord, clock):
+    bind(db, service, WANG, "华龙区")
+    score_all(db, service, WANG)  # deadline 8月20日
+    clock.advance(days=20)  # 2020-08-23
+    page = db.call(lambda s: coord.rectify(s, WANG))
+    assert "🔴" in text_of(page)
+    digest = db.call(lambda s: coord.digest(s))
+    assert "逾期整改事项（2）" in digest.text and "华龙区 第5项第1条" in digest.text
+    assert "未提交自评的单位（1）：华龙区" in digest.text
+    labels = [b.label for row in digest.buttons for b in row]
+    assert "催办未提交单位" in labels and "催办华龙区" in labels
+
+
+def test_sent_back_assessment_reaches_the_units_users(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    db.call(lambda s: service.start(s, ADMIN))
+    score_all(db, service, WANG)
+    done = submit(db, service, WANG)
+    assessment = next(b.action for b in buttons(done)).assessment
+    view = db.call(lambda s: coord.op(s, ADMIN, CoordOp("asm_view", assessment)))
+    ret = next(b.action for b in buttons(view) if b.label == "退回修改")
+    db.call(lambda s: coord.op(s, ADMIN, ret))
+    out = db.call(lambda s: service.text(s, ADMIN, "第5项请补充说明"))
+    assert "已退回华龙区的党委表自评" in text_of(out)
+    (notice,) = [n for n in out.notices if n.user_id == WANG.id]
+    assert "第5项请补充说明" in notice.answer.text
+    resumed = text_of(db.call(lambda s: service.start(s, WANG)))  # open again, with the comment
+    assert "全部27项已作答完毕" in resumed and "退回意见：第5项请补充说明" in resumed
+    assert "assessment.return" in db.call(lambda s: [e.action for e in s.exec(select(AuditEntry)).all()])
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+def test_progress_table_chart_and_xlsx(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    bind(db, service, ZHAO, "濮阳县", "government")
+    score_all(db, service, WANG)
+    out = db.call(lambda s: coord.progress(s, ADMIN))
+    text = text_of(out)
+    assert "华龙区·党委表：绑定1人，已答56/56" in text
+    assert "濮阳县·政府表：绑定1人，已答0/61，未提交" in text
+    assert "第5项" in text  # the lowest-scoring task
+    names = [f.name for f in out.files]
+    assert names[0].endswith(".png") and out.files[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert names[1].endswith(".xlsx")
+
+
+# --- reminders: claimed once -----------------------------------------------------------
+
+
+def test_reminders_are_claimed_once_and_stop_after_submission(db, service, coord, clock):
+    bind(db, service, WANG, "华龙区")
+    bind(db, service, ZHAO, "濮阳县", "government")
+    at = dt.datetime(2020, 8, 7, 9, 0, tzinfo=SHANGHAI)  # T-3 of the self-check report
+    first, missed = db.call(lambda s: coord.due_reminders(s, at))
+    keys = {occ.key for occ, _, _ in first}
+    assert any("self_check_report" in k for k in keys)
+    assert {u for occ, u, _ in first if "self_check_report" in occ.key} == {WANG.id, ZHAO.id}
+    again, _ = db.call(lambda s: coord.due_reminders(s, at))
+    assert again == []  # a restart or a second process sends nothing twice
+    # the earlier phase-start notice (2020-07-31) is older than the grace window: missed, once
+    assert any(o.phase.key == "self_check" and o.rule.kind == "phase_start" for o in missed)
+    assert db.call(lambda s: coord.due_reminders(s, at))[1] == []
+    score_all(db, service, WANG, rectify=False)
+    submit(db, service, WANG)
+    t1 = dt.datetime(2020, 8, 10, 9, 0, tzinfo=SHANGHAI)  # the deadline morning (T-1 fell on a Sunday: sent Friday)
+    later, _ = db.call(lambda s: coord.due_reminders(s, t1))
+    assert {u for occ, u, _ in later if "self_check_report" in occ.key} == {ZHAO.id}
+    rows = db.call(lambda s: s.exec(select(ReminderDelivery).where(ReminderDelivery.user_id == WANG.id)).all())
+    assert len({r.key for r in rows}) == len(rows)
+
+
+def test_blocked_user_is_inactive_and_not_a_recipient(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+
+    def block(s):
+        p = s.get(Person, WANG.id)
+        p.active = False
+        s.add(p)
+
+    db.call(block)
+    assert db.call(lambda s: coord.recipients(s, "all")) == []
+    assert db.call(lambda s: s.exec(select(CriterionAnswer)).all()) == []

@@ -1,0 +1,182 @@
+"""Broadcasts and reminders through the real Application and the fake Bot API server:
+injected faults, acknowledgements, refusals, a whole campaign on a fake clock, restarts,
+and two dispatchers on one database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dbfixtures import FakeClock  # noqa: E402
+from fakebotapi import FakeBotAPI  # noqa: E402
+from test_telegram_e2e import running_bot  # noqa: E402
+
+from bot.coordination import Coordination  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.dispatch import Dispatcher  # noqa: E402
+from bot.models import BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
+from bot.selfcheck import SelfCheck, User  # noqa: E402
+from bot.sender import RateLimiter  # noqa: E402
+
+pytestmark = pytest.mark.asyncio
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+ADMIN_ID = 7000
+
+
+def fast_limiter() -> RateLimiter:
+    return RateLimiter(per_second=1000, per_chat_interval=0)
+
+
+def bind_many(db, service, n: int, first_id: int = 8000) -> list[int]:
+    units = ["华龙区", "濮阳县", "清丰县", "南乐县", "范县", "台前县"]
+    ids = []
+    for i in range(n):
+        unit = units[i % len(units)]
+        code = db.call(lambda s, u=unit: service.create_invite(s, u, "party" if i % 2 == 0 else "government", 1, None)).code
+        uid = first_id + i
+        db.call(lambda s, c=code, u=uid: service.bind(s, User(u, f"用户{u}"), c))
+        ids.append(uid)
+    return ids
+
+
+async def test_broadcast_with_faults_reaches_everyone_once_and_is_acknowledged(engine, db, clock):
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    recipients = bind_many(db, service, 12)
+    async with FakeBotAPI() as api, running_bot(api, engine, db, service) as app:
+        dispatcher: Dispatcher = app.bot_data["dispatcher"]
+        dispatcher.limiter = fast_limiter()
+        admin = api.user(ADMIN_ID, "市办")
+        outsider = api.user(recipients[0], "用户")
+
+        mark = api.mark()
+        api.send_text(outsider, "/broadcast all 冒充的通知")
+        (refused,) = await api.wait_for("sendMessage", since=mark)
+        assert "仅限市委依法治市办" in refused.params["text"]
+
+        mark = api.mark()
+        api.send_text(admin, "/broadcast all 请各单位于<b>8月10日</b>前报送自查报告")
+        await api.wait_for(lambda c: c.method == "sendMessage" and "reply_markup" in c.params, since=mark)
+        assert "将发给 12 人" in api.sent_messages(ADMIN_ID)[-2]["text"]
+        preview = api.sent_messages(ADMIN_ID)[-1]
+        send_now = next(b for row in preview["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "立即发送")
+        mark = api.mark()
+        api.press_button(admin, preview, send_now["callback_data"])
+        await api.wait_for(lambda c: c.method == "sendMessage" and "正在发送" in c.params["text"], since=mark)
+
+        api.fail_next("sendMessage", times=2, error=429, retry_after=1)
+        api.fail_next("sendMessage", times=1, error=500)
+        api.block(recipients[5])
+        report = await dispatcher.tick(app.bot, clock())
+        assert report.broadcasts.sent == 11 and report.broadcasts.blocked == 1
+        def notices(uid: int) -> int:
+            return sum("【市委依法治市办通知】" in m.get("text", "") for m in api.sent_messages(uid))
+
+        for uid in recipients:
+            assert notices(uid) == (0 if uid == recipients[5] else 1), uid
+        assert db.call(lambda s: s.get(Person, recipients[5]).active) is False
+        again = await dispatcher.tick(app.bot, clock() + dt.timedelta(minutes=1))
+        assert again.broadcasts is None  # nothing left: nobody gets a second copy
+        assert all(notices(uid) <= 1 for uid in recipients)
+
+        # acknowledge with the 收到 button
+        notice = api.sent_messages(recipients[1])[-1]
+        assert "【市委依法治市办通知】" in notice["text"]
+        ack = notice["reply_markup"]["inline_keyboard"][0][0]
+        mark = api.mark()
+        api.press_button(api.user(recipients[1], "用户"), notice, ack["callback_data"])
+        (answer,) = await api.wait_for("answerCallbackQuery", since=mark)
+        assert answer.params["text"] == "已确认收到，谢谢！"
+        # another user pressing that button is refused
+        mark = api.mark()
+        api.press_button(api.user(recipients[2], "用户"), notice, ack["callback_data"], forged=True)
+        (foreign,) = await api.wait_for("answerCallbackQuery", since=mark)
+        assert foreign.params["show_alert"] is True
+
+        mark = api.mark()
+        api.send_text(admin, "/broadcasts")
+        await api.wait_for(lambda c: c.method == "sendMessage" and c.params["chat_id"] == ADMIN_ID, since=mark)
+        assert "已发11 失败1 确认1/12" in api.sent_messages(ADMIN_ID)[-1]["text"]
+    states = db.call(lambda s: sorted(r.state for r in s.exec(select(BroadcastRecipient)).all()))
+    assert states.count("acknowledged") == 1 and states.count("failed") == 1 and states.count("sent") == 10
+
+
+async def test_a_whole_campaign_of_reminders_on_a_fake_clock(engine, db):
+    """Right local times, right people; a restart in the middle sends no duplicate and
+    catches up what fell due while down; units that submitted stop getting reminders."""
+    clock = FakeClock(dt.datetime(2020, 7, 30, 0, 0, tzinfo=SHANGHAI))
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    users = bind_many(db, service, 4)
+    db.call(lambda s: service.start(s, User(ADMIN_ID, "市办")))
+    async with FakeBotAPI() as api:
+        from telegram import Bot
+
+        bot = Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+        async with bot:
+            dispatcher = Dispatcher(db, Coordination(service), fast_limiter())
+            sent_at: dict[str, list[dt.datetime]] = {}
+
+            async def run_until(end: dt.datetime, d: Dispatcher) -> None:
+                while clock.now < end:
+                    clock.advance(minutes=30)
+                    before = len(api.calls_of("sendMessage"))
+                    await d.tick(bot, clock.now)
+                    for call in api.calls_of("sendMessage")[before:]:
+                        sent_at.setdefault(call["text"][:12], []).append(clock.now.astimezone(SHANGHAI))
+
+            await run_until(dt.datetime(2020, 8, 8, 0, 0, tzinfo=SHANGHAI), dispatcher)
+            # one unit submits: mark its assessment submitted directly
+            from bot.models import Assessment
+
+            def submit_first(s):
+                p = s.get(Person, users[0])
+                a = Assessment(unit=p.unit, table_key=p.role, round=service.round, rubric_version="x", status="submitted", submitted_at=clock.now, created_at=clock.now)
+                s.add(a)
+
+            db.call(submit_first)
+            # "restart": a new dispatcher; and the bot was down 8月8日–8月10日 10:00
+            clock.now = dt.datetime(2020, 8, 10, 10, 0, tzinfo=SHANGHAI)
+            restarted = Dispatcher(db, Coordination(SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))), fast_limiter())
+            await restarted.tick(bot, clock.now)
+            await run_until(dt.datetime(2020, 8, 12, 0, 0, tzinfo=SHANGHAI), restarted)
+
+    rows = db.call(lambda s: s.exec(select(ReminderDelivery).where(ReminderDelivery.user_id != 0)).all())
+    assert len({r.key for r in rows}) == len(rows)
+    by_user: dict[int, list[str]] = {}
+    for r in rows:
+        by_user.setdefault(r.user_id, []).append(r.key)
+    # the phase-start notice (moved to Friday 7月31日 09:00) reached all four units' users
+    assert all(any(k.startswith("phase-start:self_check:2020-07-31") for k in keys) for uid, keys in by_user.items() if uid in users)
+    # every reminder was sent between 08:00 and 22:00 local time
+    for when in (t for times in sent_at.values() for t in times):
+        assert 8 <= when.hour < 22, when
+    # the deadline morning (8月10日 09:00) fell while the bot was down and was caught up at
+    # 10:00 — but not for the unit that had submitted
+    deadline_day = [r for r in rows if ":self_check_report:2020-08-10" in r.key]
+    assert {r.user_id for r in deadline_day} == set(users[1:])
+    # the field-inspection phase start (8月11日) came on time
+    assert any(k.startswith("phase-start:field_inspection:2020-08-11") for k in by_user[users[1]])
+
+
+async def test_two_dispatchers_on_one_database_send_each_reminder_once(engine, db):
+    clock = FakeClock(dt.datetime(2020, 8, 7, 9, 0, tzinfo=SHANGHAI))
+    service = SelfCheck(engine.rubric, clock=clock)
+    users = bind_many(db, service, 6)
+    other_db = Database(db.engine)  # a second "process": its own worker threads and sessions
+    async with FakeBotAPI() as api:
+        from telegram import Bot
+
+        async with Bot(api.token, base_url=api.base_url) as bot1, Bot(api.token, base_url=api.base_url) as bot2:
+            d1 = Dispatcher(db, Coordination(service), fast_limiter())
+            d2 = Dispatcher(other_db, Coordination(SelfCheck(engine.rubric, clock=clock)), fast_limiter())
+            await asyncio.gather(d1.tick(bot1, clock.now), d2.tick(bot2, clock.now))
+            await asyncio.gather(d1.tick(bot1, clock.now), d2.tick(bot2, clock.now))
+    for uid in users:
+        texts = [c["text"] for c in api.calls_of("sendMessage") if c["chat_id"] == uid]
+        assert len(texts) == len(set(texts)) >= 1, (uid, texts)
