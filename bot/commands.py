@@ -14,7 +14,7 @@ KNOWN = ("start", "help", "task", "ask")
 _NUMBER = re.compile(r"\d{1,3}|[零〇一二两三四五六七八九十百]+")
 
 
-def welcome(group: bool = False) -> Answer:
+def welcome(group: bool = False, coordinator: bool = False) -> Answer:
     """What /start and /help show: what the bot is for, examples and commands."""
     doc = Doc().add(texts.WELCOME).blank().bold(texts.EXAMPLES_TITLE)
     for example in texts.EXAMPLES:
@@ -22,6 +22,10 @@ def welcome(group: bool = False) -> Answer:
     doc.blank()
     for command, meaning in texts.HELP_COMMANDS:
         doc.add(Span(command, bold=True), f"  {meaning}")
+    if coordinator:
+        doc.blank().bold(texts.HELP_COORDINATOR_TITLE)
+        for command, meaning in texts.HELP_COORDINATOR:
+            doc.add(Span(command, bold=True), f"  {meaning}")
     if group:
         doc.blank().add(Span(texts.HELP_GROUP, italic=True))
     buttons = [

@@ -42,8 +42,17 @@ HELP_COMMANDS = [
     ("/summary", "查看得分汇总和扣分项"),
     ("/submit", "提交自评"),
     ("/files", "下载打分表和自查报告初稿"),
+    ("/rectify", "查看并报告本单位整改事项"),
     ("/help", "查看使用说明"),
 ]
+HELP_COORDINATOR = [
+    ("/progress", "各单位自评进度、进度图和进度表"),
+    ("/broadcast 对象 内容", "发送通知（预览后确认），/broadcasts 查看确认情况"),
+    ("/campaign", "查看或设定本轮各阶段日期"),
+    ("/rectify", "待销号的整改事项"),
+    ("/reopen 单位 党委|政府", "重新开放已提交的自评"),
+]
+HELP_COORDINATOR_TITLE = "协调员命令："
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
 
 COMMANDS_MENU = [

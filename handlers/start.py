@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.commands import welcome
-from handlers.common import acting_user, once, selfcheck
+from handlers.common import acting_user, in_db, once, selfcheck
 from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if outcome is not None:
             await deliver(context, message, outcome, user.id)
         return
-    await reply(message, welcome(group=message.chat.type != "private"))
+    person = await in_db(context, lambda s: selfcheck(context).person(s, user))
+    coordinator = person is not None and person.role == "coordinator"
+    await reply(message, welcome(group=message.chat.type != "private", coordinator=coordinator))
 
 
 def build_handlers() -> list[BaseHandler]:
