@@ -320,8 +320,8 @@ class Coordination:
         made = self.create_broadcast(s, user, audience, text.strip(), None, file_id, file_name, status="draft")
         if isinstance(made, str):
             return refusal(made, f"broadcast refused: {made}")
-        count = len(made_recipients(s, made.id or 0))
-        units = len({r.unit for r in made_recipients(s, made.id or 0)})
+        queued = made_recipients(s, made.id or 0)
+        count, units = len(queued), len({r.unit for r in queued})
         doc = Doc().bold(texts.BC_PREVIEW.format(count=count, units=units))
         preview = Answer(Intent.help, doc)
         body = Answer(
@@ -337,13 +337,21 @@ class Coordination:
         )
         return Outcome(replies=[preview, body])
 
-    def _own_draft(self, s: Session, user: User, broadcast_id: int) -> Broadcast | Outcome:
-        person = self.coordinator(s, user, f"broadcast #{broadcast_id}")
-        if isinstance(person, Outcome):
-            return person
+    def _broadcast(self, s: Session, user: User | None, broadcast_id: int, what: str) -> Broadcast | Outcome:
+        """The broadcast, if ``user`` (None: the command line) is a coordinator and it exists."""
+        if user is not None:
+            person = self.coordinator(s, user, f"{what} #{broadcast_id}")
+            if isinstance(person, Outcome):
+                return person
         b = s.get(Broadcast, broadcast_id)
         if b is None:
             return refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}")
+        return b
+
+    def _own_draft(self, s: Session, user: User, broadcast_id: int) -> Broadcast | Outcome:
+        b = self._broadcast(s, user, broadcast_id, "broadcast")
+        if isinstance(b, Outcome):
+            return b
         if b.status != "draft":
             return Outcome().say(texts.BC_ALREADY.format(status=b.status))
         return b
@@ -429,13 +437,8 @@ class Coordination:
 
     def broadcast_page(self, s: Session, user: User, broadcast_id: int) -> Outcome:
         """A notice's page: counts and the units that have not acknowledged, with 催办."""
-        person = self.coordinator(s, user, f"broadcast page #{broadcast_id}")
-        if isinstance(person, Outcome):
-            return person
-        b = s.get(Broadcast, broadcast_id)
-        if b is None:
-            return refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}")
-        return Outcome(replies=[self._page(s, b)])
+        b = self._broadcast(s, user, broadcast_id, "broadcast page")
+        return b if isinstance(b, Outcome) else Outcome(replies=[self._page(s, b)])
 
     def _page(self, s: Session, b: Broadcast) -> Answer:
         c = self.broadcast_counts(s, b.id or 0)
@@ -469,13 +472,9 @@ class Coordination:
 
     def nudge_broadcast(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
         """Send the notice again, as a 催办, only to those who have not acknowledged it."""
-        if user is not None:
-            person = self.coordinator(s, user, f"nudge #{broadcast_id}")
-            if isinstance(person, Outcome):
-                return person
-        b = s.get(Broadcast, broadcast_id)
-        if b is None:
-            return refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}")
+        b = self._broadcast(s, user, broadcast_id, "nudge")
+        if isinstance(b, Outcome):
+            return b
         pending = s.exec(
             select(BroadcastRecipient.user_id, BroadcastRecipient.unit).where(
                 BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state.in_(("sent", "failed"))  # type: ignore[attr-defined]

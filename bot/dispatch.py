@@ -35,11 +35,29 @@ def ack_markup(broadcast_id: int, user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BC_ACK_BUTTON, callback_data=data)]])
 
 
-class BroadcastStore:
-    """Recipient states in the database: queued → sending (claimed) → sent | failed."""
+class _OutboxStore:
+    """What every outbox records the same way: failures, blocked users, retries."""
 
     def __init__(self, db: Database, clock) -> None:
         self.db, self.clock = db, clock
+
+    async def _set(self, job: SendJob, **values) -> None:
+        raise NotImplementedError
+
+    async def failed(self, job: SendJob, error: str) -> None:
+        await self._set(job, state="failed", error=error[:500])
+
+    async def blocked(self, job: SendJob) -> None:
+        """The user blocked the bot: this copy failed, and the user is inactive from now on."""
+        await self._set(job, state="failed", error="blocked by the user")
+        await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
+
+    async def retried(self, job: SendJob, reason: str) -> None:
+        logger.info("retrying %s: %s", job.key, reason)
+
+
+class BroadcastStore(_OutboxStore):
+    """Recipient states in the database: queued → sending (claimed) → sent | failed."""
 
     async def claim(self, job: SendJob) -> bool:
         broadcast_id, user_id = job.key
@@ -71,22 +89,9 @@ class BroadcastStore:
     async def sent(self, job: SendJob, message_id: int) -> None:
         await self._set(job, state="sent", message_id=message_id, sent_at=self.clock(), error=None)
 
-    async def failed(self, job: SendJob, error: str) -> None:
-        await self._set(job, state="failed", error=error[:500])
 
-    async def blocked(self, job: SendJob) -> None:
-        await self._set(job, state="failed", error="blocked by the user")
-        await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
-
-    async def retried(self, job: SendJob, reason: str) -> None:
-        logger.info("retrying %s: %s", job.key, reason)
-
-
-class ReminderStore:
+class ReminderStore(_OutboxStore):
     """Reminder copies were claimed when planned; record how each one went."""
-
-    def __init__(self, db: Database, clock) -> None:
-        self.db, self.clock = db, clock
 
     async def claim(self, job: SendJob) -> bool:
         return True  # claimed in the database by Coordination.due_reminders
@@ -96,16 +101,6 @@ class ReminderStore:
 
     async def sent(self, job: SendJob, message_id: int) -> None:
         await self._set(job, state="sent", sent_at=self.clock())
-
-    async def failed(self, job: SendJob, error: str) -> None:
-        await self._set(job, state="failed", error=error[:500])
-
-    async def blocked(self, job: SendJob) -> None:
-        await self._set(job, state="failed", error="blocked by the user")
-        await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
-
-    async def retried(self, job: SendJob, reason: str) -> None:
-        logger.info("retrying reminder %s: %s", job.key, reason)
 
 
 @dataclass
