@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import IO
 
 from bot import texts
-from bot.callbacks import Action, AssessmentOp, Navigate, PickLevel
+from bot.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel
 from bot.commands import run_command, welcome
 from bot.db import Database
 from bot.engine import Answer, Engine
 from bot.selfcheck import Outcome, SelfCheck, User
 
 SCORING_COMMANDS = ("score", "review", "summary", "submit", "files", "reopen")
+COORDINATION_COMMANDS = ("campaign", "broadcast", "broadcasts", "progress", "rectify")
 
 
 def terminal_user_id(name: str) -> int:
@@ -47,6 +48,11 @@ class ChatSession:
         self.user = User(terminal_user_id(user_name), user_name) if user_name else None
         self.out_dir = out_dir
         self.choices: list[Action] = []
+        self.coordination = None
+        if selfcheck is not None:
+            from bot.coordination import Coordination
+
+            self.coordination = Coordination(selfcheck)
 
     @property
     def scoring(self) -> bool:
@@ -77,6 +83,14 @@ class ChatSession:
         return self.render(self.engine.answer(text, self._hint()))
 
     def press(self, action: Action) -> str:
+        if isinstance(action, CoordOp):
+            if not self.scoring or self.coordination is None:
+                return texts.NOT_BOUND
+            assert self.db and self.user
+            c, user = self.coordination, self.user
+            if action.op == "ack":
+                return self.db.call(lambda s: c.ack(s, user, action.id))
+            return self.render_outcome(self.db.call(lambda s: c.op(s, user, action)))
         if isinstance(action, (PickLevel, Navigate, AssessmentOp)):
             if not self.scoring:
                 return texts.NOT_BOUND
@@ -103,6 +117,8 @@ class ChatSession:
             return self.db.call(lambda s: sc.bind(s, user, args))
         if name == "file":
             return self._attach(args)
+        if name in COORDINATION_COMMANDS and self.coordination is not None:
+            return self._coordination_command(name, args)
         if name not in SCORING_COMMANDS:
             return None
         if name == "files":
@@ -120,6 +136,19 @@ class ChatSession:
             "reopen": lambda s: sc.reopen_by_name(s, user, args),
         }
         return self.db.call(calls[name])
+
+    def _coordination_command(self, name: str, args: str) -> Outcome:
+        assert self.db and self.user and self.coordination
+        c, user = self.coordination, self.user
+        if name == "campaign":
+            return self.db.call(lambda s: Outcome(replies=[c.calendar(s)]))
+        if name == "broadcast":
+            return self.db.call(lambda s: c.draft(s, user, args))
+        if name == "broadcasts":
+            return self.db.call(lambda s: c.broadcasts(s, user))
+        if name == "progress":
+            return self.db.call(lambda s: c.progress(s, user))
+        return self.db.call(lambda s: c.rectify(s, user))
 
     def _attach(self, path_text: str) -> Outcome:
         """`/file PATH [caption]`: send a local file as evidence for the current criterion."""
