@@ -47,6 +47,8 @@ from scheduler.rules import load_rules
 logger = logging.getLogger(__name__)
 
 TELEGRAM_TEXT_LIMIT = 4096
+# Reminders missed by more than this are from a calendar no longer running: not reported.
+MISSED_LOOKBACK = dt.timedelta(days=7)
 CAPTION_LIMIT = 1024
 # The tags Telegram's HTML parse mode accepts.
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"}
@@ -524,9 +526,14 @@ class Coordination:
                 break
             common = {"rule": occ.rule.key, "phase": occ.phase.key, "due_at": due, "claimed_at": now}
             if due < now - self.grace:
-                # INSERT … ON CONFLICT DO NOTHING: of two processes, exactly one wins each claim
-                if insert_new(s, ReminderDelivery, key=f"missed:{occ.key}"[:160], user_id=0, unit="", state="missed", **common):
-                    missed.append(occ)
+                # Missed while the bot was down: reported once. Older than a week it belongs
+                # to a calendar nobody is running any more (say, the template's 2020 dates):
+                # recorded, not reported. INSERT … ON CONFLICT DO NOTHING: of two processes,
+                # exactly one wins each claim.
+                state = "missed" if due >= now - MISSED_LOOKBACK else "expired"
+                if insert_new(s, ReminderDelivery, key=f"missed:{occ.key}"[:160], user_id=0, unit="", state=state, **common):
+                    if state == "missed":
+                        missed.append(occ)
                 continue
             for user_id, unit in self.reminder_recipients(s, occ):
                 key = f"{occ.key}:{user_id}"[:160]

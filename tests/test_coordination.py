@@ -280,3 +280,15 @@ def test_blocked_user_is_inactive_and_not_a_recipient(db, service, coord):
     db.call(block)
     assert db.call(lambda s: coord.recipients(s, "all")) == []
     assert db.call(lambda s: s.exec(select(CriterionAnswer)).all()) == []
+
+
+def test_an_old_calendar_is_not_reported_as_missed(db, service, coord):
+    """Deployed in 2026 with the notice's 2020 dates: nothing to send, nothing to report."""
+    bind(db, service, WANG, "华龙区")
+    now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+    assert db.call(lambda s: coord.due_reminders(s, now)) == ([], [])
+    # but set this round's dates and the week's reminders come
+    db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2026, 11, 23), dt.date(2026, 11, 30)))
+    to_send, missed = db.call(lambda s: coord.due_reminders(s, now))
+    assert {u for _, u, _ in to_send} == {WANG.id}
+    assert missed  # the phase-start notice of 11月23日 (more than 12 h ago, within the week)
