@@ -14,7 +14,7 @@ import html
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -23,7 +23,7 @@ from bot import texts
 from bot.callbacks import CoordOp, pack
 from bot.coordination import Coordination
 from bot.db import Database, insert_new
-from bot.models import Broadcast, BroadcastRecipient, Person, ReminderDelivery
+from bot.models import Broadcast, BroadcastRecipient, Person, ProcessedUpdate, ReminderDelivery
 from bot.sender import DeliveryReport, RateLimiter, SendJob, deliver
 
 logger = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class Dispatcher:
         report.broadcasts = await self.send_broadcasts(bot, now)
         report.reminders, report.missed = await self.send_reminders(bot, now)
         report.digests = await self.send_digest(bot, now)
+        await self.db.run(lambda s: prune_processed_updates(s, now))
         return report
 
     async def send_broadcasts(self, bot: Bot, now: dt.datetime) -> DeliveryReport | None:
@@ -226,6 +227,16 @@ class Dispatcher:
             except Exception as exc:
                 logger.warning("digest to %s failed: %s", uid, exc)
         return sent
+
+
+# Telegram redelivers an unconfirmed update within a day at most; a week is ample.
+PROCESSED_UPDATES_KEPT = dt.timedelta(days=7)
+
+
+def prune_processed_updates(s, now: dt.datetime) -> int:
+    """Forget update ids old enough that Telegram will never send them again."""
+    done = s.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < now - PROCESSED_UPDATES_KEPT))
+    return done.rowcount
 
 
 def _escape(text: str) -> str:

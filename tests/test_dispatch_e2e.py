@@ -180,3 +180,13 @@ async def test_two_dispatchers_on_one_database_send_each_reminder_once(engine, d
     for uid in users:
         texts = [c["text"] for c in api.calls_of("sendMessage") if c["chat_id"] == uid]
         assert len(texts) == len(set(texts)) >= 1, (uid, texts)
+
+
+async def test_old_update_ids_are_pruned(db):
+    from bot.dispatch import prune_processed_updates
+    from bot.models import ProcessedUpdate
+
+    now = dt.datetime(2020, 8, 10, tzinfo=dt.timezone.utc)
+    db.call(lambda s: [s.add(ProcessedUpdate(update_id=i, at=now - dt.timedelta(days=d))) for i, d in ((1, 1), (2, 8))])
+    assert db.call(lambda s: prune_processed_updates(s, now)) == 1
+    assert db.call(lambda s: [p.update_id for p in s.exec(select(ProcessedUpdate)).all()]) == [1]
