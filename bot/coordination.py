@@ -450,11 +450,14 @@ class Coordination:
             texts.BC_PAGE_COUNTS.format(
                 sent=c.get("sent", 0) + c.get("acknowledged", 0),
                 failed=c.get("failed", 0),
-                queued=c.get("queued", 0) + c.get("sending", 0),
+                queued=c.get("queued", 0) + (0 if b.status == "done" else c.get("sending", 0)),
                 acked=c.get("acknowledged", 0),
                 total=c["total"],
             )
         )
+        if b.status == "done" and c.get("sending"):
+            # claimed by a sender that stopped before recording the result: never resent
+            doc.add(texts.BC_PAGE_UNKNOWN.format(count=c["sending"]))
         pending = self.unacknowledged_units(s, b.id or 0)
         buttons = []
         if pending:

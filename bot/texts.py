@@ -315,6 +315,7 @@ BC_LIST_LINE = "#{id} {when} {preview}　已发{sent} 失败{failed} 确认{acke
 BC_LIST_EMPTY = "还没有发过通知。"
 BC_PAGE_TITLE = "通知 #{id}（{when}，对象：{audience}）"
 BC_PAGE_COUNTS = "已发送 {sent}，失败 {failed}，排队 {queued}，已确认 {acked}/{total}"
+BC_PAGE_UNKNOWN = "另有 {count} 人的发送结果未知（发送时机器人中断），为避免重复未再发送，请人工核实。"
 BC_PAGE_PENDING = "尚未确认的单位："
 BC_PAGE_ALL_ACKED = "全部接收人都已确认。"
 BC_NUDGE = "催办未确认单位"

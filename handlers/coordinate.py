@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot import texts
 from bot.coordination import Coordination
+from bot.selfcheck import Outcome, User, refusal
 from handlers.common import acting_user, once
 from handlers.render import deliver
 
@@ -31,6 +32,25 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def campaign(s, c: Coordination, user: User, parts: list[str]) -> Outcome:
+    """`/campaign` shows this round's calendar; `/campaign PHASE START END` sets a phase
+    (`-` for no date)."""
+    person = c.coordinator(s, user, "/campaign")
+    if isinstance(person, Outcome):
+        return person
+    if not parts:
+        return Outcome(replies=[c.calendar(s)]).say(texts.CAL_USAGE)
+    if len(parts) != 3:
+        return Outcome().say(texts.CAL_USAGE)
+    dates = []
+    for text in parts[1:]:
+        day = None if text in ("-", "无") else parse_date(text)
+        if day is None and text not in ("-", "无"):
+            return refusal(texts.CAL_BAD_DATE.format(text=text), f"bad date {text!r}")
+        dates.append(day)
+    return c.set_phase(s, user, parts[0], dates[0], dates[1])
+
+
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/campaign, /broadcast, /broadcasts, /progress, /rectify."""
     message = update.effective_message
@@ -41,28 +61,9 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = name.lstrip("/").split("@", 1)[0].lower()
     c = coordination(context)
 
-    def act(s):
+    def act(s) -> Outcome:
         if name == "campaign":
-            person = c.coordinator(s, user, "/campaign")
-            if not hasattr(person, "role"):
-                return person
-            parts = args.split()
-            if not parts:
-                from bot.selfcheck import Outcome
-
-                out = Outcome(replies=[c.calendar(s)])
-                return out.say(texts.CAL_USAGE)
-            if len(parts) != 3:
-                from bot.selfcheck import Outcome
-
-                return Outcome().say(texts.CAL_USAGE)
-            start, end = (None if p in ("-", "无") else parse_date(p) for p in parts[1:])
-            bad = [p for p, d in zip(parts[1:], (start, end)) if d is None and p not in ("-", "无")]
-            if bad:
-                from bot.selfcheck import refusal
-
-                return refusal(texts.CAL_BAD_DATE.format(text=bad[0]), f"bad date {bad[0]}")
-            return c.set_phase(s, user, parts[0], start, end)
+            return campaign(s, c, user, args.split())
         if name == "broadcast":
             return c.draft(s, user, args)
         if name == "broadcasts":

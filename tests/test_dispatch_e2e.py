@@ -190,3 +190,48 @@ async def test_old_update_ids_are_pruned(db):
     db.call(lambda s: [s.add(ProcessedUpdate(update_id=i, at=now - dt.timedelta(days=d))) for i, d in ((1, 1), (2, 8))])
     assert db.call(lambda s: prune_processed_updates(s, now)) == 1
     assert db.call(lambda s: [p.update_id for p in s.exec(select(ProcessedUpdate)).all()]) == [1]
+
+
+async def test_a_copy_claimed_before_a_crash_is_never_resent_and_is_reported(engine, db, clock):
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    users = bind_many(db, service, 3)
+    coordination = Coordination(service)
+    made = db.call(lambda s: coordination.create_broadcast(s, None, "all", "请确认"))
+
+    def crash_midway(s):  # one copy was claimed, then the sender died
+        row = s.get(BroadcastRecipient, (made.id, users[0]))
+        row.state = "sending"
+        s.add(row)
+
+    db.call(crash_midway)
+    async with FakeBotAPI() as api:
+        from telegram import Bot
+
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            report = await Dispatcher(db, coordination, fast_limiter()).tick(bot, clock())
+    assert report.broadcasts.sent == 2
+    assert api.sent_messages(users[0]) == []
+    page = db.call(lambda s: coordination.broadcast_page(s, User(ADMIN_ID, "市办"), made.id))
+    assert "另有 1 人的发送结果未知" in page.replies[0].text
+
+
+async def test_campaign_command_in_the_chat(engine, db, clock):
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    async with FakeBotAPI() as api, running_bot(api, engine, db, service):
+        admin = api.user(ADMIN_ID, "市办")
+        for text, expected in [
+            ("/campaign", "迎接督察阶段：未设定日期"),
+            ("/campaign central_inspection 2020-09-14 2020-09-18", "迎接督察阶段：9月14日 至 9月18日"),
+            ("/campaign self_check 2020-13-01 2020-08-10", "无法识别"),
+            ("/campaign self_check 2020-08-10 2020-08-01", "无法设定"),
+            ("/campaign holiday 2020-08-01 2020-08-02", "无法设定"),
+        ]:
+            mark = api.mark()
+            api.send_text(admin, text)
+            # times out (and fails) unless a reply with the expected words arrives
+            await api.wait_for(lambda c, e=expected: c.method == "sendMessage" and e in c.params["text"], since=mark)
+        outsider = api.user(ADMIN_ID + 1, "路人")
+        mark = api.mark()
+        api.send_text(outsider, "/campaign self_check 2020-08-01 2020-08-10")
+        (refused,) = await api.wait_for("sendMessage", since=mark)
+        assert "仅限市委依法治市办" in refused.params["text"]
