@@ -534,12 +534,23 @@ class Coordination:
                 # recorded, not reported. INSERT … ON CONFLICT DO NOTHING: of two processes,
                 # exactly one wins each claim.
                 state = "missed" if due >= now - MISSED_LOOKBACK else "expired"
-                if insert_new(s, ReminderDelivery, key=f"missed:{occ.key}"[:160], user_id=0, unit="", state=state, **common):
+                marker = f"missed:{occ.key}"[:160]
+                if s.get(ReminderDelivery, marker) is None and insert_new(
+                    s, ReminderDelivery, key=marker, user_id=0, unit="", state=state, **common
+                ):
                     if state == "missed":
                         missed.append(occ)
                 continue
+            # The bot ticks every half minute: look up who already has this one in a single
+            # query, and only try to claim the rest.
+            prefix = f"{occ.key}:"
+            claimed = set(
+                s.exec(select(ReminderDelivery.user_id).where(ReminderDelivery.key.startswith(prefix, autoescape=True))).all()  # type: ignore[attr-defined]
+            )
             for user_id, unit in self.reminder_recipients(s, occ):
-                key = f"{occ.key}:{user_id}"[:160]
+                if user_id in claimed:
+                    continue
+                key = f"{prefix}{user_id}"[:160]
                 if insert_new(s, ReminderDelivery, key=key, user_id=user_id, unit=unit, state="claimed", **common):
                     to_send.append((occ, user_id, unit))
         return to_send, missed
