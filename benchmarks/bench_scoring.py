@@ -39,7 +39,7 @@ from bot.models import Person  # noqa: E402
 from bot.selfcheck import SelfCheck  # noqa: E402
 from rubric_data.loader import load_rubric  # noqa: E402
 
-TOKEN = "123456789:AAbenchmarkTokenNotRealAtAll_0123456"
+FAKE_TOKEN = "123456789:AAfakeTokenForTheBenchmark_0123456789"  # not a real token
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 
 
@@ -130,7 +130,7 @@ async def run(users: int, concurrency: int, db_url: str) -> None:
 
     db.call(seed)
     request = OfflineBotAPI()
-    app = build_application(TelegramSettings(token=TOKEN), engine, db, service)
+    app = build_application(TelegramSettings(token=FAKE_TOKEN), engine, db, service)
     app.bot._request = (request, request)  # the fake network, for both request kinds
     update_ids = itertools.count(1)
     processed = 0
