@@ -130,7 +130,7 @@ async def run(users: int, concurrency: int, db_url: str) -> None:
 
     db.call(seed)
     request = OfflineBotAPI()
-    app = build_application(TelegramSettings(token=FAKE_TOKEN), engine, db, service)
+    app = build_application(TelegramSettings(token=FAKE_TOKEN), engine, db, service, tick_seconds=None)
     app.bot._request = (request, request)  # the fake network, for both request kinds
     update_ids = itertools.count(1)
     processed = 0

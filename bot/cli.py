@@ -257,7 +257,6 @@ def rubric_export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format"
 
 def _coordination(now: Optional[str] = None):
     """Engine, database and coordination services, with the clock fixed at ``now`` if given."""
-    import datetime as dt
 
     from bot.coordination import Coordination
 

@@ -328,6 +328,17 @@ class SelfCheck:
             return refusal(texts.SCORE_WRONG_UNIT, f"user {person.user_id} ({person.unit}) touched assessment of {a.unit}")
         return a
 
+    def _scorer_and(
+        self, s: Session, user: User, assessment_id: int, open_only: bool
+    ) -> tuple[Binding, AssessmentRow] | Outcome:
+        """The user's binding and the assessment an action names, if it is their unit's (and,
+        with ``open_only``, not submitted); otherwise the refusal."""
+        person = self._scorer(s, user)
+        if isinstance(person, Outcome):
+            return person
+        a = (self._open if open_only else self._owned)(s, person, assessment_id)
+        return a if isinstance(a, Outcome) else (person, a)
+
     def _open(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
         a = self._owned(s, person, assessment_id)
         if isinstance(a, AssessmentRow) and a.status == "submitted":
@@ -415,12 +426,10 @@ class SelfCheck:
 
     def pick_level(self, s: Session, user: User, action: PickLevel) -> Outcome:
         """A level button: record the answer, then ask for the rectification or move on."""
-        person = self._scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
-        a = self._open(s, person, action.assessment)
-        if isinstance(a, Outcome):
-            return a
+        found = self._scorer_and(s, user, action.assessment, open_only=True)
+        if isinstance(found, Outcome):
+            return found
+        person, a = found
         table = self.rubric.tables[a.table_key]  # type: ignore[index]
         task = table.task(action.task)
         if task is None or action.criterion >= len(task.criteria) or action.level >= len(task.criteria[action.criterion].levels):
@@ -487,12 +496,10 @@ class SelfCheck:
 
     def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
         """上一项 / 跳过 / 暂停, go to a criterion, show its evidence, skip a rectification field."""
-        person = self._scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
-        a = self._owned(s, person, action.assessment)
-        if isinstance(a, Outcome):
-            return a
+        found = self._scorer_and(s, user, action.assessment, open_only=False)
+        if isinstance(found, Outcome):
+            return found
+        person, a = found
         snap = self.snapshot(s, a)
         key = (action.task, action.criterion)
         if key not in snap.keys():
@@ -917,12 +924,10 @@ class SelfCheck:
             return self.review(s, user)
         if action.op == "summary":
             return self.summary(s, user)
-        person = self._scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
-        a = self._owned(s, person, action.assessment)
-        if isinstance(a, Outcome):
-            return a
+        found = self._scorer_and(s, user, action.assessment, open_only=False)
+        if isinstance(found, Outcome):
+            return found
+        person, a = found
         if action.op == "submit":
             return self._ask_submit(s, person, a)
         if action.op == "confirm":
