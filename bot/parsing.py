@@ -487,6 +487,11 @@ def _by_degree(levels: list[_LevelView], said: str) -> int | None:
     """部分 / 不全 / 基本落实: the one middle level, neither full marks nor none."""
     if not _PARTLY.search(said):
         return None
+    # "会议记录不全" typed at a question about measures is about something else: a "partly"
+    # answer counts only when the rest of it is a word or two, or words of these labels.
+    rest = _PARTLY.sub("", said)
+    if len(rest) > 2 and not _covered(rest, [lv.exact for lv in levels]):
+        return None
     middle = list(range(1, len(levels) - 1))
     return _distinct(levels, middle[0]) if len(middle) == 1 else _UNCLEAR
 

@@ -271,3 +271,13 @@ def test_every_label_and_option_selects_its_level(crit):
 def test_unrelated_text_selects_nothing(crit):
     for text in ("你好", "还行吧", "不好说", "明天再说"):
         assert match_level(crit, text) is None, text
+
+
+def test_partly_about_something_else_is_not_an_answer(rubric):
+    """Typed at "措施得力 / 措施过于简单 / 没有措施", "会议记录不全" is about the previous question."""
+    from bot.parsing import match_level
+
+    measures = rubric.tables["party"].task(1).criteria[2]
+    assert match_level(measures, "会议记录不全") is None
+    assert match_level(measures, "不全") == 1
+    assert match_level(measures, "措施不全") == 1
