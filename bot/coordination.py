@@ -43,6 +43,7 @@ from bot.selfcheck import Binding, Outcome, SelfCheck, User, refusal
 from scheduler.calendar import PhaseWindow, effective_phases, validate_window, workday_on_or_before
 from scheduler.plan import Occurrence, plan
 from scheduler.rules import load_rules
+from scheduler.texts import month_day
 
 logger = logging.getLogger(__name__)
 
@@ -894,7 +895,8 @@ class Coordination:
         unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None})
         overdue = [i for i in self.rect_items(s) if i.state in ("open", "returned") and i.deadline and i.deadline < today]
         recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
-        unacked = [f"#{b.id}（{len(self.unacknowledged_units(s, b.id or 0))}个单位）" for b in recent if self.unacknowledged_units(s, b.id or 0)]
+        pending = {b.id: self.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice
+        unacked = [f"#{b.id}（{len(pending[b.id])}个单位）" for b in recent if pending[b.id]]
         doc = Doc().bold(texts.DIGEST_TITLE.format(date=_d(today)))
         buttons: list[list[Button]] = []
         if unsubmitted:
@@ -912,7 +914,7 @@ class Coordination:
         if unacked:
             doc.add(texts.DIGEST_UNACKED.format(items="、".join(unacked)))
             for b in recent:
-                if self.unacknowledged_units(s, b.id or 0):
+                if pending[b.id]:
                     buttons.append([Button(f"{texts.BC_NUDGE} #{b.id}", CoordOp("bc_nudge", b.id or 0))])
         if not (unsubmitted or overdue or unacked):
             doc.add(texts.DIGEST_ALL_CLEAR)
@@ -933,4 +935,4 @@ def _notice(user_id: int, text: str, buttons: list[list[Button]] | None = None):
 
 
 def _d(d: dt.date | None) -> str:
-    return f"{d.month}月{d.day}日" if d else "—"
+    return month_day(d) if d else "—"

@@ -18,6 +18,7 @@ from bot.callbacks import Action, Aspect, ShowPhase, ShowTask, ShowUnit
 from bot.query import MAX_QUESTION_CHARS, Question, clean
 from bot.richtext import Doc, Span
 from bot.rubric import Document, Rubric, Section, Table, Task
+from bot.scoring import fmt_points
 from bot.search import Hit, TaskIndex, Tokenizer
 
 # A topic search below this score has found nothing the user would recognise.
@@ -121,10 +122,6 @@ _NOISE = re.compile(
     r"主要职责|职责|哪些|有|是|的|吗|呢|请问|我们|要|做|什么|个|[\s\W\d]"
 )
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
-
-
-def _fmt_points(p: float) -> str:
-    return str(int(p)) if float(p).is_integer() else f"{p:g}"
 
 
 def _fmt_date(d: dt.date) -> str:
@@ -433,7 +430,7 @@ class Engine:
             tb = self.rubric.tables[key]  # type: ignore[index]
             doc.add(
                 texts.TOTALS_TABLE_LINE.format(
-                    table=texts.TABLE_LONG[key], count=len(tb.tasks), points=_fmt_points(tb.total_points)
+                    table=texts.TABLE_LONG[key], count=len(tb.tasks), points=fmt_points(tb.total_points)
                 )
             )
         if len(keys) == 1:
@@ -446,7 +443,7 @@ class Engine:
             nos = [t.no for t in tb.tasks if t.duty == duty.no]
             doc.add(
                 texts.TOTALS_DUTY_LINE.format(
-                    no=duty.no, text=duty.text, first=nos[0], last=nos[-1], points=_fmt_points(tb.duty_points(duty.no))
+                    no=duty.no, text=duty.text, first=nos[0], last=nos[-1], points=fmt_points(tb.duty_points(duty.no))
                 )
             )
         return doc
@@ -507,7 +504,7 @@ class Engine:
         for key, tasks in lines:
             doc.blank().bold(texts.UNIT_TABLE_LINE.format(table=texts.TABLE_LONG[key]))
             for t in tasks:
-                doc.add(texts.CANDIDATE_LINE.format(table="", no=t.no, title=t.title, points=_fmt_points(t.points)))
+                doc.add(texts.CANDIDATE_LINE.format(table="", no=t.no, title=t.title, points=fmt_points(t.points)))
                 refs.append(self._ref(key, t))
         refs.sort(key=lambda r: -rank.get((r.table, r.no), 0.0))
         buttons = [
@@ -530,7 +527,7 @@ class Engine:
         task = self.rubric.tables[h.table].task(h.no)  # type: ignore[index]
         assert task is not None
         return texts.CANDIDATE_LINE.format(
-            table=texts.TABLE_LABEL[h.table], no=h.no, title=task.title, points=_fmt_points(task.points)
+            table=texts.TABLE_LABEL[h.table], no=h.no, title=task.title, points=fmt_points(task.points)
         )
 
     def _candidate_buttons(self, hits: list[Hit]) -> list[list[Button]]:
@@ -540,7 +537,7 @@ class Engine:
     def _task_doc(self, tb: Table, task: Task, aspect: Aspect) -> Doc:
         doc = Doc().bold(
             texts.CARD_TITLE.format(
-                table=texts.TABLE_LABEL[tb.key], no=task.no, title=task.title, points=_fmt_points(task.points)
+                table=texts.TABLE_LABEL[tb.key], no=task.no, title=task.title, points=fmt_points(task.points)
             )
         )
         if aspect == "card":
@@ -550,20 +547,20 @@ class Engine:
             doc.add(Span(texts.CARD_UNITS, bold=True), "、".join(task.units))
         if aspect in ("card", "criteria", "points"):
             if aspect == "points":
-                doc.add(texts.CARD_POINTS.format(points=_fmt_points(task.points), count=len(task.criteria)))
+                doc.add(texts.CARD_POINTS.format(points=fmt_points(task.points), count=len(task.criteria)))
             else:
                 doc.add(Span(texts.CARD_CRITERIA, bold=True))
             for i, c in enumerate(task.criteria, 1):
-                doc.add(texts.CRITERION_LINE.format(i=i, text=c.text, points=_fmt_points(c.points)))
+                doc.add(texts.CRITERION_LINE.format(i=i, text=c.text, points=fmt_points(c.points)))
                 if aspect != "points":
                     levels = " / ".join(
-                        texts.LEVEL_ITEM.format(label=lv.label, points=_fmt_points(lv.points)) for lv in c.levels
+                        texts.LEVEL_ITEM.format(label=lv.label, points=fmt_points(lv.points)) for lv in c.levels
                     )
                     doc.add(Span(f"   {texts.CARD_LEVELS}{levels}", italic=True))
             if task.criteria_points > task.points:
                 doc.add(
                     Span(
-                        texts.CARD_CAP.format(sum=_fmt_points(task.criteria_points), points=_fmt_points(task.points)),
+                        texts.CARD_CAP.format(sum=fmt_points(task.criteria_points), points=fmt_points(task.points)),
                         italic=True,
                     )
                 )
