@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import Engine  # noqa: E402
+from bot.qa.engine import Engine  # noqa: E402
 from rubric_data.loader import load_rubric  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def latency(rounds: int) -> None:
 
 
 def cold_start(runs: int) -> None:
-    cmd = [sys.executable, "-m", "bot.cli", "ask", "第10项怎么得分"]
+    cmd = [sys.executable, "-m", "bot.shells.cli", "ask", "第10项怎么得分"]
     with tempfile.TemporaryDirectory() as fresh:
         env = {**os.environ, "DUCHA_CACHE_DIR": fresh}
         start = time.perf_counter()

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from telegram import Bot  # noqa: E402
 
-from bot.sender import RateLimiter, SendJob, deliver  # noqa: E402
+from bot.delivery.sender import RateLimiter, SendJob, deliver  # noqa: E402
 from fakebotapi import FakeBotAPI  # noqa: E402
 
 PER_SECOND = 30

@@ -1,7 +1,7 @@
-"""ducha-bot's domain core: rubric model, answer engine, and the shells that drive them.
+"""ducha-bot's domain core, in packages by feature, plus the shells that drive it.
 
-Modules here never import telegram, except ``bot.app`` (the Telegram wiring) which only
-the ``ducha run`` command loads.
+Only ``bot.app`` (the Telegram wiring) and ``bot.delivery`` (sending through Telegram) import
+telegram; the layering is checked by ``tests/test_layering.py``.
 """
 
 import os as _os

@@ -11,13 +11,13 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import texts
-from bot.config import TelegramSettings
-from bot.db import Database
-from bot.engine import Engine
-from bot.coordination import Coordination
-from bot.dispatch import Dispatcher
-from bot.selfcheck import SelfCheck
+from bot.common import texts
+from bot.common.config import TelegramSettings
+from bot.storage.db import Database
+from bot.qa.engine import Engine
+from bot.coordination.service import Coordination
+from bot.delivery.dispatch import Dispatcher
+from bot.scoring.selfcheck import SelfCheck
 from handlers import ask, buttons, coordinate, errors, score, start
 
 TICK_SECONDS = 30

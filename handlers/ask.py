@@ -11,10 +11,10 @@ import logging
 from telegram import Message, MessageEntity, Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import texts
-from bot.commands import run_command
-from bot.engine import Answer, Intent
-from bot.richtext import Doc
+from bot.common import texts
+from bot.qa.commands import run_command
+from bot.qa.engine import Answer, Intent
+from bot.common.richtext import Doc
 from handlers.common import acting_user, engine, in_db, once, selfcheck
 from handlers.render import deliver, reply
 

@@ -12,10 +12,10 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.db import Database, insert_new
-from bot.engine import Engine
-from bot.models import ProcessedUpdate
-from bot.selfcheck import SelfCheck, User
+from bot.storage.db import Database, insert_new
+from bot.qa.engine import Engine
+from bot.storage.models import ProcessedUpdate
+from bot.scoring.selfcheck import SelfCheck, User
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

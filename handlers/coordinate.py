@@ -12,9 +12,9 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from bot import texts
-from bot.coordination import Coordination
-from bot.selfcheck import Outcome, User, refusal
+from bot.common import texts
+from bot.coordination.service import Coordination
+from bot.scoring.selfcheck import Outcome, User, refusal
 from handlers.common import acting_user, once
 from handlers.render import deliver
 

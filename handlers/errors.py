@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot.common import texts
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.callbacks import pack
-from bot.engine import Answer
-from bot.selfcheck import Outcome
+from bot.common.callbacks import pack
+from bot.qa.engine import Answer
+from bot.scoring.selfcheck import Outcome
 
 logger = logging.getLogger(__name__)
 

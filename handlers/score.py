@@ -12,9 +12,9 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import texts
-from bot.engine import Answer, Intent
-from bot.richtext import Doc
+from bot.common import texts
+from bot.qa.engine import Answer, Intent
+from bot.common.richtext import Doc
 from handlers.common import acting_user, in_db, once, selfcheck
 from handlers.render import deliver, reply
 

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from bot.commands import welcome
+from bot.qa.commands import welcome
 from handlers.common import acting_user, in_db, once, selfcheck
 from handlers.render import deliver, reply
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.rubric import Campaign, Lexicon, Rubric, Table, Unit
+from bot.common.rubric import Campaign, Lexicon, Rubric, Table, Unit
 
 DATA_DIR = Path(__file__).resolve().parent
 TABLE_FILES = {"party": "party.yaml", "government": "government.yaml"}

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
-from bot.rubric import PHASE_ORDER, Campaign, Phase
+from bot.common.rubric import PHASE_ORDER, Campaign, Phase
 from scheduler import texts
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from bot.rubric import Campaign
+from bot.common.rubric import Campaign
 from scheduler import texts
 from scheduler.calendar import DeliverableWindow, PhaseWindow, effective_phases, workday_on_or_before
 from scheduler.rules import Audience, QuietHours, ReminderRules, Rule

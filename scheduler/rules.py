@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.rubric import Campaign, PhaseKey, Strict
+from bot.common.rubric import Campaign, PhaseKey, Strict
 from rubric_data.loader import DATA_DIR, RubricError, _read_yaml, _validate
 
 RULES_FILE = "reminders.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
+from bot.qa.engine import Engine
 from rubric_data.loader import load_rubric
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.db import Database, database_url, make_engine, upgrade
+from bot.storage.db import Database, database_url, make_engine, upgrade
 
 BACKENDS = ["sqlite", "postgres"]
 

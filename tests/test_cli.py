@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.shells.cli import app
 
 runner = CliRunner()
 
@@ -84,7 +84,7 @@ def test_chat_reads_piped_lines_and_buttons_are_numbered_choices():
     """A newcomer's first session: no token, no network, Chinese answers, typed choices."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": ""}
     out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
+        [sys.executable, "-m", "bot.shells.cli", "chat"],
         input="第3项\n1\n法律顾问那条谁负责\n/task 政府 23\n/nonsense\n",
         capture_output=True, text=True, timeout=60, env=env,
     ).stdout
@@ -124,7 +124,7 @@ def test_terminal_scoring_and_export(sqlite_env):
     code = runner.invoke(app, ["invite", "create", "--unit", "范县", "--role", "government"]).stdout.split()[0]
     env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"]}
     out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat", "--user", "范县政府办", "--out", str(sqlite_env / "out")],
+        [sys.executable, "-m", "bot.shells.cli", "chat", "--user", "范县政府办", "--out", str(sqlite_env / "out")],
         input=f"/start {code}\n/score\n1\n2\n机制不健全\n/file {__file__} 测试材料\n/summary\n",
         capture_output=True, text=True, timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent,
     ).stdout

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.shells.cli import app
 
 runner = CliRunner()
 
@@ -32,8 +32,8 @@ def test_campaign_show_and_set():
 
 
 def test_remind_list_counts_recipients():
-    from bot.db import Database
-    from bot.models import Person
+    from bot.storage.db import Database
+    from bot.storage.models import Person
 
     db = Database.from_env()
     db.call(lambda s: s.add(Person(user_id=42, name="甲", unit="华龙区", role="party")))
@@ -64,8 +64,8 @@ def test_broadcast_refusals_before_anything_is_sent():
 
 def test_broadcast_scheduled_from_the_command_line(monkeypatch):
     runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party"])
-    from bot.db import Database
-    from bot.models import Person
+    from bot.storage.db import Database
+    from bot.storage.models import Person
 
     db = Database.from_env()
     db.call(lambda s: s.add(Person(user_id=42, name="甲", unit="华龙区", role="party")))
@@ -77,8 +77,8 @@ def test_broadcast_scheduled_from_the_command_line(monkeypatch):
 
 
 def test_progress_writes_chart_and_table(sqlite_env):
-    from bot.db import Database
-    from bot.models import Person
+    from bot.storage.db import Database
+    from bot.storage.models import Person
 
     db = Database.from_env()
     db.call(lambda s: s.add(Person(user_id=42, name="甲", unit="华龙区", role="party")))

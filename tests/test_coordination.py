@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from bot.callbacks import CoordOp, PickLevel
-from bot.coordination import Coordination, html_problem
-from bot.models import AuditEntry, BroadcastRecipient, CriterionAnswer, Person, ReminderDelivery
-from bot.selfcheck import SelfCheck, User
+from bot.common.callbacks import CoordOp, PickLevel
+from bot.coordination.service import Coordination, html_problem
+from bot.storage.models import AuditEntry, BroadcastRecipient, CriterionAnswer, Person, ReminderDelivery
+from bot.scoring.selfcheck import SelfCheck, User
 
 ADMIN = User(1, "市办张主任")
 WANG = User(101, "王科长")

@@ -18,12 +18,12 @@ from dbfixtures import FakeClock  # noqa: E402
 from fakebotapi import FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
-from bot.coordination import Coordination  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.dispatch import Dispatcher  # noqa: E402
-from bot.models import BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
-from bot.selfcheck import SelfCheck, User  # noqa: E402
-from bot.sender import RateLimiter  # noqa: E402
+from bot.coordination.service import Coordination  # noqa: E402
+from bot.storage.db import Database  # noqa: E402
+from bot.delivery.dispatch import Dispatcher  # noqa: E402
+from bot.storage.models import BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
+from bot.scoring.selfcheck import SelfCheck, User  # noqa: E402
+from bot.delivery.sender import RateLimiter  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -132,7 +132,7 @@ async def test_a_whole_campaign_of_reminders_on_a_fake_clock(engine, db):
 
             await run_until(dt.datetime(2020, 8, 8, 0, 0, tzinfo=SHANGHAI), dispatcher)
             # one unit submits: mark its assessment submitted directly
-            from bot.models import Assessment
+            from bot.storage.models import Assessment
 
             def submit_first(s):
                 p = s.get(Person, users[0])
@@ -183,8 +183,8 @@ async def test_two_dispatchers_on_one_database_send_each_reminder_once(engine, d
 
 
 async def test_old_update_ids_are_pruned(db):
-    from bot.dispatch import prune_processed_updates
-    from bot.models import ProcessedUpdate
+    from bot.delivery.dispatch import prune_processed_updates
+    from bot.storage.models import ProcessedUpdate
 
     now = dt.datetime(2020, 8, 10, tzinfo=dt.timezone.utc)
     db.call(lambda s: [s.add(ProcessedUpdate(update_id=i, at=now - dt.timedelta(days=d))) for i, d in ((1, 1), (2, 8))])

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.callbacks import ShowPhase, ShowTask, ShowUnit
-from bot.engine import Intent
+from bot.common.callbacks import ShowPhase, ShowTask, ShowUnit
+from bot.qa.engine import Intent
 
 DATA = Path(__file__).parent / "data"
 

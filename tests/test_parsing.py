@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.parsing import match_level, parse_deadline
+from bot.scoring.parsing import match_level, parse_deadline
 from rubric_data.loader import load_rubric
 
 RUBRIC = load_rubric()
@@ -275,7 +275,7 @@ def test_unrelated_text_selects_nothing(crit):
 
 def test_partly_about_something_else_is_not_an_answer(rubric):
     """Typed at "措施得力 / 措施过于简单 / 没有措施", "会议记录不全" is about the previous question."""
-    from bot.parsing import match_level
+    from bot.scoring.parsing import match_level
 
     measures = rubric.tables["party"].task(1).criteria[2]
     assert match_level(measures, "会议记录不全") is None

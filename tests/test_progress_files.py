@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from matplotlib import font_manager
 
-from bot import progress_files as pf
-from bot.progress_files import (
+from bot.files import progress as pf
+from bot.files.progress import (
     ChartResult,
     CjkFont,
     TaskAverage,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.richtext import Doc, Span
+from bot.common.richtext import Doc, Span
 
 
 def test_html_is_escaped_and_tags_wrap_spans():

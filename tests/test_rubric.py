@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.rubric import PHASE_ORDER, AnomalyKind
+from bot.common.rubric import PHASE_ORDER, AnomalyKind
 from rubric_data.loader import DATA_DIR, RubricError, load_rubric
 
 

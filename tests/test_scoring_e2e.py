@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
-from bot.db import Database, make_engine, upgrade  # noqa: E402
-from bot.models import CriterionAnswer, Evidence  # noqa: E402
-from bot.selfcheck import SelfCheck  # noqa: E402
+from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
+from bot.storage.models import CriterionAnswer, Evidence  # noqa: E402
+from bot.scoring.selfcheck import SelfCheck  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = re.compile(r"【第(\d+)项】.*?检查标准 (\d+)/(\d+)", re.S)
@@ -155,13 +155,13 @@ def _bot_process(api_url: str, db_url: str) -> subprocess.Popen:
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "bot.shells.cli", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
 
 
 def test_killed_bot_continues_at_the_same_question(tmp_path, rubric):
     """SIGKILL the bot between two answers, start a new process on the same database."""
-    db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    db_url = f"sqlite:///{tmp_path / 'bot.storage.db'}"
     db = Database(make_engine(db_url))
     upgrade(db.engine)
     service = SelfCheck(rubric)

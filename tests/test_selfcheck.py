@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot.callbacks import AssessmentOp, Navigate, PickLevel
-from bot.models import AuditEntry, CriterionAnswer, Invite, Person, ScoringCursor
-from bot.selfcheck import SelfCheck, User, parse_duration
+from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
+from bot.storage.models import AuditEntry, CriterionAnswer, Invite, Person, ScoringCursor
+from bot.scoring.selfcheck import SelfCheck, User, parse_duration
 
 ADMIN = User(1, "市办张主任")
 WANG = User(101, "王科长")
@@ -79,7 +79,7 @@ def test_bad_invites_are_refused_and_logged(db, service, clock, case):
 
 
 def test_invite_for_unknown_unit_or_role_is_refused(db, service):
-    from bot.selfcheck import InviteError
+    from bot.scoring.selfcheck import InviteError
 
     with pytest.raises(InviteError, match="unknown unit"):
         invite(db, service, unit="火星区")

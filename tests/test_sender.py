@@ -18,7 +18,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.sender import (
+from bot.delivery.sender import (
     UNCONFIRMED,
     DeliveryReport,
     RateLimiter,

@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
-from bot.callbacks import ShowTask, pack  # noqa: E402
-from bot.config import telegram_settings  # noqa: E402
-from bot.db import Database, make_engine, upgrade  # noqa: E402
-from bot.selfcheck import SelfCheck  # noqa: E402
+from bot.common.callbacks import ShowTask, pack  # noqa: E402
+from bot.common.config import telegram_settings  # noqa: E402
+from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
+from bot.scoring.selfcheck import SelfCheck  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 
@@ -38,7 +38,7 @@ async def running_bot(api: FakeBotAPI, engine, db=None, selfcheck=None):
     """The bot's Application polling the fake server (SQLite in a temp folder by default)."""
     settings = telegram_settings({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN, "TELEGRAM_API_BASE_URL": api.base_url})
     with tempfile.TemporaryDirectory() as tmp:
-        db = db or Database(make_engine(f"sqlite:///{tmp}/bot.db"))
+        db = db or Database(make_engine(f"sqlite:///{tmp}/bot.storage.db"))
         upgrade(db.engine)
         selfcheck = selfcheck or SelfCheck(engine.rubric)
         # no reminder job: tests drive the Dispatcher's tick with their own clock

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot import texts
-from bot.callbacks import ShowPhase, ShowTask
-from bot.engine import Answer, Button, Engine, Intent
-from bot.query import clean
-from bot.richtext import Doc, Span
+from bot.common import texts
+from bot.common.callbacks import ShowPhase, ShowTask
+from bot.qa.engine import Answer, Button, Engine, Intent
+from bot.qa.query import clean
+from bot.common.richtext import Doc, Span
 
 KNOWN = ("start", "help", "task", "ask")
 _NUMBER = re.compile(r"\d{1,3}|[零〇一二两三四五六七八九十百]+")

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from bot import texts
-from bot.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel
-from bot.commands import run_command, welcome
-from bot.db import Database
-from bot.engine import Answer, Engine
-from bot.selfcheck import Outcome, SelfCheck, User
+from bot.common import texts
+from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel
+from bot.qa.commands import run_command, welcome
+from bot.storage.db import Database
+from bot.qa.engine import Answer, Engine
+from bot.scoring.selfcheck import Outcome, SelfCheck, User
 
 SCORING_COMMANDS = ("score", "review", "summary", "submit", "files", "reopen")
 COORDINATION_COMMANDS = ("campaign", "broadcast", "broadcasts", "progress", "rectify")
@@ -50,7 +50,7 @@ class ChatSession:
         self.choices: list[Action] = []
         self.coordination = None
         if selfcheck is not None:
-            from bot.coordination import Coordination
+            from bot.coordination.service import Coordination
 
             self.coordination = Coordination(selfcheck)
 

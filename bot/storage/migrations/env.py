@@ -1,11 +1,11 @@
-"""Alembic environment: migrations run on the connection bot.db.upgrade hands over."""
+"""Alembic environment: migrations run on the connection bot.storage.db.upgrade hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import bot.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
 
@@ -13,7 +13,7 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
-        from bot.db import database_url, make_engine
+        from bot.storage.db import database_url, make_engine
 
         with make_engine(database_url()).begin() as conn:
             _run(conn)

@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot import texts
-from bot.callbacks import Action, Aspect, ShowPhase, ShowTask, ShowUnit
-from bot.query import MAX_QUESTION_CHARS, Question, clean
-from bot.richtext import Doc, Span
-from bot.rubric import Document, Rubric, Section, Table, Task
-from bot.scoring import fmt_points
-from bot.search import Hit, TaskIndex, Tokenizer
+from bot.common import texts
+from bot.common.callbacks import Action, Aspect, ShowPhase, ShowTask, ShowUnit
+from bot.qa.query import MAX_QUESTION_CHARS, Question, clean
+from bot.common.richtext import Doc, Span
+from bot.common.rubric import Document, Rubric, Section, Table, Task
+from bot.scoring.scores import fmt_points
+from bot.qa.search import Hit, TaskIndex, Tokenizer
 
 # A topic search below this score has found nothing the user would recognise.
 MIN_TOPIC_SCORE = 3.0

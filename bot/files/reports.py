@@ -1,7 +1,7 @@
 """File exports of a unit's self-assessment: the score sheet (.xlsx) and the self-check report (.docx).
 
-Pure functions over an :class:`~bot.scoring.AssessmentSnapshot` and the notice's
-:class:`~bot.rubric.Campaign`: no Telegram, no database, no clock (the caller passes the
+Pure functions over an :class:`~bot.scoring.scores.AssessmentSnapshot` and the notice's
+:class:`~bot.common.rubric.Campaign`: no Telegram, no database, no clock (the caller passes the
 date or time to print). Each function returns the file's bytes, ready to send as a
 document; :func:`export_filename` names it.
 
@@ -37,8 +37,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from bot.rubric import Campaign, Criterion, Table, Task
-from bot.scoring import AnswerRecord, AssessmentSnapshot, Deduction, Rectification, fmt_points
+from bot.common.rubric import Campaign, Criterion, Table, Task
+from bot.scoring.scores import AnswerRecord, AssessmentSnapshot, Deduction, Rectification, fmt_points
 
 # --- text users read ---------------------------------------------------------------------
 

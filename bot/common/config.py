@@ -26,7 +26,7 @@ class TelegramSettings:
 
 def telegram_settings(env: dict[str, str] | None = None) -> TelegramSettings:
     """Read TELEGRAM_BOT_TOKEN and the optional TELEGRAM_API_BASE_URL."""
-    from bot import texts
+    from bot.common import texts
 
     env = dict(os.environ) if env is None else env
     token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot.rubric import Criterion, Table, Task
+from bot.common.rubric import Criterion, Table, Task
 
 CriterionKey = tuple[int, int]  # (task number, 0-based criterion index)
 

@@ -21,11 +21,11 @@ import yaml
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from bot import texts
-from bot.callbacks import AssessmentOp, CoordOp
-from bot.db import insert_new, upsert
-from bot.engine import Answer, Button, Intent
-from bot.models import (
+from bot.common import texts
+from bot.common.callbacks import AssessmentOp, CoordOp
+from bot.storage.db import insert_new, upsert
+from bot.qa.engine import Answer, Button, Intent
+from bot.storage.models import (
     Assessment,
     AuditEntry,
     Broadcast,
@@ -37,9 +37,9 @@ from bot.models import (
     ReminderDelivery,
     ScoringCursor,
 )
-from bot.richtext import Doc, Span
-from bot.scoring import fmt_points
-from bot.selfcheck import Binding, Outcome, SelfCheck, User, refusal
+from bot.common.richtext import Doc, Span
+from bot.scoring.scores import fmt_points
+from bot.scoring.selfcheck import Binding, Outcome, SelfCheck, User, refusal
 from scheduler.calendar import PhaseWindow, effective_phases, validate_window, workday_on_or_before
 from scheduler.plan import Occurrence, plan
 from scheduler.rules import load_rules
@@ -808,7 +808,7 @@ class Coordination:
     def progress_data(self, s: Session):
         """Per unit and table: users, answered criteria, submission, score; and the tasks with
         the lowest average score across units."""
-        from bot.progress_files import TaskAverage, UnitProgress
+        from bot.files.progress import TaskAverage, UnitProgress
 
         people = s.exec(select(Person).where(Person.active == True, Person.role != "coordinator")).all()  # noqa: E712
         users: dict[tuple[str, str], int] = {}
@@ -851,8 +851,8 @@ class Coordination:
             person = self.coordinator(s, user, "/progress")
             if isinstance(person, Outcome):
                 return person
-        from bot.progress_files import progress_chart_png, progress_xlsx
-        from bot.selfcheck import OutFile
+        from bot.files.progress import progress_chart_png, progress_xlsx
+        from bot.scoring.selfcheck import OutFile
 
         rows, lowest = self.progress_data(s)
         if not rows:
@@ -929,7 +929,7 @@ def made_recipients(s: Session, broadcast_id: int) -> list[BroadcastRecipient]:
 
 
 def _notice(user_id: int, text: str, buttons: list[list[Button]] | None = None):
-    from bot.selfcheck import Notice
+    from bot.scoring.selfcheck import Notice
 
     return Notice(user_id, Answer(Intent.help, Doc().add(text), buttons=buttons or []))
 

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from bot import texts
+from bot.common import texts
 from rubric_data.loader import RubricError, load_rubric
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ducha-bot: 督察工作助手")
@@ -57,7 +57,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 def _engine():
     """Load and validate the rubric, then build the engine; a data error is one clear message."""
-    from bot.engine import Engine
+    from bot.qa.engine import Engine
 
     try:
         return Engine(load_rubric())
@@ -104,7 +104,7 @@ def _database():
     """The database, migrated to the newest schema; a connection problem is one clear line."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.db import Database
+    from bot.storage.db import Database
 
     try:
         return Database.from_env()
@@ -113,8 +113,8 @@ def _database():
 
 
 def _selfcheck(engine):
-    from bot.config import ConfigError, admin_ids, campaign_round
-    from bot.selfcheck import SelfCheck
+    from bot.common.config import ConfigError, admin_ids, campaign_round
+    from bot.scoring.selfcheck import SelfCheck
 
     try:
         return SelfCheck(engine.rubric, admin_ids=admin_ids(), round_=campaign_round())
@@ -129,7 +129,7 @@ def chat(
     out: Path = typer.Option(Path("out"), "--out", help="Folder for the files the chat produces"),
 ) -> None:
     """Talk to the bot in this terminal: no token, no network."""
-    from bot.terminal import ChatSession, run_chat
+    from bot.shells.terminal import ChatSession, run_chat
 
     engine = _engine()
     hint = table.value if table else None
@@ -142,7 +142,7 @@ def chat(
 @app.command()
 def run() -> None:
     """Run the Telegram bot (long polling) with TELEGRAM_BOT_TOKEN from the environment."""
-    from bot.config import ConfigError, telegram_settings
+    from bot.common.config import ConfigError, telegram_settings
 
     try:
         settings = telegram_settings()
@@ -162,7 +162,7 @@ def run() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (also done at each start of the bot)."""
-    from bot.db import database_url
+    from bot.storage.db import database_url
     from sqlalchemy.engine import make_url
 
     _database()
@@ -178,7 +178,7 @@ def invite_create(
     bot_username: Optional[str] = typer.Option(None, "--bot", envvar="TELEGRAM_BOT_USERNAME", help="Bot username for the link"),
 ) -> None:
     """Create an invite code and print it with its t.me deep link."""
-    from bot.selfcheck import InviteError, parse_duration
+    from bot.scoring.selfcheck import InviteError, parse_duration
 
     engine = _engine()
     service = _selfcheck(engine)
@@ -258,7 +258,7 @@ def rubric_export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format"
 def _coordination(now: Optional[str] = None):
     """Engine, database and coordination services, with the clock fixed at ``now`` if given."""
 
-    from bot.coordination import Coordination
+    from bot.coordination.service import Coordination
 
     engine = _engine()
     service = _selfcheck(engine)
@@ -337,7 +337,7 @@ def remind_list(now: Optional[str] = typer.Option(None, "--now", help="Pretend i
 def _bot():
     from telegram import Bot
 
-    from bot.config import ConfigError, telegram_settings
+    from bot.common.config import ConfigError, telegram_settings
 
     try:
         settings = telegram_settings()
@@ -354,7 +354,7 @@ def remind_run_due(now: Optional[str] = typer.Option(None, "--now", help="Preten
     """Send what is due (reminders, scheduled broadcasts, the digest); safe beside a running bot."""
     import asyncio
 
-    from bot.dispatch import Dispatcher
+    from bot.delivery.dispatch import Dispatcher
 
     _, db, c = _coordination(now)
     bot = _bot()
@@ -378,7 +378,7 @@ def broadcast_send(
     """Create a broadcast, print its id, and send it now unless --at is given."""
     import asyncio
 
-    from bot.dispatch import Dispatcher
+    from bot.delivery.dispatch import Dispatcher
 
     _, db, c = _coordination()
     send_at = _parse_time(at, c.tz) if at else None
@@ -423,7 +423,7 @@ def _upload(path: Path, db, c, audience: str) -> str:
 @broadcast_app.command("status")
 def broadcast_status(broadcast_id: int = typer.Argument(...)) -> None:
     """Sent, failed and acknowledged counts, and the units that have not acknowledged."""
-    from bot.models import Broadcast
+    from bot.storage.models import Broadcast
 
     _, db, c = _coordination()
 

@@ -19,12 +19,12 @@ from sqlmodel import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from bot import texts
-from bot.callbacks import CoordOp, pack
-from bot.coordination import Coordination
-from bot.db import Database, insert_new
-from bot.models import Broadcast, BroadcastRecipient, Person, ProcessedUpdate, ReminderDelivery
-from bot.sender import DeliveryReport, RateLimiter, SendJob, deliver
+from bot.common import texts
+from bot.common.callbacks import CoordOp, pack
+from bot.coordination.service import Coordination
+from bot.storage.db import Database, insert_new
+from bot.storage.models import Broadcast, BroadcastRecipient, Person, ProcessedUpdate, ReminderDelivery
+from bot.delivery.sender import DeliveryReport, RateLimiter, SendJob, deliver
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.callbacks import Aspect
+from bot.common.callbacks import Aspect
 
 MAX_QUESTION_CHARS = 300
 

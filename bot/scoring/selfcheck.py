@@ -21,15 +21,15 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import texts
-from bot.callbacks import AssessmentOp, Navigate, PickLevel
-from bot.db import insert_new, upsert
-from bot.engine import Answer, Button, Intent
-from bot.models import Assessment, AuditEntry, CriterionAnswer, Evidence, Invite, Person, ScoringCursor
-from bot.parsing import match_level, parse_deadline
-from bot.richtext import Doc, Span
-from bot.rubric import Rubric, Table, Task
-from bot.scoring import (
+from bot.common import texts
+from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
+from bot.storage.db import insert_new, upsert
+from bot.qa.engine import Answer, Button, Intent
+from bot.storage.models import Assessment, AuditEntry, CriterionAnswer, Evidence, Invite, Person, ScoringCursor
+from bot.scoring.parsing import match_level, parse_deadline
+from bot.common.richtext import Doc, Span
+from bot.common.rubric import Rubric, Table, Task
+from bot.scoring.scores import (
     AnswerRecord,
     AssessmentSnapshot,
     CriterionKey,
@@ -178,7 +178,7 @@ class SelfCheck:
         self.admin_ids = admin_ids
         self.round = round_ or str(rubric.campaign.year)
         self.tz = ZoneInfo(rubric.campaign.timezone)
-        # Set by bot.coordination: handles text for its steps (rectification notes, comments).
+        # Set by bot.coordination.service: handles text for its steps (rectification notes, comments).
         self.pending_handler: Callable[..., Outcome] | None = None
 
     # --- people ------------------------------------------------------------------------
@@ -889,7 +889,7 @@ class SelfCheck:
         return self.export(s, a, kind)
 
     def export(self, s: Session, a: Assessment, kind: str) -> Outcome:
-        from bot.reports import export_filename, score_sheet_xlsx, self_check_report_docx
+        from bot.files.reports import export_filename, score_sheet_xlsx, self_check_report_docx
 
         snap = self.snapshot(s, a)
         now = self.clock()

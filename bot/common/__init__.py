@@ -1,0 +1,1 @@
+"""Shared kernel: the rubric's models, rich text, the callback scheme, user-facing strings, settings."""

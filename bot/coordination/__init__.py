@@ -1,0 +1,1 @@
+"""The city office's side: calendar, broadcasts, reminders, rectification, review, progress, digest."""

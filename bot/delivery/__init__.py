@@ -1,0 +1,1 @@
+"""Sending through Telegram: the only Telegram-facing code outside ``handlers/`` and ``bot.app``."""

@@ -1,0 +1,1 @@
+"""Files people download: score sheets and reports (.xlsx, .docx) and progress charts."""

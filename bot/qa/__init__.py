@@ -1,0 +1,1 @@
+"""Answering questions about the notice: reading a question, searching the rubric, composing answers."""

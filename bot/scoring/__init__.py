@@ -1,0 +1,1 @@
+"""Self-scoring: membership and invites, access, the per-criterion conversation, review, submit, views."""
