@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from fakebotapi import FakeBotAPI  # noqa: E402
 from telegram import Bot  # noqa: E402
 
 from bot.delivery.sender import RateLimiter, SendJob, deliver  # noqa: E402
-from fakebotapi import FakeBotAPI  # noqa: E402
 
 PER_SECOND = 30
 FIRST_CHAT = 100_000

@@ -33,10 +33,10 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.common.config import TelegramSettings  # noqa: E402
-from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
 from bot.qa.engine import Engine  # noqa: E402
-from bot.storage.models import Person  # noqa: E402
 from bot.scoring.selfcheck import SelfCheck  # noqa: E402
+from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
+from bot.storage.models import Person  # noqa: E402
 from rubric_data.loader import load_rubric  # noqa: E402
 
 FAKE_TOKEN = "123456789:AAfakeTokenForTheBenchmark_0123456789"  # not a real token

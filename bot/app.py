@@ -13,11 +13,11 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.common import texts
 from bot.common.config import TelegramSettings
-from bot.storage.db import Database
-from bot.qa.engine import Engine
 from bot.coordination.service import Coordination
 from bot.delivery.dispatch import Dispatcher
+from bot.qa.engine import Engine
 from bot.scoring.selfcheck import SelfCheck
+from bot.storage.db import Database
 from handlers import ask, buttons, coordinate, errors, score, start
 
 TICK_SECONDS = 30

@@ -9,12 +9,18 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, MessageEntity, Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.common import texts
-from bot.qa.commands import run_command
-from bot.qa.engine import Answer, Intent
+from bot.common.reply import Answer, Intent
 from bot.common.richtext import Doc
+from bot.qa.commands import run_command
 from handlers.common import acting_user, engine, in_db, once, selfcheck
 from handlers.render import deliver, reply
 

@@ -14,7 +14,14 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.common import texts
-from bot.common.callbacks import AssessmentOp, CoordOp, InvalidCallback, Navigate, PickLevel, unpack
+from bot.common.callbacks import (
+    AssessmentOp,
+    CoordOp,
+    InvalidCallback,
+    Navigate,
+    PickLevel,
+    unpack,
+)
 from handlers.common import acting_user, engine, once, selfcheck
 from handlers.render import deliver, reply
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import TypeVar
 
-import logging
-
-from datetime import datetime, timezone
 from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.storage.db import Database, insert_new
+from bot.common.reply import User
 from bot.qa.engine import Engine
+from bot.scoring.selfcheck import SelfCheck
+from bot.storage.db import Database, insert_new
 from bot.storage.models import ProcessedUpdate
-from bot.scoring.selfcheck import SelfCheck, User
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

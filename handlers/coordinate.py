@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.common import texts
+from bot.common.reply import Outcome, User, refusal
 from bot.coordination.service import Coordination
-from bot.scoring.selfcheck import Outcome, User, refusal
 from handlers.common import acting_user, once
 from handlers.render import deliver
 

@@ -10,8 +10,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.common.callbacks import pack
-from bot.qa.engine import Answer
-from bot.scoring.selfcheck import Outcome
+from bot.common.reply import Answer, Outcome
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.common import texts
-from bot.qa.engine import Answer, Intent
+from bot.common.reply import Answer, Intent
 from bot.common.richtext import Doc
 from handlers.common import acting_user, in_db, once, selfcheck
 from handlers.render import deliver, reply

@@ -19,6 +19,7 @@ import chinese_calendar
 from bot.common.rubric import PHASE_ORDER, Campaign, Phase
 from scheduler import texts
 
+
 @dataclass(frozen=True)
 class DeliverableWindow:
     """A deliverable with its due date for this round (None while the phase's end is unknown)."""

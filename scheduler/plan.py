@@ -27,7 +27,12 @@ from zoneinfo import ZoneInfo
 
 from bot.common.rubric import Campaign
 from scheduler import texts
-from scheduler.calendar import DeliverableWindow, PhaseWindow, effective_phases, workday_on_or_before
+from scheduler.calendar import (
+    DeliverableWindow,
+    PhaseWindow,
+    effective_phases,
+    workday_on_or_before,
+)
 from scheduler.rules import Audience, QuietHours, ReminderRules, Rule
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.common.callbacks import MAX_BYTES, InvalidCallback, ShowPhase, ShowTask, ShowUnit, pack, unpack
+from bot.common.callbacks import (
+    MAX_BYTES,
+    InvalidCallback,
+    ShowPhase,
+    ShowTask,
+    ShowUnit,
+    pack,
+    unpack,
+)
 
 
 @pytest.mark.parametrize(

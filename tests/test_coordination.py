@@ -9,9 +9,16 @@ import pytest
 from sqlmodel import select
 
 from bot.common.callbacks import CoordOp, PickLevel
+from bot.common.reply import User
 from bot.coordination.service import Coordination, html_problem
-from bot.storage.models import AuditEntry, BroadcastRecipient, CriterionAnswer, Person, ReminderDelivery
-from bot.scoring.selfcheck import SelfCheck, User
+from bot.scoring.selfcheck import SelfCheck
+from bot.storage.models import (
+    AuditEntry,
+    BroadcastRecipient,
+    CriterionAnswer,
+    Person,
+    ReminderDelivery,
+)
 
 ADMIN = User(1, "市办张主任")
 WANG = User(101, "王科长")

@@ -19,11 +19,11 @@ from fakebotapi import FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
 from bot.coordination.service import Coordination  # noqa: E402
-from bot.storage.db import Database  # noqa: E402
 from bot.delivery.dispatch import Dispatcher  # noqa: E402
-from bot.storage.models import BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
-from bot.scoring.selfcheck import SelfCheck, User  # noqa: E402
 from bot.delivery.sender import RateLimiter  # noqa: E402
+from bot.scoring.selfcheck import SelfCheck, User  # noqa: E402
+from bot.storage.db import Database  # noqa: E402
+from bot.storage.models import BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

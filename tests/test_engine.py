@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.common.callbacks import ShowPhase, ShowTask, ShowUnit
-from bot.qa.engine import Intent
+from bot.common.reply import Intent
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.qa.query import Question, aspect_asked, chinese_to_int, clean, table_named, task_number
+from bot.qa.query import (
+    Question,
+    aspect_asked,
+    chinese_to_int,
+    clean,
+    table_named,
+    task_number,
+)
 
 
 @pytest.mark.parametrize(

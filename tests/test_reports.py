@@ -12,8 +12,19 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 from openpyxl.cell.cell import MergedCell
 
-from bot.files.reports import ReportDraft, export_filename, score_sheet_xlsx, self_check_report_docx
-from bot.scoring.scores import AnswerRecord, AssessmentSnapshot, EvidenceRecord, Rectification, criterion_fingerprint
+from bot.files.reports import (
+    ReportDraft,
+    export_filename,
+    score_sheet_xlsx,
+    self_check_report_docx,
+)
+from bot.scoring.scores import (
+    AnswerRecord,
+    AssessmentSnapshot,
+    EvidenceRecord,
+    Rectification,
+    criterion_fingerprint,
+)
 
 WHEN = dt.datetime(2020, 8, 9, 9, 0)
 TODAY = dt.date(2020, 8, 9)

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
+from bot.scoring.selfcheck import SelfCheck  # noqa: E402
 from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
 from bot.storage.models import CriterionAnswer, Evidence  # noqa: E402
-from bot.scoring.selfcheck import SelfCheck  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = re.compile(r"【第(\d+)项】.*?检查标准 (\d+)/(\d+)", re.S)

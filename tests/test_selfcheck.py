@@ -11,8 +11,15 @@ import pytest
 from sqlmodel import select
 
 from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
-from bot.storage.models import AuditEntry, CriterionAnswer, Invite, Person, ScoringCursor
-from bot.scoring.selfcheck import SelfCheck, User, parse_duration
+from bot.common.reply import User
+from bot.scoring.selfcheck import SelfCheck, parse_duration
+from bot.storage.models import (
+    AuditEntry,
+    CriterionAnswer,
+    Invite,
+    Person,
+    ScoringCursor,
+)
 
 ADMIN = User(1, "市办张主任")
 WANG = User(101, "王科长")

@@ -21,8 +21,8 @@ from fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.common.callbacks import ShowTask, pack  # noqa: E402
 from bot.common.config import telegram_settings  # noqa: E402
-from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
 from bot.scoring.selfcheck import SelfCheck  # noqa: E402
+from bot.storage.db import Database, make_engine, upgrade  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 

@@ -23,8 +23,11 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp, CoordOp
+from bot.common.format import fmt_points
+from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc, Span
+from bot.scoring.selfcheck import Binding, SelfCheck
 from bot.storage.db import insert_new, upsert
-from bot.qa.engine import Answer, Button, Intent
 from bot.storage.models import (
     Assessment,
     AuditEntry,
@@ -37,10 +40,12 @@ from bot.storage.models import (
     ReminderDelivery,
     ScoringCursor,
 )
-from bot.common.richtext import Doc, Span
-from bot.scoring.scores import fmt_points
-from bot.scoring.selfcheck import Binding, Outcome, SelfCheck, User, refusal
-from scheduler.calendar import PhaseWindow, effective_phases, validate_window, workday_on_or_before
+from scheduler.calendar import (
+    PhaseWindow,
+    effective_phases,
+    validate_window,
+    workday_on_or_before,
+)
 from scheduler.plan import Occurrence, plan
 from scheduler.rules import load_rules
 from scheduler.texts import month_day
@@ -851,8 +856,8 @@ class Coordination:
             person = self.coordinator(s, user, "/progress")
             if isinstance(person, Outcome):
                 return person
+        from bot.common.reply import OutFile
         from bot.files.progress import progress_chart_png, progress_xlsx
-        from bot.scoring.selfcheck import OutFile
 
         rows, lowest = self.progress_data(s)
         if not rows:
@@ -929,7 +934,7 @@ def made_recipients(s: Session, broadcast_id: int) -> list[BroadcastRecipient]:
 
 
 def _notice(user_id: int, text: str, buttons: list[list[Button]] | None = None):
-    from bot.scoring.selfcheck import Notice
+    from bot.common.reply import Notice
 
     return Notice(user_id, Answer(Intent.help, Doc().add(text), buttons=buttons or []))
 

@@ -22,9 +22,15 @@ from telegram.constants import ParseMode
 from bot.common import texts
 from bot.common.callbacks import CoordOp, pack
 from bot.coordination.service import Coordination
-from bot.storage.db import Database, insert_new
-from bot.storage.models import Broadcast, BroadcastRecipient, Person, ProcessedUpdate, ReminderDelivery
 from bot.delivery.sender import DeliveryReport, RateLimiter, SendJob, deliver
+from bot.storage.db import Database, insert_new
+from bot.storage.models import (
+    Broadcast,
+    BroadcastRecipient,
+    Person,
+    ProcessedUpdate,
+    ReminderDelivery,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -37,8 +37,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from bot.common.format import fmt_points
 from bot.common.rubric import Campaign, Criterion, Table, Task
-from bot.scoring.scores import AnswerRecord, AssessmentSnapshot, Deduction, Rectification, fmt_points
+from bot.scoring.scores import (
+    AnswerRecord,
+    AssessmentSnapshot,
+    Deduction,
+    Rectification,
+)
 
 # --- text users read ---------------------------------------------------------------------
 

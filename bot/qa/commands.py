@@ -6,9 +6,10 @@ import re
 
 from bot.common import texts
 from bot.common.callbacks import ShowPhase, ShowTask
-from bot.qa.engine import Answer, Button, Engine, Intent
-from bot.qa.query import clean
+from bot.common.reply import Answer, Button, Intent
 from bot.common.richtext import Doc, Span
+from bot.qa.engine import Engine
+from bot.qa.query import clean
 
 KNOWN = ("start", "help", "task", "ask")
 _NUMBER = re.compile(r"\d{1,3}|[零〇一二两三四五六七八九十百]+")

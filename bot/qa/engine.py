@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from enum import Enum
 
 from bot.common import texts
 from bot.common.callbacks import Action, Aspect, ShowPhase, ShowTask, ShowUnit
-from bot.qa.query import MAX_QUESTION_CHARS, Question, clean
+from bot.common.format import fmt_points
+from bot.common.reply import Answer, Button, Intent, TaskRef
 from bot.common.richtext import Doc, Span
 from bot.common.rubric import Document, Rubric, Section, Table, Task
-from bot.scoring.scores import fmt_points
+from bot.qa.query import MAX_QUESTION_CHARS, Question, clean
 from bot.qa.search import Hit, TaskIndex, Tokenizer
 
 # A topic search below this score has found nothing the user would recognise.
@@ -31,53 +30,6 @@ CONFIDENT_SCORE = 15.0
 CANDIDATE_SHARE = 0.45
 # The other table's best match is offered while it scores at least this share of the best.
 OTHER_TABLE_SHARE = 0.3
-
-
-class Intent(str, Enum):
-    task_lookup = "task_lookup"
-    criteria_search = "criteria_search"
-    unit_tasks = "unit_tasks"
-    phase_deadline = "phase_deadline"
-    report_rule = "report_rule"
-    totals = "totals"
-    out_of_scope = "out_of_scope"
-    help = "help"  # /start, /help and command usage: never returned by a question
-
-
-@dataclass(frozen=True)
-class TaskRef:
-    table: str
-    no: int
-    title: str
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    action: Action
-
-
-@dataclass
-class Answer:
-    """What the bot replies: the intent, the tasks it is about (best first), text and buttons."""
-
-    intent: Intent
-    doc: Doc
-    tasks: list[TaskRef] = field(default_factory=list)
-    buttons: list[list[Button]] = field(default_factory=list)
-    topic: str | None = None
-
-    @property
-    def text(self) -> str:
-        return self.doc.plain()
-
-    def as_json(self) -> dict:
-        return {
-            "intent": self.intent.value,
-            "topic": self.topic,
-            "tasks": [{"table": t.table, "no": t.no, "title": t.title} for t in self.tasks],
-            "answer": self.text,
-        }
 
 
 # --- what the question is about, read off its words ------------------------------------

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import jieba
 
-from bot.qa.query import clean
 from bot.common.rubric import Lexicon, Rubric
+from bot.qa.query import clean
 
 logger = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.qa.query import chinese_to_int, clean
 from bot.common.rubric import Criterion
+from bot.qa.query import chinese_to_int, clean
 
 # A number as officials type it: digits or Chinese numerals (九, 十二, 二〇二〇).
 _NUM = r"\d{1,4}|[零〇一二两三四五六七八九十百]+"

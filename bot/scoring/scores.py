@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.common.reply import EvidenceRecord  # noqa: F401  (part of a snapshot)
 from bot.common.rubric import Criterion, Table, Task
 
 CriterionKey = tuple[int, int]  # (task number, 0-based criterion index)
@@ -49,22 +50,6 @@ class AnswerRecord:
     revision: int = 1
     fingerprint: str = ""
     rectification: Rectification = field(default_factory=Rectification)
-
-
-@dataclass(frozen=True)
-class EvidenceRecord:
-    """A file a unit attached to a criterion as 佐证材料 (kept as a Telegram file_id)."""
-
-    id: int
-    task_no: int
-    criterion: int
-    kind: str  # document | photo
-    file_id: str
-    file_name: str
-    size: int
-    caption: str | None
-    added_by: str
-    added_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -173,5 +158,3 @@ class AssessmentSnapshot:
         return [e for e in self.evidence if (e.task_no, e.criterion) == key]
 
 
-def fmt_points(p: float) -> str:
-    return str(int(p)) if float(p).is_integer() else f"{p:g}"

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, update
@@ -23,12 +23,22 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
-from bot.storage.db import insert_new, upsert
-from bot.qa.engine import Answer, Button, Intent
-from bot.storage.models import Assessment, AuditEntry, CriterionAnswer, Evidence, Invite, Person, ScoringCursor
-from bot.scoring.parsing import match_level, parse_deadline
+from bot.common.format import fmt_points
+from bot.common.reply import (
+    Answer,
+    Button,
+    Clock,
+    Intent,
+    Notice,
+    Outcome,
+    OutFile,
+    User,
+    refusal,
+    utc_now,
+)
 from bot.common.richtext import Doc, Span
 from bot.common.rubric import Rubric, Table, Task
+from bot.scoring.parsing import match_level, parse_deadline
 from bot.scoring.scores import (
     AnswerRecord,
     AssessmentSnapshot,
@@ -36,7 +46,16 @@ from bot.scoring.scores import (
     EvidenceRecord,
     Rectification,
     criterion_fingerprint,
-    fmt_points,
+)
+from bot.storage.db import insert_new, upsert
+from bot.storage.models import (
+    Assessment,
+    AuditEntry,
+    CriterionAnswer,
+    Evidence,
+    Invite,
+    Person,
+    ScoringCursor,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,53 +66,6 @@ RECT_STEPS = ("problem", "measure", "leader", "unit", "person", "deadline")
 PENDING_STEPS = ("rect_note", "item_comment", "asm_comment")
 RECT_COLUMNS = {"problem": "problem", "measure": "measure", "leader": "leader", "unit": "resp_unit", "person": "resp_person"}
 TEXT_LIMITS = {"problem": 500, "measure": 500, "leader": 50, "unit": 100, "person": 50, "deadline": 50}
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-@dataclass(frozen=True)
-class User:
-    """The acting Telegram user, as Telegram says (id) and as people call them (name)."""
-
-    id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    user_id: int
-    answer: Answer
-
-
-@dataclass(frozen=True)
-class OutFile:
-    name: str
-    data: bytes
-    caption: str
-
-
-@dataclass
-class Outcome:
-    """What an action produced: replies to the user, notices to others, files, evidence to resend."""
-
-    replies: list[Answer] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    files: list[OutFile] = field(default_factory=list)
-    resend: list[EvidenceRecord] = field(default_factory=list)
-    refused: str | None = None  # why the action was refused, for the log
-
-    def say(self, text: str, buttons: list[list[Button]] | None = None) -> Outcome:
-        self.replies.append(Answer(Intent.help, Doc().add(text), buttons=buttons or []))
-        return self
-
-
-def refusal(text: str, reason: str) -> Outcome:
-    out = Outcome().say(text)
-    out.refused = reason
-    return out
 
 
 class InviteError(Exception):
@@ -889,7 +861,11 @@ class SelfCheck:
         return self.export(s, a, kind)
 
     def export(self, s: Session, a: Assessment, kind: str) -> Outcome:
-        from bot.files.reports import export_filename, score_sheet_xlsx, self_check_report_docx
+        from bot.files.reports import (
+            export_filename,
+            score_sheet_xlsx,
+            self_check_report_docx,
+        )
 
         snap = self.snapshot(s, a)
         now = self.clock()

@@ -162,8 +162,9 @@ def run() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (also done at each start of the bot)."""
-    from bot.storage.db import database_url
     from sqlalchemy.engine import make_url
+
+    from bot.storage.db import database_url
 
     _database()
     typer.echo(f"数据库已是最新结构：{make_url(database_url()).render_as_string(hide_password=True)}")

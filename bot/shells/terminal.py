@@ -15,10 +15,11 @@ from typing import IO
 
 from bot.common import texts
 from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel
+from bot.common.reply import Answer, Outcome, User
 from bot.qa.commands import run_command, welcome
+from bot.qa.engine import Engine
+from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database
-from bot.qa.engine import Answer, Engine
-from bot.scoring.selfcheck import Outcome, SelfCheck, User
 
 SCORING_COMMANDS = ("score", "review", "summary", "submit", "files", "reopen")
 COORDINATION_COMMANDS = ("campaign", "broadcast", "broadcasts", "progress", "rectify")

@@ -8,9 +8,7 @@ Create Date: 2026-11-27 20:44:09.047082
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
-
 
 revision = '0002'
 down_revision = '0001'

@@ -8,9 +8,7 @@ Create Date: 2026-11-27 21:04:51.464012
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
-
 
 revision = '0003'
 down_revision = '0002'
