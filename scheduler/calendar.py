@@ -164,3 +164,38 @@ def effective_phases(
         else:
             windows.append(_window(phase, phase.start, phase.end, overridden=False))
     return windows
+
+
+@dataclass(frozen=True)
+class RoundCalendar:
+    """This round's calendar as every answer, button, reminder and file speaks of it.
+
+    ``phases`` are the effective windows (the notice's template with coordinators' overrides);
+    ``template`` is True while no date has been set, so answers can say 通知原定. ``year`` and
+    ``name`` follow the dates that were set (a 2026 calendar is 本轮（2026）).
+    """
+
+    phases: tuple[PhaseWindow, ...]
+    year: int
+    name: str
+    template: bool
+
+    def phase(self, key: str) -> PhaseWindow:
+        return next(p for p in self.phases if p.key == key)
+
+    def deliverable(self, key: str) -> tuple[PhaseWindow, DeliverableWindow]:
+        for p in self.phases:
+            for d in p.deliverables:
+                if d.key == key:
+                    return p, d
+        raise KeyError(key)
+
+
+def round_calendar(
+    campaign: Campaign, overrides: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = None
+) -> RoundCalendar:
+    """The effective calendar with the round's year taken from the dates that were set."""
+    phases = tuple(effective_phases(campaign, overrides))
+    set_dates = [d for key, window in (overrides or {}).items() for d in window if d is not None]
+    year = min(set_dates).year if set_dates else campaign.year
+    return RoundCalendar(phases=phases, year=year, name=texts.ROUND_NAME.format(year=year), template=not set_dates)

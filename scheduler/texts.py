@@ -10,6 +10,8 @@ import datetime as dt
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
+ROUND_NAME = "本轮（{year}）"
+
 MONTH_DAY = "{m}月{d}日"
 YEAR_MONTH_DAY = "{y}年{m}月{d}日"
 
