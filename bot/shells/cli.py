@@ -71,10 +71,19 @@ def ask(
     table: Optional[TableChoice] = typer.Option(None, "--table", help="Answer for this table when the question names none"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per answer"),
     batch: Optional[str] = typer.Option(None, "--batch", help="File with one question per line, or - for stdin"),
+    eval_file: Optional[Path] = typer.Option(None, "--eval", help="Measure the engine on a question set (tests/data/questions.yaml format)"),
 ) -> None:
-    """Answer a question (or a file of questions) and print the answer."""
+    """Answer a question (or a file of questions) and print the answer; --eval measures a question set."""
     engine = _engine()
     hint = table.value if table else None
+    if eval_file is not None:
+        from bot.qa.evaluate import QuestionSetError, run_eval
+
+        try:
+            typer.echo(run_eval(engine, eval_file, as_json))
+        except QuestionSetError as exc:
+            _fail(str(exc))
+        return
 
     def emit(q: str) -> None:
         answer = engine.answer(q, hint)
