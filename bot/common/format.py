@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from datetime import tzinfo
+
 
 def fmt_points(p: float) -> str:
     """Points as the notice prints them: 5, 2.5, never 5.0."""
     return str(int(p)) if float(p).is_integer() else f"{p:g}"
+
+
+def fmt_local(at: dt.datetime | None, tz: tzinfo) -> str:
+    """A moment as the bot says it, in the campaign's time zone: 2020年8月3日 09:00 (— for none)."""
+    if at is None:
+        return "—"
+    local = at.astimezone(tz)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -11,7 +11,7 @@ import hashlib
 import json
 from enum import Enum
 from functools import cached_property
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -286,8 +286,9 @@ class Rubric(BaseModel):
         payload = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def table(self, key: TableKey) -> Table:
-        return self.tables[key]
+    def table(self, key: str) -> Table:
+        """The table ``key`` names (KeyError for a key the rubric does not have)."""
+        return self.tables[cast(TableKey, key)]
 
 
 Phase.model_rebuild()

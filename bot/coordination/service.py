@@ -26,6 +26,7 @@ from bot.common.callbacks import AssessmentOp, CoordOp
 from bot.common.format import fmt_points
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
+from bot.scoring.cursor import pause
 from bot.scoring.selfcheck import Binding, SelfCheck
 from bot.storage.db import insert_new, upsert
 from bot.storage.models import (
@@ -147,7 +148,7 @@ class Coordination:
 
     def coordinator(self, s: Session, user: User, what: str) -> Binding | Outcome:
         """The user's binding if they are a coordinator; otherwise a logged, audited refusal."""
-        person = self.sc._binding(s, user)
+        person = self.sc.binding(s, user)
         if person is None or person.role != "coordinator" or not person.active:
             self.audit(s, user.id, user.name, "refused", what)
             return refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried {what}")
@@ -156,8 +157,10 @@ class Coordination:
     def audit(self, s: Session, actor_id: int | None, actor: str, action: str, detail: str) -> None:
         s.add(AuditEntry(at=self.clock(), actor_id=actor_id, actor=actor, action=action, detail=detail[:2000]))
 
-    def _local(self, at: dt.datetime | None) -> str:
-        return self.sc._local(at)
+    def local(self, at: dt.datetime | None) -> str:
+        return self.sc.local(at)
+
+    _local = local
 
     def _today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
@@ -253,7 +256,7 @@ class Coordination:
         return {(u, t) for u, t in rows}
 
     def coordinators(self, s: Session) -> list[int]:
-        return self.sc._coordinators(s)
+        return self.sc.coordinators(s)
 
     # --- broadcasts ----------------------------------------------------------------
 
@@ -446,9 +449,9 @@ class Coordination:
     def broadcast_page(self, s: Session, user: User, broadcast_id: int) -> Outcome:
         """A notice's page: counts and the units that have not acknowledged, with 催办."""
         b = self._broadcast(s, user, broadcast_id, "broadcast page")
-        return b if isinstance(b, Outcome) else Outcome(replies=[self._page(s, b)])
+        return b if isinstance(b, Outcome) else Outcome(replies=[self.page(s, b)])
 
-    def _page(self, s: Session, b: Broadcast) -> Answer:
+    def page(self, s: Session, b: Broadcast) -> Answer:
         c = self.broadcast_counts(s, b.id or 0)
         doc = Doc().bold(texts.BC_PAGE_TITLE.format(id=b.id, when=self._local(b.send_at), audience=b.audience))
         doc.add(re.sub(r"<[^>]+>", "", b.text)[:200])
@@ -623,7 +626,7 @@ class Coordination:
     def rectify(self, s: Session, user: User) -> Outcome:
         """/rectify: a unit's items with deadlines, red when overdue, yellow within three days;
         for coordinators, every reported item waiting to be closed."""
-        person = self.sc._binding(s, user)
+        person = self.sc.binding(s, user)
         if person is None or not person.active:
             return refusal(texts.NOT_BOUND, f"unbound user {user.id} /rectify")
         coordinator = person.role == "coordinator"
@@ -683,7 +686,7 @@ class Coordination:
         if op.op == "nudge_unsubmitted":
             return self.nudge_unsubmitted(s, user)
         if op.op == "item_done":
-            person = self.sc._binding(s, user)
+            person = self.sc.binding(s, user)
             item = self._item(s, op)
             if person is None or item is None or person.unit != item.unit or person.role == "coordinator":
                 return refusal(texts.SCORE_WRONG_UNIT if item else texts.STALE_BUTTON, f"user {user.id} item_done {op}")
@@ -713,7 +716,7 @@ class Coordination:
             a = s.get(Assessment, op.id)
             if a is None:
                 return refusal(texts.STALE_BUTTON, f"no assessment {op.id}")
-            answer = self.sc._summary(self.sc.snapshot(s, a))
+            answer = self.sc.views.summary(self.sc.snapshot(s, a))
             answer.buttons = [[Button(texts.ASM_RETURN, CoordOp("asm_return", op.id)), Button(texts.REOPEN_BUTTON, AssessmentOp(op.id, "reopen"))]] if a.status == "submitted" else []
             answer.buttons.append([Button(texts.DIGEST_NUDGE_UNIT.format(unit=a.unit), CoordOp("nudge_unit", op.id))])
             return Outcome(replies=[answer])
@@ -740,7 +743,7 @@ class Coordination:
     def pending_text(self, s: Session, user: User, step: str, assessment_id: int, task_no: int, criterion: int, text: str) -> Outcome:
         """Typed text a coordination step was waiting for (a rectification note or a comment)."""
         text = text.strip()[:1000]
-        self.sc._pause(s, user.id)
+        pause(s, user.id)
         if not text:
             return Outcome().say(texts.RECT_EMPTY)
         if step == "asm_comment":
@@ -762,7 +765,7 @@ class Coordination:
         if item is None:
             return refusal(texts.STALE_BUTTON, f"item vanished {assessment_id} {task_no} {criterion}")
         if step == "rect_note":
-            person = self.sc._binding(s, user)
+            person = self.sc.binding(s, user)
             if person is None or person.unit != item.unit:
                 return refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} reported item of {item.unit}")
             if item.state not in ("open", "returned"):

@@ -439,7 +439,7 @@ def broadcast_status(broadcast_id: int = typer.Argument(...)) -> None:
 
     def status(s):
         b = s.get(Broadcast, broadcast_id)
-        return None if b is None else c._page(s, b).text
+        return None if b is None else c.page(s, b).text
 
     text = db.call(status)
     if text is None:
@@ -465,7 +465,7 @@ def audit(limit: int = typer.Option(50, "--limit")) -> None:
     _, db, c = _coordination()
     rows = db.call(lambda s: c.audit_log(s, limit))
     for r in rows:
-        typer.echo(f"{c._local(r.at)}  {r.actor}  {r.action}  {r.detail}")
+        typer.echo(f"{c.local(r.at)}  {r.actor}  {r.action}  {r.detail}")
     if not rows:
         typer.echo(texts.AUDIT_EMPTY)
 

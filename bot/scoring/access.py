@@ -1,0 +1,108 @@
+"""Authorising the acting user for an assessment: may they score, is it their unit's, is it
+still open; and which assessment a user's unit scores this round (created on first use)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import AssessmentOp
+from bot.common.reply import Button, Outcome, User, refusal
+from bot.common.states import Role
+from bot.scoring.context import ScoringContext
+from bot.scoring.membership import Binding, Membership, table_of
+from bot.scoring.snapshots import AssessmentRow, assessment_row
+from bot.storage.models import Assessment
+
+
+class Access:
+    def __init__(self, ctx: ScoringContext, membership: Membership) -> None:
+        self.ctx = ctx
+        self.membership = membership
+
+    def scorer(self, s: Session, user: User) -> Binding | Outcome:
+        """The user's binding if they may score, else the refusal to send."""
+        person = self.membership.binding(s, user)
+        if person is None:
+            return refusal(texts.NOT_BOUND, f"unbound user {user.id}")
+        if not person.active:
+            return refusal(texts.INACTIVE, f"inactive user {user.id}")
+        if person.role == Role.coordinator:
+            return refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score")
+        return person
+
+    def owned(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
+        """The assessment, if it is this round's and the person's unit's."""
+        a = assessment_row(s, assessment_id)
+        if a is None or a.round != self.ctx.round:
+            return refusal(texts.STALE_BUTTON, f"user {person.user_id}: no assessment {assessment_id}")
+        if a.unit != person.unit:
+            return refusal(texts.SCORE_WRONG_UNIT, f"user {person.user_id} ({person.unit}) touched assessment of {a.unit}")
+        return a
+
+    def open(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
+        """The assessment, if the person's unit owns it and has not submitted it."""
+        a = self.owned(s, person, assessment_id)
+        if isinstance(a, AssessmentRow) and a.status == "submitted":
+            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted")
+        return a
+
+    def scorer_and(
+        self, s: Session, user: User, assessment_id: int, open_only: bool
+    ) -> tuple[Binding, AssessmentRow] | Outcome:
+        """The user's binding and the assessment an action names, if it is their unit's (and,
+        with ``open_only``, not submitted); otherwise the refusal."""
+        person = self.scorer(s, user)
+        if isinstance(person, Outcome):
+            return person
+        a = (self.open if open_only else self.owned)(s, person, assessment_id)
+        return a if isinstance(a, Outcome) else (person, a)
+
+    def current(self, s: Session, user: User) -> tuple[Binding, Assessment] | Outcome:
+        """The user's binding and their unit's assessment this round, if there is one."""
+        person = self.scorer(s, user)
+        if isinstance(person, Outcome):
+            return person
+        key = table_of(person)
+        if key is None:
+            return pick_table()
+        a = self.find(s, person.unit, key)
+        if a is None:
+            return Outcome().say(texts.NO_ASSESSMENT, [[Button("开始自评", AssessmentOp(0, "score"))]])
+        return person, a
+
+    def find(self, s: Session, unit: str, table_key: str) -> Assessment | None:
+        """The unit's assessment of ``table_key`` this round, if it has begun."""
+        return s.exec(
+            select(Assessment).where(Assessment.unit == unit, Assessment.table_key == table_key, Assessment.round == self.ctx.round)
+        ).first()
+
+    def begin(self, s: Session, unit: str, table_key: str) -> Assessment:
+        """The unit's assessment of ``table_key`` this round, created on first use."""
+        found = self.find(s, unit, table_key)
+        if found:
+            return found
+        try:
+            with s.begin_nested():  # a colleague may create it at the same moment
+                a = Assessment(
+                    unit=unit,
+                    table_key=table_key,
+                    round=self.ctx.round,
+                    rubric_version=self.ctx.rubric.version,
+                    created_at=self.ctx.clock(),
+                )
+                s.add(a)
+            return a
+        except IntegrityError:
+            found = self.find(s, unit, table_key)
+            assert found is not None
+            return found
+
+
+def pick_table() -> Outcome:
+    """A department picks the table it scores against."""
+    return Outcome().say(
+        texts.SCORE_PICK_TABLE,
+        [[Button("参照党委表", AssessmentOp(0, "party")), Button("参照政府表", AssessmentOp(0, "government"))]],
+    )

@@ -1,0 +1,318 @@
+"""The self-scoring conversation: /score, a level pressed or typed, moving between criteria,
+the rectification fields of a deduction, and files sent as evidence.
+
+See handlers/score.mmd for its states. The position lives in ``scoring_cursors``
+(bot/scoring/cursor.py), so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import Navigate, PickLevel
+from bot.common.format import fmt_points
+from bot.common.reply import Answer, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc
+from bot.common.rubric import Task
+from bot.common.states import Role
+from bot.scoring.access import Access, pick_table
+from bot.scoring.context import ScoringContext
+from bot.scoring.cursor import RECT_STEPS, CursorRow, move_cursor, pause, read_cursor
+from bot.scoring.membership import Binding, table_of
+from bot.scoring.parsing import match_level, parse_deadline
+from bot.scoring.scores import AssessmentSnapshot, CriterionKey, criterion_fingerprint
+from bot.scoring.snapshots import AssessmentRow, snapshot
+from bot.scoring.views import Views, file_size
+from bot.storage.db import insert_new
+from bot.storage.models import Assessment, CriterionAnswer, Evidence, Person
+
+RECT_COLUMNS = {"problem": "problem", "measure": "measure", "leader": "leader", "unit": "resp_unit", "person": "resp_person"}
+TEXT_LIMITS = {"problem": 500, "measure": 500, "leader": 50, "unit": 100, "person": 50, "deadline": 50}
+
+_ANSWER_REVISION = select(CriterionAnswer.id, CriterionAnswer.revision).where(
+    CriterionAnswer.assessment_id == bindparam("assessment_id"),
+    CriterionAnswer.task_no == bindparam("task_no"),
+    CriterionAnswer.criterion == bindparam("criterion"),
+)
+
+AnyAssessment = Assessment | AssessmentRow
+
+
+class Conversation:
+    def __init__(self, ctx: ScoringContext, access: Access, views: Views) -> None:
+        self.ctx = ctx
+        self.access = access
+        self.views = views
+
+    def _snapshot(self, s: Session, a: AnyAssessment, full: bool = True) -> AssessmentSnapshot:
+        return snapshot(s, self.ctx.rubric, a, full)
+
+    def _move(self, s: Session, user_id: int, a: AnyAssessment, key: CriterionKey, step: str) -> None:
+        move_cursor(s, user_id, a.id or 0, key, step, self.ctx.clock())
+
+    def start(self, s: Session, user: User, table_key: str | None = None) -> Outcome:
+        """/score: resume where this user left off, or begin at the first unanswered criterion."""
+        person = self.access.scorer(s, user)
+        if isinstance(person, Outcome):
+            return person
+        if person.role == Role.department and table_key in ("party", "government"):
+            s.exec(update(Person).where(Person.user_id == user.id).values(table_key=table_key))  # type: ignore[call-overload]
+            person = Binding(person.user_id, person.name, person.unit, person.role, table_key, person.active)
+        key = table_of(person)
+        if key is None:
+            return pick_table()
+        a = self.access.begin(s, person.unit, key)
+        snap = self._snapshot(s, a)
+        if a.status == "submitted":
+            return Outcome(replies=[self.views.summary(snap)])
+        # A coordinator's 退回修改 comment leads every resumption until the next submission.
+        note = texts.RETURNED_NOTE.format(comment=a.return_comment) if a.return_comment else None
+        cursor = read_cursor(s, user.id)
+        if cursor and cursor.assessment_id == a.id and cursor.step in RECT_STEPS + ("level",):
+            if cursor.step in RECT_STEPS:
+                return Outcome(replies=[self.views.rect_prompt(snap, (cursor.task_no, cursor.criterion), cursor.step, note=note)])
+            return Outcome(replies=[self.views.question(snap, (cursor.task_no, cursor.criterion), note)])
+        start_at = (cursor.task_no, cursor.criterion) if cursor and cursor.assessment_id == a.id else None
+        target = snap.next_unanswered(_before(snap, start_at)) if start_at else snap.next_unanswered()
+        if target is None:
+            self._move(s, user.id, a, snap.keys()[-1], "paused")
+            return Outcome(replies=[self.views.done(snap, note)])
+        self._move(s, user.id, a, target, "level")
+        return Outcome(replies=[self.views.question(snap, target, note)])
+
+    def pick_level(self, s: Session, user: User, action: PickLevel) -> Outcome:
+        """A level button: record the answer, then ask for the rectification or move on."""
+        found = self.access.scorer_and(s, user, action.assessment, open_only=True)
+        if isinstance(found, Outcome):
+            return found
+        _, a = found
+        task = self.ctx.rubric.table(a.table_key).task(action.task)
+        if task is None or action.criterion >= len(task.criteria) or action.level >= len(task.criteria[action.criterion].levels):
+            return refusal(texts.STALE_BUTTON, f"user {user.id}: level out of range {action}")
+        return self._record(s, user, a, task, action.criterion, action.level, action.rev)
+
+    def _record(self, s: Session, user: User, a: AnyAssessment, task: Task, ci: int, level: int, rev: int) -> Outcome:
+        criterion = task.criteria[ci]
+        chosen = criterion.levels[level]
+        now = self.ctx.clock()
+        row = s.connection().execute(_ANSWER_REVISION, {"assessment_id": a.id, "task_no": task.no, "criterion": ci}).first()
+        current_rev = row.revision if row else 0
+        values = dict(
+            level=level,
+            points=chosen.points,
+            fingerprint=criterion_fingerprint(criterion),
+            answered_by=user.name,
+            answered_by_id=user.id,
+            answered_at=now,
+        )
+        conflict = current_rev != rev
+        if not conflict and row is None:
+            new = insert_new(s, CriterionAnswer, assessment_id=a.id, task_no=task.no, criterion=ci, revision=1, **values)
+            conflict = not new  # a colleague's first answer landed in between
+        elif not conflict and row is not None:
+            # Compare-and-swap on the revision: a colleague's change since the button was
+            # drawn makes this press a conflict instead of silently overwriting it.
+            done = s.exec(  # type: ignore[call-overload]
+                update(CriterionAnswer)
+                .where(CriterionAnswer.id == row.id, CriterionAnswer.revision == rev)
+                .values(revision=CriterionAnswer.revision + 1, **values)
+            )
+            conflict = done.rowcount != 1
+        key = (task.no, ci)
+        if conflict:
+            s.expire_all()
+            snap = self._snapshot(s, a)
+            other = snap.answers.get(key)
+            out = Outcome(replies=[self.views.question(snap, key)])
+            if other is not None:
+                label = task.criteria[ci].levels[other.level].label if other.level < len(task.criteria[ci].levels) else "?"
+                out.replies.insert(0, Answer(Intent.help, Doc().add(texts.SCORE_CONFLICT.format(by=other.answered_by, label=label))))
+            out.refused = f"conflicting answer on assessment {a.id} {key} by {user.id}"
+            return out
+        snap = self._snapshot(s, a, full=False)
+        # One message per answer: the confirmation leads the next question.
+        saved = texts.SCORE_SAVED.format(label=chosen.label, points=fmt_points(chosen.points))
+        if chosen.points < criterion.points:
+            self._move(s, user.id, a, key, "problem")
+            return Outcome(replies=[self.views.rect_prompt(snap, key, "problem", intro=True, note=saved)])
+        return self._advance(s, user, a, snap, key, saved)
+
+    def _advance(
+        self, s: Session, user: User, a: AnyAssessment, snap: AssessmentSnapshot, after: CriterionKey, note: str | None = None
+    ) -> Outcome:
+        target = snap.next_unanswered(after)
+        if target is None:
+            self._move(s, user.id, a, after, "paused")
+            return Outcome(replies=[self.views.done(snap, note)])
+        self._move(s, user.id, a, target, "level")
+        return Outcome(replies=[self.views.question(snap, target, note)])
+
+    def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
+        """上一项 / 跳过 / 暂停, go to a criterion, show its evidence, skip a rectification field."""
+        found = self.access.scorer_and(s, user, action.assessment, open_only=False)
+        if isinstance(found, Outcome):
+            return found
+        _, a = found
+        snap = self._snapshot(s, a)
+        key = (action.task, action.criterion)
+        keys = snap.keys()
+        if key not in keys:
+            return refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}")
+        if action.move == "evidence":
+            files = snap.evidence_for(key)
+            if not files:
+                return Outcome().say(texts.EVIDENCE_NONE)
+            out = Outcome().say(texts.EVIDENCE_SENDING.format(no=key[0], i=key[1] + 1, count=len(files)))
+            out.resend = files
+            return out
+        if action.move == "review_task":
+            return Outcome(replies=[self.views.review_task(snap, key[0])])
+        if a.status == "submitted":
+            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted")
+        if action.move == "pause":
+            self._move(s, user.id, a, key, "paused")
+            return Outcome().say(texts.SCORE_PAUSED)
+        if action.move == "field_skip":
+            cursor = read_cursor(s, user.id)
+            if cursor is None or (cursor.task_no, cursor.criterion) != key or cursor.step not in RECT_STEPS:
+                return refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip") if cursor is None else self.start(s, user)
+            return self._next_field(s, user, a, key, cursor.step)
+        if action.move == "goto":
+            target = key
+        elif action.move == "prev":
+            target = keys[max(0, keys.index(key) - 1)]
+        elif action.move == "skip":
+            later = next((k for k in keys[keys.index(key) + 1 :] if not snap.answered(k)), None)
+            target = later or snap.next_unanswered(key) or key
+            if target == key:
+                target = keys[(keys.index(key) + 1) % len(keys)]
+        else:
+            return refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}")
+        self._move(s, user.id, a, target, "level")
+        return Outcome(replies=[self.views.question(snap, target)])
+
+    def _next_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: str, note: str | None = None) -> Outcome:
+        i = RECT_STEPS.index(step)
+        s.flush()
+        snap = self._snapshot(s, a, full=False)
+        if i + 1 < len(RECT_STEPS):
+            nxt = RECT_STEPS[i + 1]
+            self._move(s, user.id, a, key, nxt)
+            return Outcome(replies=[self.views.rect_prompt(snap, key, nxt, note=note)])
+        return self._advance(s, user, a, snap, key, note)
+
+    def text(self, s: Session, user: User, text: str, cursor: CursorRow | None = None) -> Outcome | None:
+        """Typed text while scoring: a rectification field, or a level in words. None when
+        the user is not in the conversation (the text is then a question for the engine)."""
+        cursor = cursor or read_cursor(s, user.id)
+        if cursor is None or cursor.step not in RECT_STEPS + ("level",):
+            return None
+        person = self.access.scorer(s, user)
+        if isinstance(person, Outcome):
+            return None
+        a = self.access.open(s, person, cursor.assessment_id)
+        if isinstance(a, Outcome):
+            pause(s, user.id)
+            return None
+        task = self.ctx.rubric.table(a.table_key).task(cursor.task_no)
+        key = (cursor.task_no, cursor.criterion)
+        if task is None or cursor.criterion >= len(task.criteria):
+            pause(s, user.id)
+            return None
+        text = text.strip()
+        if cursor.step == "level":
+            snap = self._snapshot(s, a)
+            level = match_level(task.criteria[cursor.criterion], text)
+            if level is None:
+                out = Outcome().say(texts.SCORE_NOT_UNDERSTOOD)
+                out.replies.append(self.views.question(snap, key))
+                return out
+            current = snap.answers.get(key)
+            return self._record(s, user, a, task, cursor.criterion, level, current.revision if current else 0)
+        return self._save_field(s, user, a, key, cursor.step, text)
+
+    def _save_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: str, text: str) -> Outcome:
+        snap = self._snapshot(s, a)
+        if not text:
+            return Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_EMPTY)), self.views.rect_prompt(snap, key, step)])
+        limit = TEXT_LIMITS[step]
+        if len(text) > limit:
+            return Outcome(
+                replies=[
+                    Answer(Intent.help, Doc().add(texts.RECT_TOO_LONG.format(length=len(text), limit=limit))),
+                    self.views.rect_prompt(snap, key, step),
+                ]
+            )
+        row = s.exec(
+            select(CriterionAnswer).where(
+                CriterionAnswer.assessment_id == a.id, CriterionAnswer.task_no == key[0], CriterionAnswer.criterion == key[1]
+            )
+        ).first()
+        if row is None:  # the answer vanished (reopened and cleared?): ask the level again
+            self._move(s, user.id, a, key, "level")
+            return Outcome(replies=[self.views.question(snap, key)])
+        if step == "deadline":
+            deadline = parse_deadline(text, self.ctx.today())
+            if deadline is None:
+                out = Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_BAD_DEADLINE.format(text=text[:20]))), self.views.rect_prompt(snap, key, step)])
+                out.refused = f"unparseable deadline {text[:40]!r} from {user.id}"
+                return out
+            row.deadline, row.deadline_text = deadline, text
+        else:
+            setattr(row, RECT_COLUMNS[step], text)
+        s.add(row)
+        return self._next_field(s, user, a, key, step, note=texts.RECT_SAVED.format(field=texts.RECT_LABEL[step]))
+
+    def evidence(
+        self,
+        s: Session,
+        user: User,
+        kind: str,
+        file_id: str,
+        file_unique_id: str,
+        file_name: str,
+        size: int,
+        caption: str | None,
+        after_submission: bool = False,
+    ) -> Outcome:
+        """A document or photo sent while on a criterion: keep it as that criterion's evidence.
+        ``after_submission``: also when the assessment is submitted (a rectification report)."""
+        person = self.access.scorer(s, user)
+        if isinstance(person, Outcome):
+            return person
+        cursor = read_cursor(s, user.id)
+        if cursor is None:
+            return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
+        a = (self.access.owned if after_submission else self.access.open)(s, person, cursor.assessment_id)
+        if isinstance(a, Outcome):
+            return a
+        key = (cursor.task_no, cursor.criterion)
+        exists = s.exec(
+            select(Evidence).where(Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id)
+        ).first()
+        if exists:
+            return Outcome().say(texts.EVIDENCE_DUPLICATE)
+        s.add(
+            Evidence(
+                assessment_id=a.id or 0,
+                task_no=key[0],
+                criterion=key[1],
+                kind=kind,
+                file_id=file_id,
+                file_unique_id=file_unique_id,
+                file_name=file_name[:256],
+                size=size,
+                caption=(caption or None) and caption[:1024],
+                added_by=user.name,
+                added_by_id=user.id,
+                added_at=self.ctx.clock(),
+            )
+        )
+        return Outcome().say(texts.EVIDENCE_SAVED.format(name=file_name, size=file_size(size), no=key[0], i=key[1] + 1))
+
+
+def _before(snap: AssessmentSnapshot, key: CriterionKey) -> CriterionKey | None:
+    keys = snap.keys()
+    return keys[keys.index(key) - 1] if key in keys and keys.index(key) > 0 else None

@@ -1,0 +1,58 @@
+"""Where each user is in the self-scoring conversation: one ``scoring_cursors`` row per user,
+written the moment it changes, so a bot killed at any moment continues at the same question."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, select
+
+from bot.scoring.scores import CriterionKey
+from bot.storage.db import upsert
+from bot.storage.models import ScoringCursor
+
+RECT_STEPS = ("problem", "measure", "leader", "unit", "person", "deadline")
+
+
+@dataclass(frozen=True)
+class CursorRow:
+    assessment_id: int
+    task_no: int
+    criterion: int
+    step: str
+
+
+_CURSOR = select(ScoringCursor.assessment_id, ScoringCursor.task_no, ScoringCursor.criterion, ScoringCursor.step).where(
+    ScoringCursor.user_id == bindparam("user_id")
+)
+
+
+def read_cursor(s: Session, user_id: int) -> CursorRow | None:
+    row = s.connection().execute(_CURSOR, {"user_id": user_id}).first()
+    return CursorRow(*row) if row else None
+
+
+def move_cursor(s: Session, user_id: int, assessment_id: int, key: CriterionKey, step: str, now: dt.datetime) -> None:
+    """Write where the user now is: the next message continues from here, even after a crash."""
+    upsert(
+        s,
+        ScoringCursor,
+        {"user_id": user_id},
+        assessment_id=assessment_id,
+        task_no=key[0],
+        criterion=key[1],
+        step=step,
+        updated_at=now,
+    )
+
+
+def pause(s: Session, user_id: int) -> None:
+    """The user leaves the conversation: typed text is a question again."""
+    s.exec(update(ScoringCursor).where(ScoringCursor.user_id == user_id).values(step="paused"))  # type: ignore[call-overload]
+
+
+def pause_assessment(s: Session, assessment_id: int) -> None:
+    """Everyone scoring this assessment leaves the conversation (it was submitted)."""
+    s.exec(update(ScoringCursor).where(ScoringCursor.assessment_id == assessment_id).values(step="paused"))  # type: ignore[call-overload]

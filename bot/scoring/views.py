@@ -1,0 +1,162 @@
+"""How scoring looks: a criterion as a question, the progress line, rectification prompts,
+the end of the table, a task on the review page, the summary. Pure rendering: no database."""
+
+from __future__ import annotations
+
+from bot.common import texts
+from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
+from bot.common.format import fmt_points
+from bot.common.reply import Answer, Button, Intent
+from bot.common.richtext import Doc, Span
+from bot.scoring.context import ScoringContext
+from bot.scoring.cursor import RECT_STEPS
+from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification
+
+
+class Views:
+    def __init__(self, ctx: ScoringContext) -> None:
+        self.ctx = ctx
+
+    def progress_line(self, snap: AssessmentSnapshot) -> str:
+        return texts.SCORE_PROGRESS.format(
+            unit=snap.unit,
+            table=texts.TABLE_LABEL[snap.table.key],
+            done=snap.tasks_done,
+            total=len(snap.table.tasks),
+            score=fmt_points(snap.total),
+        )
+
+    def question(self, snap: AssessmentSnapshot, key: CriterionKey, note: str | None = None) -> Answer:
+        """A criterion as a question: task card on its first criterion, one button per level."""
+        task = snap.table.task(key[0])
+        assert task is not None
+        ci = key[1]
+        c = task.criteria[ci]
+        doc = Doc()
+        if note:
+            doc.add(note)
+        doc.add(Span(self.progress_line(snap), italic=True))
+        doc.bold(texts.SCORE_TASK_HEAD.format(no=task.no, title=task.title, points=fmt_points(task.points)))
+        if ci == 0:
+            doc.add(texts.SCORE_TASK_TEXT.format(text=task.text))
+            doc.add(texts.SCORE_CHECK.format(text=task.check_method))
+        doc.add(Span(texts.SCORE_CRITERION.format(i=ci + 1, n=len(task.criteria), points=fmt_points(c.points), text=c.text), bold=True))
+        current = snap.answers.get(key)
+        if current is not None:
+            label = c.levels[current.level].label if current.level < len(c.levels) else "?"
+            doc.add(texts.SCORE_CURRENT.format(label=label, points=fmt_points(current.points), by=current.answered_by))
+            if snap.is_stale(key):
+                doc.add(Span(texts.SCORE_STALE, italic=True))
+        files = snap.evidence_for(key)
+        doc.add(Span(texts.SCORE_EVIDENCE_COUNT.format(count=len(files)) if files else texts.SCORE_EVIDENCE_HINT, italic=True))
+        rev = current.revision if current else 0
+        levels = [
+            Button(texts.SCORE_LEVEL_BUTTON.format(label=lv.label, points=fmt_points(lv.points)), PickLevel(snap.id, task.no, ci, i, rev))
+            for i, lv in enumerate(c.levels)
+        ]
+        rows = [levels[i : i + 2] for i in range(0, len(levels), 2)] if len(levels) > 3 else [levels]
+        nav = [
+            Button(texts.SCORE_PREV, Navigate(snap.id, "prev", task.no, ci)),
+            Button(texts.SCORE_SKIP, Navigate(snap.id, "skip", task.no, ci)),
+            Button(texts.SCORE_PAUSE, Navigate(snap.id, "pause", task.no, ci)),
+        ]
+        if files:
+            nav.append(Button(texts.SCORE_SHOW_EVIDENCE, Navigate(snap.id, "evidence", task.no, ci)))
+        rows.append(nav)
+        return Answer(Intent.help, doc, buttons=rows, topic="score")
+
+    def rect_prompt(
+        self, snap: AssessmentSnapshot, key: CriterionKey, step: str, intro: bool = False, note: str | None = None
+    ) -> Answer:
+        """Ask for one field of a deduction's rectification item."""
+        task = snap.table.task(key[0])
+        assert task is not None
+        c = task.criteria[key[1]]
+        doc = Doc()
+        if note:
+            doc.add(note)
+        if intro:
+            got = snap.answers[key].points if key in snap.answers else 0
+            doc.add(texts.RECT_INTRO.format(got=fmt_points(got), full=fmt_points(c.points)))
+        doc.add(Span(f"第{task.no}项第{key[1] + 1}条：{c.text}", italic=True))
+        doc.bold(texts.RECT_ASK[step].format(units="、".join(task.units)))
+        return Answer(Intent.help, doc, buttons=[[Button(texts.SCORE_SKIP, Navigate(snap.id, "field_skip", key[0], key[1]))]], topic="rectify")
+
+    def done(self, snap: AssessmentSnapshot, note: str | None = None) -> Answer:
+        """Every criterion answered: review, summary or submit."""
+        doc = Doc()
+        if note:
+            doc.add(note)
+        doc.add(texts.SCORE_DONE.format(total=len(snap.table.tasks), score=fmt_points(snap.total)))
+        return Answer(
+            Intent.help,
+            doc,
+            buttons=[[Button("检查修改", AssessmentOp(snap.id, "review")), Button("汇总", AssessmentOp(snap.id, "summary")), Button("提交", AssessmentOp(snap.id, "submit"))]],
+        )
+
+    def review_task(self, snap: AssessmentSnapshot, no: int) -> Answer:
+        """One task on the review page: each criterion's answer, rectification and evidence."""
+        task = snap.table.task(no)
+        assert task is not None
+        doc = Doc().bold(texts.REVIEW_TASK_TITLE.format(no=no, title=task.title, score=fmt_points(snap.task_score(task)), points=fmt_points(task.points)))
+        buttons = []
+        for i, c in enumerate(task.criteria):
+            doc.add(texts.REVIEW_CRITERION.format(i=i + 1, text=c.text))
+            ans = snap.answers.get((no, i))
+            if ans is None:
+                doc.add(texts.REVIEW_UNANSWERED)
+            else:
+                label = c.levels[ans.level].label if ans.level < len(c.levels) else "?"
+                doc.add(texts.REVIEW_ANSWER.format(label=label, points=fmt_points(ans.points), by=ans.answered_by))
+                if snap.is_stale((no, i)):
+                    doc.add(Span("   " + texts.SCORE_STALE, italic=True))
+                for step in RECT_STEPS:
+                    value = rect_value(ans.rectification, step)
+                    if value:
+                        doc.add(texts.REVIEW_RECT.format(label=texts.RECT_LABEL[step], value=value))
+            for e in snap.evidence_for((no, i)):
+                doc.add(f"   📎 {e.file_name}（{file_size(e.size)}）")
+            if snap.status != "submitted":
+                buttons.append(Button(texts.REVIEW_CHANGE.format(i=i + 1), Navigate(snap.id, "goto", no, i)))
+            if snap.evidence_for((no, i)):
+                buttons.append(Button(f"第{i + 1}条佐证", Navigate(snap.id, "evidence", no, i)))
+        rows = [buttons[j : j + 3] for j in range(0, len(buttons), 3)]
+        rows.append([Button("返回总览", AssessmentOp(snap.id, "review"))])
+        return Answer(Intent.help, doc, buttons=rows)
+
+    def summary(self, snap: AssessmentSnapshot) -> Answer:
+        """Total, subtotal per duty, deductions largest first, status, and the files."""
+        table = snap.table
+        doc = Doc().bold(texts.SUMMARY_TITLE.format(unit=snap.unit, table=texts.TABLE_LABEL[table.key]))
+        doc.add(texts.SUMMARY_TOTAL.format(score=fmt_points(snap.total), done=snap.tasks_done, total=len(table.tasks)))
+        doc.blank()
+        for no, score, full in snap.duty_subtotals():
+            text = table.duty(no).text
+            short = text if len(text) <= 24 else text[:24] + "…"
+            doc.add(texts.SUMMARY_DUTY.format(no=no, text=short, score=fmt_points(score), points=fmt_points(full)))
+        doc.blank().bold(texts.SUMMARY_DEDUCTIONS)
+        deductions = snap.deductions()
+        for d in deductions:
+            label = d.criterion.levels[d.answer.level].label if d.answer.level < len(d.criterion.levels) else "?"
+            doc.add(texts.SUMMARY_DEDUCTION.format(no=d.task.no, title=d.task.title, i=d.criterion_index + 1, lost=fmt_points(d.lost), label=label))
+        if not deductions:
+            doc.add(texts.SUMMARY_NO_DEDUCTIONS)
+        doc.blank()
+        if snap.status == "submitted":
+            doc.add(texts.SUMMARY_STATUS_SUBMITTED.format(at=self.ctx.local(snap.submitted_at), by=snap.submitted_by))
+        else:
+            doc.add(texts.SUMMARY_STATUS_OPEN)
+        rows = [[Button(texts.FILES_XLSX, AssessmentOp(snap.id, "xlsx")), Button(texts.FILES_DOCX, AssessmentOp(snap.id, "docx"))]]
+        if snap.status != "submitted":
+            rows.append([Button("检查修改", AssessmentOp(snap.id, "review")), Button("提交", AssessmentOp(snap.id, "submit"))])
+        return Answer(Intent.help, doc, buttons=rows)
+
+
+def rect_value(r: Rectification, step: str) -> str | None:
+    if step == "deadline":
+        return r.deadline_text or (r.deadline.isoformat() if r.deadline else None)
+    return getattr(r, step)
+
+
+def file_size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
