@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.common import texts
 from bot.common.config import TelegramSettings
 from bot.coordination.service import Coordination
+from bot.inputs import Inputs
 from bot.delivery.dispatch import Dispatcher
 from bot.qa.engine import Engine
 from bot.scoring.selfcheck import SelfCheck
@@ -56,7 +57,10 @@ def build_application(
     application = builder.build()
     coordination = coordination or Coordination(selfcheck)
     dispatcher = Dispatcher(db, coordination)
-    application.bot_data.update(engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher)
+    inputs = Inputs(selfcheck, coordination)
+    application.bot_data.update(
+        engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, inputs=inputs, dispatcher=dispatcher
+    )
     for module in (start, buttons, coordinate, score, ask):
         application.add_handlers(module.build_handlers())
     if tick_seconds and application.job_queue is not None:

@@ -21,7 +21,7 @@ from bot.common import texts
 from bot.common.reply import Answer, Intent
 from bot.common.richtext import Doc
 from bot.qa.commands import run_command
-from handlers.common import acting_user, engine, in_db, once, selfcheck
+from handlers.common import acting_user, engine, in_db, inputs, once, selfcheck
 from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif user is not None:
         # In the middle of self-scoring, typed text is an answer (a rectification field, or
         # a level in words); otherwise it is a question.
-        question = text
-        result = await once(context, update, lambda s: (service.text(s, user, question), service.table_hint(s, user)))
+        question, typed = text, inputs(context)
+        result = await once(context, update, lambda s: (typed.text(s, user, question), service.table_hint(s, user)))
         if result is None:
             return  # redelivered after a crash: already handled
         outcome, hint = result

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.common.reply import User
+from bot.inputs import Inputs
 from bot.qa.engine import Engine
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database, insert_new
@@ -27,6 +28,11 @@ def engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
 
 def selfcheck(context: ContextTypes.DEFAULT_TYPE) -> SelfCheck:
     return context.application.bot_data["selfcheck"]
+
+
+def inputs(context: ContextTypes.DEFAULT_TYPE) -> Inputs:
+    """Where typed text and files go: coordination first, then self-scoring (bot/inputs.py)."""
+    return context.application.bot_data["inputs"]
 
 
 def acting_user(update: Update) -> User | None:

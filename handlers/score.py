@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot.common import texts
 from bot.common.reply import Answer, Intent
 from bot.common.richtext import Doc
-from handlers.common import acting_user, in_db, once, selfcheck
+from handlers.common import acting_user, in_db, inputs, once, selfcheck
 from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ async def evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         return
     outcome = await once(
-        context, update, lambda s: selfcheck(context).evidence(s, user, kind, file_id, unique, name, size, message.caption)
+        context, update, lambda s: inputs(context).evidence(s, user, kind, file_id, unique, name, size, message.caption)
     )
     if outcome is not None:
         await deliver(context, message, outcome, user.id)

@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.common.callbacks import CoordOp, PickLevel
 from bot.common.reply import User
 from bot.coordination.service import Coordination, html_problem
+from bot.inputs import Inputs
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.models import (
     AuditEntry,
@@ -34,6 +35,12 @@ def service(rubric, clock):
 @pytest.fixture
 def coord(service):
     return Coordination(service)
+
+
+@pytest.fixture
+def typed(service, coord):
+    """Typed text as every shell routes it: coordination first, then self-scoring."""
+    return Inputs(service, coord)
 
 
 def bind(db, service, user, unit, role="party"):
@@ -176,7 +183,7 @@ def test_acknowledge_and_nudge_only_the_silent(db, service, coord, clock):
 # --- rectification and review ----------------------------------------------------------
 
 
-def test_rectification_reported_returned_reported_again_closed(db, service, coord, clock):
+def test_rectification_reported_returned_reported_again_closed(db, service, coord, typed, clock):
     bind(db, service, WANG, "华龙区")
     db.call(lambda s: service.start(s, ADMIN))
     score_all(db, service, WANG)
@@ -185,16 +192,16 @@ def test_rectification_reported_returned_reported_again_closed(db, service, coor
     assert "第5项第1条：未开展督察" in text_of(page) and "待整改" in text_of(page)
     report = next(b.action for b in buttons(page) if b.label.startswith("报告完成"))
     assert "请简要说明" in text_of(db.call(lambda s: coord.op(s, WANG, report)))
-    done = db.call(lambda s: service.text(s, WANG, "已制定督察计划并开展督察"))
+    done = db.call(lambda s: typed.text(s, WANG, "已制定督察计划并开展督察"))
     assert "等待市委依法治市办销号" in text_of(done)
     assert {n.user_id for n in done.notices} == {ADMIN.id}
     back = next(b.action for b in done.notices[0].answer.buttons[0] if b.label == "退回")
     assert "退回意见" in text_of(db.call(lambda s: coord.op(s, ADMIN, back)))
-    returned = db.call(lambda s: service.text(s, ADMIN, "缺少督察记录"))
+    returned = db.call(lambda s: typed.text(s, ADMIN, "缺少督察记录"))
     assert "已退回" in text_of(returned) and WANG.id in {n.user_id for n in returned.notices}
     assert "退回意见：缺少督察记录" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
     db.call(lambda s: coord.op(s, WANG, report))
-    again = db.call(lambda s: service.text(s, WANG, "补充了督察记录"))
+    again = db.call(lambda s: typed.text(s, WANG, "补充了督察记录"))
     close = next(b.action for b in again.notices[0].answer.buttons[0] if b.label == "销号")
     assert "已销号" in text_of(db.call(lambda s: coord.op(s, ADMIN, close)))
     assert "已销号" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
@@ -216,7 +223,7 @@ def test_overdue_items_are_red_and_in_the_digest(db, service, coord, clock):
     assert "催办未提交单位" in labels and "催办华龙区" in labels
 
 
-def test_sent_back_assessment_reaches_the_units_users(db, service, coord):
+def test_sent_back_assessment_reaches_the_units_users(db, service, coord, typed):
     bind(db, service, WANG, "华龙区")
     db.call(lambda s: service.start(s, ADMIN))
     score_all(db, service, WANG)
@@ -225,7 +232,7 @@ def test_sent_back_assessment_reaches_the_units_users(db, service, coord):
     view = db.call(lambda s: coord.op(s, ADMIN, CoordOp("asm_view", assessment)))
     ret = next(b.action for b in buttons(view) if b.label == "退回修改")
     db.call(lambda s: coord.op(s, ADMIN, ret))
-    out = db.call(lambda s: service.text(s, ADMIN, "第5项请补充说明"))
+    out = db.call(lambda s: typed.text(s, ADMIN, "第5项请补充说明"))
     assert "已退回华龙区的党委表自评" in text_of(out)
     (notice,) = [n for n in out.notices if n.user_id == WANG.id]
     assert "第5项请补充说明" in notice.answer.text

@@ -15,3 +15,60 @@ class Role(StrEnum):
     government = "government"
     department = "department"
     coordinator = "coordinator"
+
+
+class Step(StrEnum):
+    """Where a user is in the self-scoring conversation (``scoring_cursors.step``);
+    see handlers/score.mmd."""
+
+    level = "level"  # waiting for a level, pressed or typed
+    # waiting for that field of the deduction's rectification item
+    problem = "problem"
+    measure = "measure"
+    leader = "leader"
+    unit = "unit"
+    person = "person"
+    deadline = "deadline"
+    paused = "paused"  # not in the conversation: typed text is a question
+    away = "away"  # the next typed text belongs to coordination (coordinator_pending)
+
+
+RECT_STEPS: tuple[Step, ...] = (Step.problem, Step.measure, Step.leader, Step.unit, Step.person, Step.deadline)
+ASKING_STEPS: tuple[Step, ...] = (Step.level, *RECT_STEPS)  # steps that wait for typed text
+
+
+class PendingKind(StrEnum):
+    """What a coordination step waits for as typed text (``coordinator_pending.kind``);
+    see handlers/coordinate.mmd."""
+
+    rect_note = "rect_note"  # a unit says how an item was rectified
+    item_comment = "item_comment"  # a coordinator returns a reported item with a comment
+    asm_comment = "asm_comment"  # a coordinator sends an assessment back (退回修改) with a comment
+
+
+class AssessmentStatus(StrEnum):
+    open = "open"
+    submitted = "submitted"
+
+
+class ItemState(StrEnum):
+    """A deduction's rectification item (``rectification_states.state``; no row: open)."""
+
+    open = "open"
+    reported = "reported"  # the unit says it is done
+    closed = "closed"  # 销号: a coordinator accepted it
+    returned = "returned"  # a coordinator sent it back
+
+
+OWING: tuple[ItemState, ...] = (ItemState.open, ItemState.returned)  # the unit still has to act
+
+
+class RecipientState(StrEnum):
+    """One copy of a broadcast (``broadcast_recipients.state``):
+    queued -> sending (claimed) -> sent | failed; sent -> acknowledged."""
+
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    acknowledged = "acknowledged"

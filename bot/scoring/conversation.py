@@ -275,20 +275,25 @@ class Conversation:
         file_name: str,
         size: int,
         caption: str | None,
-        after_submission: bool = False,
+        item: tuple[int, int, int] | None = None,
     ) -> Outcome:
         """A document or photo sent while on a criterion: keep it as that criterion's evidence.
-        ``after_submission``: also when the assessment is submitted (a rectification report)."""
+        ``item`` (assessment, task, criterion): a rectification item being reported done,
+        whose evidence is welcome after submission too."""
         person = self.access.scorer(s, user)
         if isinstance(person, Outcome):
             return person
-        cursor = read_cursor(s, user.id)
-        if cursor is None:
-            return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
-        a = (self.access.owned if after_submission else self.access.open)(s, person, cursor.assessment_id)
+        if item is None:
+            cursor = read_cursor(s, user.id)
+            if cursor is None:
+                return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
+            item = (cursor.assessment_id, cursor.task_no, cursor.criterion)
+            a = self.access.open(s, person, item[0])
+        else:
+            a = self.access.owned(s, person, item[0])
         if isinstance(a, Outcome):
             return a
-        key = (cursor.task_no, cursor.criterion)
+        key = (item[1], item[2])
         exists = s.exec(
             select(Evidence).where(Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id)
         ).first()

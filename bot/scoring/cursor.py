@@ -56,3 +56,15 @@ def pause(s: Session, user_id: int) -> None:
 def pause_assessment(s: Session, assessment_id: int) -> None:
     """Everyone scoring this assessment leaves the conversation (it was submitted)."""
     s.exec(update(ScoringCursor).where(ScoringCursor.assessment_id == assessment_id).values(step="paused"))  # type: ignore[call-overload]
+
+
+def step_aside(s: Session, user_id: int) -> None:
+    """The user's next typed text belongs to another feature (a coordination input): the
+    cursor keeps its place but stops asking."""
+    s.exec(update(ScoringCursor).where(ScoringCursor.user_id == user_id).values(step="away"))  # type: ignore[call-overload]
+
+
+def stepped_aside(s: Session, user_id: int) -> bool:
+    """True unless the user is in the scoring conversation or has paused it since stepping aside."""
+    cursor = read_cursor(s, user_id)
+    return cursor is None or cursor.step == "away"

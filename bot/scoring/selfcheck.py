@@ -16,7 +16,6 @@ user, notices for others, files to send. The features live in their own modules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -28,7 +27,6 @@ from bot.common.rubric import Rubric
 from bot.scoring.access import Access
 from bot.scoring.context import ScoringContext
 from bot.scoring.conversation import Conversation
-from bot.scoring.cursor import read_cursor
 from bot.scoring.exports import Exports
 from bot.scoring.membership import ROLES, Binding, InviteError, Membership, parse_duration, table_of
 from bot.scoring.review import Review
@@ -38,10 +36,6 @@ from bot.scoring.views import Views
 from bot.storage.models import Assessment, Invite, Person
 
 __all__ = ["ROLES", "Binding", "InviteError", "SelfCheck", "User", "parse_duration", "table_of"]
-
-# Steps of the coordination side that wait for typed text.
-PENDING_STEPS = ("rect_note", "item_comment", "asm_comment")
-
 
 class SelfCheck:
     """The self-scoring service for one rubric, one campaign round and one clock."""
@@ -65,8 +59,6 @@ class SelfCheck:
         self.conversation = Conversation(self.ctx, self.access, self.views)
         self.reviews = Review(self.ctx, self.membership, self.access, self.views)
         self.exports = Exports(self.ctx, self.membership, self.access)
-        # Set by bot.coordination.service: handles text for its steps (rectification notes, comments).
-        self.pending_handler: Callable[..., Outcome] | None = None
 
     # --- membership ------------------------------------------------------------------
 
@@ -113,19 +105,23 @@ class SelfCheck:
         return self.conversation.navigate(s, user, action)
 
     def text(self, s: Session, user: User, text: str) -> Outcome | None:
-        cursor = read_cursor(s, user.id)
-        if cursor is not None and cursor.step in PENDING_STEPS:
-            if self.pending_handler is None:
-                return None
-            return self.pending_handler(s, user, cursor.step, cursor.assessment_id, cursor.task_no, cursor.criterion, text)
-        return self.conversation.text(s, user, text, cursor)
+        """Typed text in the scoring conversation; None when the user is not in it. Shells
+        route typed text through bot.inputs, which asks coordination first."""
+        return self.conversation.text(s, user, text)
 
     def evidence(
-        self, s: Session, user: User, kind: str, file_id: str, file_unique_id: str, file_name: str, size: int, caption: str | None
+        self,
+        s: Session,
+        user: User,
+        kind: str,
+        file_id: str,
+        file_unique_id: str,
+        file_name: str,
+        size: int,
+        caption: str | None,
+        item: tuple[int, int, int] | None = None,
     ) -> Outcome:
-        cursor = read_cursor(s, user.id)
-        after_submission = cursor is not None and cursor.step == "rect_note"
-        return self.conversation.evidence(s, user, kind, file_id, file_unique_id, file_name, size, caption, after_submission)
+        return self.conversation.evidence(s, user, kind, file_id, file_unique_id, file_name, size, caption, item)
 
     # --- review, submit, files ---------------------------------------------------------
 

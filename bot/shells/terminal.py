@@ -50,10 +50,13 @@ class ChatSession:
         self.out_dir = out_dir
         self.choices: list[Action] = []
         self.coordination = None
+        self.inputs = None
         if selfcheck is not None:
             from bot.coordination.service import Coordination
+            from bot.inputs import Inputs
 
             self.coordination = Coordination(selfcheck)
+            self.inputs = Inputs(selfcheck, self.coordination)
 
     @property
     def scoring(self) -> bool:
@@ -76,9 +79,9 @@ class ChatSession:
                     return self.render_outcome(outcome)
             return self.render(run_command(self.engine, name, args, self._hint()))
         if self.scoring:
-            assert self.db and self.selfcheck and self.user
-            sc, user = self.selfcheck, self.user
-            outcome = self.db.call(lambda s: sc.text(s, user, text))
+            assert self.db and self.inputs and self.user
+            typed, user = self.inputs, self.user
+            outcome = self.db.call(lambda s: typed.text(s, user, text))
             if outcome is not None:
                 return self.render_outcome(outcome)
         return self.render(self.engine.answer(text, self._hint()))
@@ -159,9 +162,10 @@ class ChatSession:
         if not path.is_file():
             return Outcome().say(texts.CLI_FILE_MISSING.format(path=path_part or "（空）"))
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        sc, user = self.selfcheck, self.user
+        assert self.inputs is not None
+        typed, user = self.inputs, self.user
         return self.db.call(
-            lambda s: sc.evidence(s, user, "document", f"local:{path.resolve()}", digest, path.name, path.stat().st_size, caption or None)
+            lambda s: typed.evidence(s, user, "document", f"local:{path.resolve()}", digest, path.name, path.stat().st_size, caption or None)
         )
 
     def render(self, answer: Answer) -> str:

@@ -29,7 +29,6 @@ class Person(SQLModel, table=True):
     unit: str = Field(max_length=64, index=True)
     role: str = Field(max_length=16)  # party | government | department | coordinator
     table_key: Optional[str] = Field(default=None, max_length=16)  # a department's reference table
-    chat_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     active: bool = True
     bound_at: dt.datetime = Field(default_factory=_now)
     invite_code: Optional[str] = Field(default=None, max_length=32)
@@ -126,7 +125,8 @@ class ScoringCursor(SQLModel, table=True):
     task_no: int
     criterion: int
     # level: waiting for an answer level; problem/measure/leader/unit/person/deadline: waiting
-    # for that part of the rectification item; paused: not in the conversation
+    # for that part of the rectification item; paused: not in the conversation; away: the
+    # user's next typed text belongs to coordination (coordinator_pending). See Step.
     step: str = Field(max_length=16)
     updated_at: dt.datetime = Field(default_factory=_now)
 
@@ -241,3 +241,18 @@ class RectificationState(SQLModel, table=True):
     comment: Optional[str] = Field(default=None, max_length=1000)
     updated_by: str = Field(max_length=128)
     updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class CoordinatorPending(SQLModel, table=True):
+    """Typed text a coordination step waits for from one user: a unit's note that an item is
+    rectified (rect_note), a coordinator's comment returning an item (item_comment) or sending
+    an assessment back (asm_comment). One row per user, deleted once the text arrives."""
+
+    __tablename__ = "coordinator_pending"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=16)  # PendingKind
+    assessment_id: int = Field(foreign_key="assessments.id")
+    task_no: int = 0
+    criterion: int = 0
+    created_at: dt.datetime = Field(default_factory=_now)

@@ -1,0 +1,63 @@
+"""Who a broadcast or reminder goes to: everyone, a role, named units, the units that have not
+submitted, the units that still owe rectification."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.states import OWING, AssessmentStatus, Role
+from bot.coordination.context import CoordinationContext
+from bot.coordination.rectification import Rectification
+from bot.scoring.membership import ROLES, table_of
+from bot.storage.models import Assessment, Person
+
+
+class AudienceError(ValueError):
+    """The audience cannot be resolved; the message is for the coordinator."""
+
+
+class Audiences:
+    def __init__(self, ctx: CoordinationContext, rectification: Rectification) -> None:
+        self.ctx = ctx
+        self.rectification = rectification
+
+    def recipients(self, s: Session, spec: str) -> list[tuple[int, str]]:
+        """(user id, unit) of every active user the audience names."""
+        spec = spec.strip()
+        people = s.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
+        units = {p.unit for p in people if p.role != Role.coordinator}
+        if spec == "all":
+            chosen = [p for p in people if p.role != Role.coordinator]
+        elif spec.startswith("role:"):
+            role = spec[5:]
+            if role not in ROLES:
+                raise AudienceError(texts.BC_BAD_AUDIENCE.format(audience=spec))
+            chosen = [p for p in people if p.role == role]
+        elif spec.startswith("unit:"):
+            wanted = [u.strip() for u in re.split(r"[,，、]", spec[5:]) if u.strip()]
+            known = {u.name for u in self.ctx.rubric.units} | units
+            unknown = [u for u in wanted if u not in known]
+            if unknown or not wanted:
+                raise AudienceError(texts.BC_UNKNOWN_UNITS.format(units="、".join(unknown) or "（空）"))
+            chosen = [p for p in people if p.unit in wanted and p.role != Role.coordinator]
+        elif spec == "not-submitted":
+            done = self.submitted(s)
+            chosen = [p for p in people if p.role != Role.coordinator and (p.unit, table_of(p)) not in done]
+        elif spec == "open-rectification":
+            owing = {i.unit for i in self.rectification.items(s) if i.state in OWING}
+            chosen = [p for p in people if p.role != Role.coordinator and p.unit in owing]
+        else:
+            raise AudienceError(texts.BC_BAD_AUDIENCE.format(audience=spec))
+        return sorted({(p.user_id, p.unit) for p in chosen})
+
+    def submitted(self, s: Session) -> set[tuple[str, str]]:
+        """(unit, table) of every assessment submitted this round."""
+        rows = s.exec(
+            select(Assessment.unit, Assessment.table_key).where(
+                Assessment.round == self.ctx.round, Assessment.status == AssessmentStatus.submitted
+            )
+        ).all()
+        return {(u, t) for u, t in rows}

@@ -1,0 +1,248 @@
+"""Broadcasts: a coordinator's notice to an audience, previewed and confirmed, sent now or
+the next working morning; 收到 acknowledgements; a notice's page with who has not
+acknowledged; 催办 to them. Sending itself is bot/delivery/dispatch.py's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import re
+from html.parser import HTMLParser
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import CoordOp
+from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc, Span
+from bot.common.states import RecipientState
+from bot.coordination.audiences import AudienceError, Audiences
+from bot.coordination.context import CoordinationContext
+from bot.storage.models import Broadcast, BroadcastRecipient
+from scheduler.calendar import workday_on_or_before
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+# The tags Telegram's HTML parse mode accepts.
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"}
+
+
+class _TelegramHTML(HTMLParser):
+    """Checks text against Telegram's HTML subset: known tags, properly nested and closed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.error = self.error or f"不支持的标签 <{tag}>"
+        if tag == "a" and not dict(attrs).get("href"):
+            self.error = self.error or "<a> 标签缺少 href"
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.error = self.error or f"标签 </{tag}> 没有对应的开始标签"
+        else:
+            self.stack.pop()
+
+
+def html_problem(text: str) -> str | None:
+    """Why ``text`` is not valid Telegram HTML, or None if it is."""
+    parser = _TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    if parser.error:
+        return parser.error
+    if parser.stack:
+        return f"标签 <{parser.stack[-1]}> 没有闭合"
+    if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
+        return "“&”需要写成 &amp;amp;"
+    return None
+
+
+def visible_length(text: str) -> int:
+    """Length of the text as Telegram counts it: after tags are removed and entities decoded."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def made_recipients(s: Session, broadcast_id: int) -> list[BroadcastRecipient]:
+    return list(s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)).all())
+
+
+class Broadcasts:
+    def __init__(self, ctx: CoordinationContext, audiences: Audiences) -> None:
+        self.ctx = ctx
+        self.audiences = audiences
+
+    def validate_notice(self, text: str, has_file: bool = False) -> str | None:
+        """Why a notice cannot be sent as written, in Chinese; None if it can."""
+        if not text.strip():
+            return texts.BC_EMPTY_TEXT
+        problem = html_problem(text)
+        if problem:
+            return texts.BC_BAD_HTML.format(reason=problem)
+        limit = CAPTION_LIMIT if has_file else TELEGRAM_TEXT_LIMIT - 40  # room for the header
+        if visible_length(text) > limit:
+            return texts.BC_TOO_LONG.format(length=visible_length(text), limit=limit)
+        return None
+
+    def create(
+        self,
+        s: Session,
+        actor: User | None,
+        audience: str,
+        text: str,
+        send_at: dt.datetime | None = None,
+        file_id: str | None = None,
+        file_name: str | None = None,
+        status: str = "scheduled",
+        kind: str = "notice",
+        parent_id: int | None = None,
+        recipients: list[tuple[int, str]] | None = None,
+    ) -> Broadcast | str:
+        """A broadcast with its recipients queued, or the reason it cannot be made."""
+        problem = self.validate_notice(text, has_file=file_id is not None)
+        if problem:
+            return problem
+        now = self.ctx.clock()
+        if send_at is not None and send_at < now - dt.timedelta(minutes=1):
+            return texts.BC_PAST.format(at=self.ctx.local(send_at))
+        try:
+            chosen = recipients if recipients is not None else self.audiences.recipients(s, audience)
+        except AudienceError as exc:
+            return str(exc)
+        if not chosen:
+            return texts.BC_EMPTY_AUDIENCE.format(audience=audience)
+        b = Broadcast(
+            kind=kind,
+            text=text,
+            file_id=file_id,
+            file_name=file_name,
+            audience=audience,
+            created_by=actor.name if actor else "命令行",
+            created_by_id=actor.id if actor else None,
+            created_at=now,
+            send_at=send_at or now,
+            status=status,
+            parent_id=parent_id,
+        )
+        s.add(b)
+        s.flush()
+        for user_id, unit in chosen:
+            s.add(BroadcastRecipient(broadcast_id=b.id or 0, user_id=user_id, unit=unit))
+        if status != "draft":
+            self.ctx.audit(s, actor.id if actor else None, b.created_by, "broadcast.create", f"#{b.id} {audience} {len(chosen)}人 {text[:60]}")
+        return b
+
+    def draft(self, s: Session, user: User, args: str, file_id: str | None = None, file_name: str | None = None) -> Outcome:
+        """`/broadcast AUDIENCE TEXT`: a preview with the recipient count and a confirm step."""
+        person = self.ctx.coordinator(s, user, "/broadcast")
+        if isinstance(person, Outcome):
+            return person
+        audience, _, text = args.strip().partition(" ")
+        if not audience or not text.strip():
+            return Outcome().say(texts.BC_USAGE)
+        made = self.create(s, user, audience, text.strip(), None, file_id, file_name, status="draft")
+        if isinstance(made, str):
+            return refusal(made, f"broadcast refused: {made}")
+        queued = made_recipients(s, made.id or 0)
+        count, units = len(queued), len({r.unit for r in queued})
+        preview = Answer(Intent.help, Doc().bold(texts.BC_PREVIEW.format(count=count, units=units)))
+        body = Answer(
+            Intent.help,
+            Doc().add(texts.BC_HEADER).add(Span(text.strip())),
+            buttons=[
+                [
+                    Button(texts.BC_SEND_NOW, CoordOp("bc_send", made.id or 0)),
+                    Button(texts.BC_SEND_MORNING, CoordOp("bc_morning", made.id or 0)),
+                    Button(texts.BC_CANCEL, CoordOp("bc_cancel", made.id or 0)),
+                ]
+            ],
+        )
+        return Outcome(replies=[preview, body])
+
+    def get(self, s: Session, user: User | None, broadcast_id: int, what: str) -> Broadcast | Outcome:
+        """The broadcast, if ``user`` (None: the command line) is a coordinator and it exists."""
+        if user is not None:
+            person = self.ctx.coordinator(s, user, f"{what} #{broadcast_id}")
+            if isinstance(person, Outcome):
+                return person
+        b = s.get(Broadcast, broadcast_id)
+        if b is None:
+            return refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}")
+        return b
+
+    def confirm(self, s: Session, user: User, broadcast_id: int, when: str) -> Outcome:
+        """立即发送 / 明早9点发送 / 取消 on a draft."""
+        b = self.get(s, user, broadcast_id, "broadcast")
+        if isinstance(b, Outcome):
+            return b
+        if b.status != "draft":
+            return Outcome().say(texts.BC_ALREADY.format(status=b.status))
+        if when == "cancel":
+            s.exec(update(Broadcast).where(Broadcast.id == b.id).values(status="cancelled"))  # type: ignore[call-overload]
+            return Outcome().say(texts.BC_CANCELLED)
+        now = self.ctx.clock()
+        send_at = self._next_morning(now) if when == "morning" else now
+        done = s.exec(  # type: ignore[call-overload]
+            update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == "draft").values(status="scheduled", send_at=send_at)
+        )
+        if done.rowcount != 1:
+            return Outcome().say(texts.BC_ALREADY.format(status="scheduled"))
+        count = len(made_recipients(s, b.id or 0))
+        self.ctx.audit(s, user.id, user.name, "broadcast.send", f"#{b.id} {b.audience} {count}人 at {send_at.isoformat()}")
+        if when == "morning":
+            return Outcome().say(texts.BC_SCHEDULED.format(id=b.id, count=count, at=self.ctx.local(send_at)))
+        return Outcome().say(texts.BC_QUEUED.format(id=b.id, count=count))
+
+    def _next_morning(self, now: dt.datetime) -> dt.datetime:
+        """09:00 on the next working day."""
+        local = now.astimezone(self.ctx.tz)
+        day = workday_on_or_before(local.date() + dt.timedelta(days=1))
+        if day <= local.date():  # the day before tomorrow's day off is today: take the next working day
+            day = local.date() + dt.timedelta(days=1)
+            while workday_on_or_before(day) != day:
+                day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(9, 0), self.ctx.tz).astimezone(dt.timezone.utc)
+
+    def ack(self, s: Session, user: User, broadcast_id: int) -> str:
+        """The 收到 button: returns the short notice to show."""
+        row = s.get(BroadcastRecipient, (broadcast_id, user.id))
+        if row is None:
+            logger.warning("ack refused: user %s is not a recipient of #%s", user.id, broadcast_id)
+            return texts.BC_ACK_UNKNOWN
+        if row.state == RecipientState.acknowledged:
+            return texts.BC_ACK_ALREADY
+        row.state, row.acked_at = RecipientState.acknowledged.value, self.ctx.clock()
+        s.add(row)
+        return texts.BC_ACKED
+
+    def due(self, s: Session, now: dt.datetime) -> list[int]:
+        """Broadcasts to send by ``now`` (or being sent when a sender stopped)."""
+        rows = s.exec(
+            select(Broadcast.id).where(Broadcast.status.in_(("scheduled", "sending")), Broadcast.send_at <= now)  # type: ignore[attr-defined]
+        ).all()
+        return list(rows)
+
+    def counts(self, s: Session, broadcast_id: int) -> dict[str, int]:
+        rows = s.exec(
+            select(BroadcastRecipient.state, func.count()).where(BroadcastRecipient.broadcast_id == broadcast_id).group_by(BroadcastRecipient.state)
+        ).all()
+        counts = {state: n for state, n in rows}
+        counts["total"] = sum(counts.values())
+        return counts
+
+    def unacknowledged_units(self, s: Session, broadcast_id: int) -> list[str]:
+        rows = s.exec(
+            select(BroadcastRecipient.unit).where(
+                BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state != RecipientState.acknowledged
+            )
+        ).all()
+        return sorted(set(rows))

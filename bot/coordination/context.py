@@ -1,0 +1,52 @@
+"""What every coordination feature shares: self-scoring's settings (rubric, clock, round, time
+zone), the check that the acting user is a coordinator, and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from bot.common import texts
+from bot.common.reply import Answer, Button, Intent, Notice, Outcome, User, refusal
+from bot.common.richtext import Doc
+from bot.common.states import Role
+from bot.scoring.membership import Binding
+from bot.scoring.selfcheck import SelfCheck
+from bot.storage.models import AuditEntry
+from scheduler.texts import month_day
+
+
+class CoordinationContext:
+    def __init__(self, selfcheck: SelfCheck) -> None:
+        self.sc = selfcheck
+        self.rubric = selfcheck.rubric
+        self.clock = selfcheck.clock
+        self.tz = selfcheck.tz
+        self.round = selfcheck.round
+
+    def coordinator(self, s: Session, user: User, what: str) -> Binding | Outcome:
+        """The user's binding if they are a coordinator; otherwise a logged, audited refusal."""
+        person = self.sc.binding(s, user)
+        if person is None or person.role != Role.coordinator or not person.active:
+            self.audit(s, user.id, user.name, "refused", what)
+            return refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried {what}")
+        return person
+
+    def audit(self, s: Session, actor_id: int | None, actor: str, action: str, detail: str) -> None:
+        s.add(AuditEntry(at=self.clock(), actor_id=actor_id, actor=actor, action=action, detail=detail[:2000]))
+
+    def local(self, at: dt.datetime | None) -> str:
+        return self.sc.local(at)
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(self.tz).date()
+
+
+def notice(user_id: int, text: str, buttons: list[list[Button]] | None = None) -> Notice:
+    return Notice(user_id, Answer(Intent.help, Doc().add(text), buttons=buttons or []))
+
+
+def day(d: dt.date | None) -> str:
+    """A date as the bot says it (8月3日), — for none."""
+    return month_day(d) if d else "—"

@@ -1,0 +1,85 @@
+"""The 09:00 digest for coordinators (overdue items, units not submitted, notices not
+acknowledged) and the one-tap 催办 it offers."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import CoordOp
+from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc
+from bot.coordination.broadcasts import Broadcasts, made_recipients
+from bot.coordination.calendar import Calendar
+from bot.coordination.context import CoordinationContext, day
+from bot.coordination.progress import Progress
+from bot.coordination.rectification import Rectification
+from bot.storage.models import Assessment, Broadcast
+
+
+class Digest:
+    def __init__(
+        self, ctx: CoordinationContext, calendar: Calendar, rectification: Rectification, broadcasts: Broadcasts, progress: Progress
+    ) -> None:
+        self.ctx = ctx
+        self.calendar = calendar
+        self.rectification = rectification
+        self.broadcasts = broadcasts
+        self.progress = progress
+
+    def digest(self, s: Session) -> Answer | None:
+        """The 09:00 digest for coordinators: overdue items, units not submitted, notices not
+        acknowledged, each with a one-tap nudge."""
+        today = self.ctx.today()
+        rows, _ = self.progress.data(s)
+        unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None})
+        overdue = self.rectification.overdue(s)
+        recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
+        pending = {b.id: self.broadcasts.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice
+        unacked = [f"#{b.id}（{len(pending[b.id])}个单位）" for b in recent if pending[b.id]]
+        doc = Doc().bold(texts.DIGEST_TITLE.format(date=day(today)))
+        buttons: list[list[Button]] = []
+        if unsubmitted:
+            doc.add(texts.DIGEST_UNSUBMITTED.format(count=len(unsubmitted), units="、".join(unsubmitted)))
+            buttons.append([Button(texts.DIGEST_NUDGE_UNSUBMITTED, CoordOp("nudge_unsubmitted", 0))])
+        if overdue:
+            doc.add(texts.DIGEST_OVERDUE.format(count=len(overdue)))
+            for i in overdue[:20]:
+                doc.add(texts.DIGEST_OVERDUE_LINE.format(unit=i.unit, no=i.task_no, i=i.criterion + 1, deadline=day(i.deadline)))
+            seen = []
+            for i in overdue:
+                if i.assessment_id not in seen:
+                    seen.append(i.assessment_id)
+                    buttons.append([Button(texts.DIGEST_NUDGE_UNIT.format(unit=i.unit), CoordOp("nudge_unit", i.assessment_id))])
+        if unacked:
+            doc.add(texts.DIGEST_UNACKED.format(items="、".join(unacked)))
+            for b in recent:
+                if pending[b.id]:
+                    buttons.append([Button(f"{texts.BC_NUDGE} #{b.id}", CoordOp("bc_nudge", b.id or 0))])
+        if not (unsubmitted or overdue or unacked):
+            doc.add(texts.DIGEST_ALL_CLEAR)
+        return Answer(Intent.help, doc, buttons=buttons[:10])
+
+    def nudge_unit(self, s: Session, user: User, assessment_id: int) -> Outcome:
+        """催办 one unit: about its overdue items if it has any, else about its self-check."""
+        a = s.get(Assessment, assessment_id)
+        if a is None:
+            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+        owing = bool(self.rectification.overdue(s, a.unit))
+        text = texts.NUDGE_OVERDUE_TEXT if owing else texts.NUDGE_UNSUBMITTED_TEXT.format(due=self.calendar.self_check_due(s))
+        made = self.broadcasts.create(s, user, f"unit:{a.unit}", text, kind="nudge")
+        if isinstance(made, str):
+            return refusal(made, f"nudge refused: {made}")
+        return Outcome().say(texts.NUDGE_SENT.format(count=len(made_recipients(s, made.id or 0))))
+
+    def nudge_unsubmitted(self, s: Session, user: User | None) -> Outcome:
+        """催办 every unit that has not submitted its self-check."""
+        if user is not None:
+            person = self.ctx.coordinator(s, user, "nudge_unsubmitted")
+            if isinstance(person, Outcome):
+                return person
+        text = texts.NUDGE_UNSUBMITTED_TEXT.format(due=self.calendar.self_check_due(s))
+        made = self.broadcasts.create(s, user, "not-submitted", text, kind="nudge")
+        if isinstance(made, str):
+            return refusal(made, f"nudge refused: {made}")
+        return Outcome().say(texts.NUDGE_SENT.format(count=len(made_recipients(s, made.id or 0))))

@@ -1,0 +1,102 @@
+"""/progress: per unit and table, who scores, how far, submitted or not, the score; the tasks
+with the lowest average; as text, a chart (PNG) and a table (.xlsx)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import CoordOp
+from bot.common.format import fmt_points
+from bot.common.reply import Answer, Button, Intent, Outcome, OutFile, User
+from bot.common.richtext import Doc
+from bot.common.states import Role
+from bot.coordination.context import CoordinationContext
+from bot.scoring.membership import table_of
+from bot.storage.models import Assessment, Person
+
+
+class Progress:
+    def __init__(self, ctx: CoordinationContext) -> None:
+        self.ctx = ctx
+
+    def data(self, s: Session):
+        """Per unit and table: users, answered criteria, submission, score; and the tasks with
+        the lowest average score across units."""
+        from bot.files.progress import TaskAverage, UnitProgress
+
+        people = s.exec(select(Person).where(Person.active == True, Person.role != Role.coordinator)).all()  # noqa: E712
+        users: dict[tuple[str, str], int] = {}
+        for p in people:
+            key = (p.unit, table_of(p) or "")
+            users[key] = users.get(key, 0) + 1
+        rows = []
+        sums: dict[tuple[str, int], list[float]] = {}
+        for a in s.exec(select(Assessment).where(Assessment.round == self.ctx.round).order_by(Assessment.unit)).all():
+            snap = self.ctx.sc.snapshot(s, a, full=False)
+            rows.append(
+                UnitProgress(
+                    unit=a.unit,
+                    table=a.table_key,
+                    users=users.pop((a.unit, a.table_key), 0),
+                    answered=snap.criteria_done,
+                    total=snap.criteria_total,
+                    submitted_at=a.submitted_at,
+                    score=snap.total,
+                )
+            )
+            for task in snap.table.tasks:
+                if snap.task_done(task):
+                    sums.setdefault((a.table_key, task.no), []).append(snap.task_score(task))
+        for (unit, table), n in sorted(users.items()):
+            if table:
+                total = sum(len(t.criteria) for t in self.ctx.rubric.table(table).tasks)
+                rows.append(UnitProgress(unit=unit, table=table, users=n, answered=0, total=total, submitted_at=None, score=0))
+        lowest = []
+        for (table, no), scores in sums.items():
+            task = self.ctx.rubric.table(table).task(no)
+            assert task is not None
+            lowest.append(TaskAverage(table=table, no=no, title=task.title, average=sum(scores) / len(scores), points=task.points, units=len(scores)))
+        lowest.sort(key=lambda t: (t.average / t.points, t.table, t.no))
+        return rows, lowest[:5]
+
+    def progress(self, s: Session, user: User | None, files: bool = True) -> Outcome:
+        """/progress: the table in text, the chart as a PNG and the same as an .xlsx."""
+        if user is not None:
+            person = self.ctx.coordinator(s, user, "/progress")
+            if isinstance(person, Outcome):
+                return person
+        from bot.files.progress import progress_chart_png, progress_xlsx
+
+        rows, lowest = self.data(s)
+        if not rows:
+            return Outcome().say(texts.PROGRESS_NONE)
+        doc = Doc().bold(texts.PROGRESS_TITLE.format(round=self.ctx.round))
+        buttons = []
+        assessments = {(a.unit, a.table_key): a.id for a in s.exec(select(Assessment).where(Assessment.round == self.ctx.round)).all()}
+        for r in rows:
+            status = texts.PROGRESS_SUBMITTED.format(at=self.ctx.local(r.submitted_at)) if r.submitted_at else texts.PROGRESS_OPEN
+            mark = "✅" if r.submitted_at else ("🟡" if r.answered else "⬜")
+            doc.add(
+                texts.PROGRESS_LINE.format(
+                    mark=mark, unit=r.unit, table=texts.TABLE_LABEL.get(r.table, r.table), users=r.users,
+                    answered=r.answered, total=r.total, status=status, score=fmt_points(r.score),
+                )
+            )
+            aid = assessments.get((r.unit, r.table))
+            if aid:
+                buttons.append(Button(f"{r.unit}{texts.TABLE_LABEL.get(r.table, '')[:2]}", CoordOp("asm_view", aid)))
+        if lowest:
+            doc.blank().bold(texts.PROGRESS_LOWEST)
+            for t in lowest:
+                doc.add(texts.PROGRESS_LOWEST_LINE.format(table=texts.TABLE_LABEL[t.table], no=t.no, title=t.title, average=f"{t.average:.1f}", points=fmt_points(t.points), units=t.units))
+        rows_of_buttons = [buttons[i : i + 3] for i in range(0, min(len(buttons), 30), 3)]
+        rows_of_buttons.append([Button(texts.DIGEST_NUDGE_UNSUBMITTED, CoordOp("nudge_unsubmitted", 0))])
+        out = Outcome(replies=[Answer(Intent.help, doc, buttons=rows_of_buttons)])
+        if files:
+            now = self.ctx.clock().astimezone(self.ctx.tz)
+            chart = progress_chart_png(rows, lowest, texts.PROGRESS_TITLE.format(round=self.ctx.round).rstrip("："))
+            caption = "\n".join(chart.legend)[:1000] or texts.PROGRESS_CHART
+            out.files.append(OutFile(f"进度图-{now:%Y%m%d}.png", chart.png, caption))
+            out.files.append(OutFile(f"进度表-{now:%Y%m%d}.xlsx", progress_xlsx(rows, lowest, now), texts.PROGRESS_XLSX))
+        return out

@@ -1,0 +1,219 @@
+"""The rectification loop after the self-assessment: every deduction is an item with a
+deadline; the unit reports it done (with a note, and evidence), a coordinator closes (销号) or
+returns it with a comment. /rectify lists a unit's items, or for coordinators those waiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import CoordOp
+from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc
+from bot.common.states import OWING, ItemState, PendingKind, Role
+from bot.coordination.context import CoordinationContext, day, notice
+from bot.coordination.pending import Pending, PendingInputs
+from bot.storage.db import upsert
+from bot.storage.models import Assessment, CriterionAnswer, RectificationState
+
+
+@dataclass(frozen=True)
+class RectItem:
+    assessment_id: int
+    unit: str
+    table_key: str
+    task_no: int
+    criterion: int
+    problem: str
+    measure: str | None
+    deadline: dt.date | None
+    deadline_text: str | None
+    state: str
+    comment: str | None
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.assessment_id, self.task_no, self.criterion)
+
+
+class Rectification:
+    def __init__(self, ctx: CoordinationContext, pending: PendingInputs) -> None:
+        self.ctx = ctx
+        self.pending = pending
+
+    def items(self, s: Session, unit: str | None = None) -> list[RectItem]:
+        """Every deduction's rectification item of this round, with its state."""
+        query = (
+            select(CriterionAnswer, Assessment)
+            .join(Assessment, Assessment.id == CriterionAnswer.assessment_id)
+            .where(Assessment.round == self.ctx.round)
+        )
+        if unit:
+            query = query.where(Assessment.unit == unit)
+        states = {(r.assessment_id, r.task_no, r.criterion): r for r in s.exec(select(RectificationState)).all()}
+        items = []
+        for answer, a in s.exec(query).all():
+            table = self.ctx.rubric.tables.get(a.table_key)  # type: ignore[call-overload]
+            task = table.task(answer.task_no) if table else None
+            if task is None or answer.criterion >= len(task.criteria):
+                continue
+            criterion = task.criteria[answer.criterion]
+            if answer.points >= criterion.points:
+                continue
+            st = states.get((a.id, answer.task_no, answer.criterion))
+            items.append(
+                RectItem(
+                    assessment_id=a.id or 0,
+                    unit=a.unit,
+                    table_key=a.table_key,
+                    task_no=answer.task_no,
+                    criterion=answer.criterion,
+                    problem=answer.problem or criterion.text,
+                    measure=answer.measure,
+                    deadline=answer.deadline,
+                    deadline_text=answer.deadline_text,
+                    state=st.state if st else ItemState.open,
+                    comment=st.comment if st else None,
+                )
+            )
+        items.sort(key=lambda i: (i.unit, i.table_key, i.task_no, i.criterion))
+        return items
+
+    def item(self, s: Session, assessment_id: int, task_no: int, criterion: int) -> RectItem | None:
+        for item in self.items(s):
+            if item.key == (assessment_id, task_no, criterion):
+                return item
+        return None
+
+    def overdue(self, s: Session, unit: str | None = None) -> list[RectItem]:
+        """Items the unit still owes whose deadline has passed."""
+        today = self.ctx.today()
+        return [i for i in self.items(s, unit) if i.state in OWING and i.deadline and i.deadline < today]
+
+    def _mark(self, item: RectItem) -> str:
+        if item.state == ItemState.closed:
+            return texts.RECT_DONE
+        if item.deadline is None:
+            return texts.RECT_OK
+        days = (item.deadline - self.ctx.today()).days
+        if days < 0:
+            return texts.RECT_OVERDUE
+        return texts.RECT_SOON if days <= 3 else texts.RECT_OK
+
+    def rectify(self, s: Session, user: User) -> Outcome:
+        """/rectify: a unit's items with deadlines, red when overdue, yellow within three days;
+        for coordinators, every reported item waiting to be closed."""
+        person = self.ctx.sc.binding(s, user)
+        if person is None or not person.active:
+            return refusal(texts.NOT_BOUND, f"unbound user {user.id} /rectify")
+        coordinator = person.role == Role.coordinator
+        items = self.items(s, None if coordinator else person.unit)
+        if coordinator:
+            items = [i for i in items if i.state == ItemState.reported] or [i for i in items if i.state in OWING][:30]
+        title = "各单位" if coordinator else person.unit
+        if not items:
+            return Outcome().say(texts.RECT_LIST_EMPTY)
+        doc = Doc().bold(texts.RECT_LIST_TITLE.format(unit=title, count=len(items)))
+        buttons = []
+        for n, item in enumerate(items, 1):
+            deadline = day(item.deadline) if item.deadline else (item.deadline_text or "待定")
+            doc.add(
+                (f"{item.unit} " if coordinator else "")
+                + texts.RECT_ITEM.format(
+                    mark=self._mark(item), n=n, no=item.task_no, i=item.criterion + 1, problem=item.problem[:60],
+                    measure=(item.measure or "待定")[:40], deadline=deadline, state=texts.RECT_STATE[item.state],
+                )
+            )
+            if item.comment and item.state == ItemState.returned:
+                doc.add(f"　　退回意见：{item.comment}")
+            if coordinator and item.state == ItemState.reported:
+                buttons.append([Button(f"{texts.RECT_CLOSE} {n}", CoordOp("item_close", *item.key)), Button(f"{texts.RECT_RETURN} {n}", CoordOp("item_return", *item.key))])
+            elif not coordinator and item.state in OWING:
+                buttons.append([Button(texts.RECT_REPORT_BUTTON.format(n=n), CoordOp("item_done", *item.key))])
+        return Outcome(replies=[Answer(Intent.help, doc, buttons=buttons[:20])])
+
+    def _set(self, s: Session, item: RectItem, state: ItemState, by: str, note: str | None = None, comment: str | None = None) -> None:
+        values = {"state": state.value, "updated_by": by, "updated_at": self.ctx.clock()}
+        if note is not None:
+            values["note"] = note
+        if comment is not None:
+            values["comment"] = comment
+        upsert(s, RectificationState, {"assessment_id": item.assessment_id, "task_no": item.task_no, "criterion": item.criterion}, **values)
+
+    # --- the unit reports an item done -----------------------------------------------
+
+    def report(self, s: Session, user: User, op: CoordOp) -> Outcome:
+        """整改完成 on an item: ask for a note (evidence welcome too)."""
+        person = self.ctx.sc.binding(s, user)
+        item = self.item(s, op.id, op.x, op.y)
+        if person is None or item is None or person.unit != item.unit or person.role == Role.coordinator:
+            return refusal(texts.SCORE_WRONG_UNIT if item else texts.STALE_BUTTON, f"user {user.id} item_done {op}")
+        if item.state not in OWING:
+            return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
+        self.pending.ask(s, user.id, PendingKind.rect_note, *item.key)
+        return Outcome().say(texts.RECT_ASK_NOTE.format(no=item.task_no, i=item.criterion + 1))
+
+    def note(self, s: Session, user: User, item: RectItem, text: str) -> Outcome:
+        """The unit's note that the item is rectified: coordinators are asked to close it."""
+        person = self.ctx.sc.binding(s, user)
+        if person is None or person.unit != item.unit:
+            return refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} reported item of {item.unit}")
+        if item.state not in OWING:
+            return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
+        self._set(s, item, ItemState.reported, user.name, note=text)
+        out = Outcome().say(texts.RECT_REPORTED.format(no=item.task_no, i=item.criterion + 1))
+        for uid in self.ctx.sc.coordinators(s):
+            out.notices.append(
+                notice(
+                    uid,
+                    texts.RECT_NOTICE_REPORTED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1, note=text),
+                    [[Button(texts.RECT_CLOSE, CoordOp("item_close", *item.key)), Button(texts.RECT_RETURN, CoordOp("item_return", *item.key))]],
+                )
+            )
+        return out
+
+    # --- a coordinator closes or returns it -------------------------------------------
+
+    def decide(self, s: Session, user: User, op: CoordOp) -> Outcome:
+        """销号 closes a reported item; 退回 asks for the comment to send back with it.
+        The caller has checked that ``user`` is a coordinator."""
+        item = self.item(s, op.id, op.x, op.y)
+        if item is None:
+            return refusal(texts.STALE_BUTTON, f"no item {op}")
+        if item.state != ItemState.reported:
+            return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
+        if op.op == "item_close":
+            self._set(s, item, ItemState.closed, user.name)
+            self.ctx.audit(s, user.id, user.name, "rectification.close", f"{item.unit} {item.table_key} {item.task_no}.{item.criterion + 1}")
+            out = Outcome().say(texts.RECT_CLOSED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1))
+            for uid in self.ctx.sc.membership.unit_users(s, item.unit):
+                out.notices.append(notice(uid, texts.RECT_NOTICE_CLOSED.format(no=item.task_no, i=item.criterion + 1)))
+            return out
+        self.pending.ask(s, user.id, PendingKind.item_comment, *item.key)
+        return Outcome().say(texts.RECT_ASK_COMMENT)
+
+    def comment(self, s: Session, user: User, item: RectItem, text: str) -> Outcome:
+        """The coordinator's comment: the item goes back to the unit with it."""
+        person = self.ctx.coordinator(s, user, "item_return")
+        if isinstance(person, Outcome):
+            return person
+        if item.state != ItemState.reported:
+            return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
+        self._set(s, item, ItemState.returned, user.name, comment=text)
+        self.ctx.audit(s, user.id, user.name, "rectification.return", f"{item.unit} {item.table_key} {item.task_no}.{item.criterion + 1}: {text}")
+        out = Outcome().say(texts.RECT_RETURNED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1))
+        for uid in self.ctx.sc.membership.unit_users(s, item.unit):
+            out.notices.append(notice(uid, texts.RECT_NOTICE_RETURNED.format(no=item.task_no, i=item.criterion + 1, comment=text)))
+        return out
+
+    def pending_text(self, s: Session, user: User, pending: Pending, text: str) -> Outcome:
+        """Typed text for an item: the unit's note or the coordinator's comment."""
+        item = self.item(s, pending.assessment_id, pending.task_no, pending.criterion)
+        if item is None:
+            return refusal(texts.STALE_BUTTON, f"item vanished {pending}")
+        if pending.kind == PendingKind.rect_note:
+            return self.note(s, user, item, text)
+        return self.comment(s, user, item, text)

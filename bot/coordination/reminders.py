@@ -1,0 +1,97 @@
+"""Reminders: this round's calendar and the rules make occurrences; each is claimed once per
+recipient (an outbox row with a unique key) before it is sent, so it goes out once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.reply import Answer, Intent
+from bot.common.richtext import Doc
+from bot.coordination.audiences import Audiences
+from bot.coordination.calendar import Calendar
+from bot.coordination.context import CoordinationContext
+from bot.storage.db import insert_new
+from bot.storage.models import ReminderDelivery
+from scheduler.plan import Occurrence, plan
+from scheduler.rules import load_rules
+
+# Reminders missed by more than this are from a calendar no longer running: not reported.
+MISSED_LOOKBACK = dt.timedelta(days=7)
+
+
+class Reminders:
+    def __init__(
+        self,
+        ctx: CoordinationContext,
+        calendar: Calendar,
+        audiences: Audiences,
+        rules_path: Path | None = None,
+        grace: dt.timedelta = dt.timedelta(hours=12),
+    ) -> None:
+        self.ctx = ctx
+        self.calendar = calendar
+        self.audiences = audiences
+        self.rules = load_rules(rules_path)
+        self.grace = grace
+
+    def plan(self, s: Session) -> list[Occurrence]:
+        return plan(self.calendar.phases(s), self.rules, self.ctx.tz)
+
+    def recipients(self, s: Session, occurrence: Occurrence) -> list[tuple[int, str]]:
+        """Who this reminder is for: everyone, or only those who still owe its deliverable."""
+        if occurrence.audience == "all":
+            return self.audiences.recipients(s, "all")
+        deliverable = occurrence.deliverable.key if occurrence.deliverable else ""
+        if deliverable == "inspection_group_report":
+            return [(uid, texts.COORDINATOR_UNIT) for uid in self.ctx.sc.coordinators(s)]
+        if deliverable == "rectification_report" or occurrence.phase.key == "rectification":
+            return self.audiences.recipients(s, "open-rectification")
+        return self.audiences.recipients(s, "not-submitted")
+
+    def due(self, s: Session, now: dt.datetime) -> tuple[list[tuple[Occurrence, int, str]], list[Occurrence]]:
+        """Claim every reminder due by ``now``: (occurrence, user, unit) to send now, and the
+        occurrences that fell due while the bot was down longer than the grace window (each
+        reported once). A claim is a row with a unique key: claimed once, sent once."""
+        to_send: list[tuple[Occurrence, int, str]] = []
+        missed: list[Occurrence] = []
+        for occ in self.plan(s):
+            due = occ.due.astimezone(dt.timezone.utc)
+            if due > now:
+                break
+            common = {"rule": occ.rule.key, "phase": occ.phase.key, "due_at": due, "claimed_at": now}
+            if due < now - self.grace:
+                # Missed while the bot was down: reported once. Older than a week it belongs
+                # to a calendar nobody is running any more (say, the template's 2020 dates):
+                # recorded, not reported. INSERT … ON CONFLICT DO NOTHING: of two processes,
+                # exactly one wins each claim.
+                state = "missed" if due >= now - MISSED_LOOKBACK else "expired"
+                marker = f"missed:{occ.key}"[:160]
+                if s.get(ReminderDelivery, marker) is None and insert_new(
+                    s, ReminderDelivery, key=marker, user_id=0, unit="", state=state, **common
+                ):
+                    if state == "missed":
+                        missed.append(occ)
+                continue
+            # The bot ticks every half minute: look up who already has this one in a single
+            # query, and only try to claim the rest.
+            prefix = f"{occ.key}:"
+            claimed = set(
+                s.exec(select(ReminderDelivery.user_id).where(ReminderDelivery.key.startswith(prefix, autoescape=True))).all()  # type: ignore[attr-defined]
+            )
+            for user_id, unit in self.recipients(s, occ):
+                if user_id in claimed:
+                    continue
+                key = f"{prefix}{user_id}"[:160]
+                if insert_new(s, ReminderDelivery, key=key, user_id=user_id, unit=unit, state="claimed", **common):
+                    to_send.append((occ, user_id, unit))
+        return to_send, missed
+
+    def missed_report(self, missed: list[Occurrence]) -> Answer:
+        doc = Doc().bold(texts.REMINDER_MISSED.format(hours=int(self.grace.total_seconds() // 3600)))
+        for occ in missed:
+            doc.add(texts.REMINDER_MISSED_LINE.format(due=self.ctx.local(occ.due), text=occ.text[:80]))
+        return Answer(Intent.help, doc)

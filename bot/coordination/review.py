@@ -1,0 +1,61 @@
+"""A coordinator looks at a unit's assessment and may send it back (退回修改) with a comment;
+the comment leads the unit's conversation until it submits again."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.common import texts
+from bot.common.callbacks import AssessmentOp, CoordOp
+from bot.common.reply import Button, Outcome, User, refusal
+from bot.common.states import AssessmentStatus, PendingKind
+from bot.coordination.context import CoordinationContext, notice
+from bot.coordination.pending import Pending, PendingInputs
+from bot.storage.models import Assessment
+
+
+class SendBack:
+    def __init__(self, ctx: CoordinationContext, pending: PendingInputs) -> None:
+        self.ctx = ctx
+        self.pending = pending
+
+    def view(self, s: Session, assessment_id: int) -> Outcome:
+        """A unit's assessment as its summary, with 退回修改 / 重新开放 when submitted and 催办."""
+        a = s.get(Assessment, assessment_id)
+        if a is None:
+            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+        answer = self.ctx.sc.views.summary(self.ctx.sc.snapshot(s, a))
+        answer.buttons = (
+            [[Button(texts.ASM_RETURN, CoordOp("asm_return", assessment_id)), Button(texts.REOPEN_BUTTON, AssessmentOp(assessment_id, "reopen"))]]
+            if a.status == AssessmentStatus.submitted
+            else []
+        )
+        answer.buttons.append([Button(texts.DIGEST_NUDGE_UNIT.format(unit=a.unit), CoordOp("nudge_unit", assessment_id))])
+        return Outcome(replies=[answer])
+
+    def ask(self, s: Session, user: User, assessment_id: int) -> Outcome:
+        """退回修改: ask the coordinator for the comment to send back with it."""
+        a = s.get(Assessment, assessment_id)
+        if a is None:
+            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+        if a.status != AssessmentStatus.submitted:
+            return Outcome().say(texts.ASM_NOT_SUBMITTED)
+        self.pending.ask(s, user.id, PendingKind.asm_comment, a.id or 0)
+        return Outcome().say(texts.ASM_ASK_COMMENT.format(unit=a.unit, table=texts.TABLE_LABEL[a.table_key]))
+
+    def comment(self, s: Session, user: User, pending: Pending, text: str) -> Outcome:
+        """The comment arrived: the assessment opens again and the unit is told why."""
+        person = self.ctx.coordinator(s, user, "asm_return")
+        if isinstance(person, Outcome):
+            return person
+        a = s.get(Assessment, pending.assessment_id)
+        if a is None or a.status != AssessmentStatus.submitted:
+            return Outcome().say(texts.ASM_NOT_SUBMITTED)
+        a.status, a.submitted_at, a.submitted_by, a.return_comment = AssessmentStatus.open.value, None, None, text
+        s.add(a)
+        table = texts.TABLE_LABEL[a.table_key]
+        self.ctx.audit(s, user.id, user.name, "assessment.return", f"{a.id} {a.unit} {a.table_key}: {text}")
+        out = Outcome().say(texts.ASM_RETURNED.format(unit=a.unit, table=table))
+        for uid in self.ctx.sc.membership.unit_users(s, a.unit):
+            out.notices.append(notice(uid, texts.ASM_NOTICE_RETURNED.format(unit=a.unit, table=table, comment=text), [[Button("继续自评", AssessmentOp(a.id or 0, "score"))]]))
+        return out
