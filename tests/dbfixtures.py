@@ -24,10 +24,10 @@ def postgres_url() -> str | None:
     return database_url({"DATABASE_URL": url}) if url.startswith(("postgres://", "postgresql")) else None
 
 
-def open_database(backend: str, tmp_path) -> Iterator[Database]:
+def open_database(backend: str, tmp_path, revision: str = "head") -> Iterator[Database]:
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'ducha.db'}")
-        upgrade(engine)
+        upgrade(engine, revision)
         yield Database(engine)
         engine.dispose()
         return
@@ -40,7 +40,7 @@ def open_database(backend: str, tmp_path) -> Iterator[Database]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(url, schema=schema)
     try:
-        upgrade(engine)
+        upgrade(engine, revision)
         yield Database(engine)
     finally:
         engine.dispose()

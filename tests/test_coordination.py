@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from bot.common.callbacks import CoordOp, PickLevel
+from bot.common.callbacks import CoordOp, Navigate, PickLevel
 from bot.common.reply import User
 from bot.coordination.service import Coordination, html_problem
 from bot.inputs import Inputs
@@ -208,6 +208,24 @@ def test_rectification_reported_returned_reported_again_closed(db, service, coor
     assert db.call(lambda s: coord.op(s, ADMIN, close)).replies  # a second close says its state
     other = bind(db, service, ZHAO, "濮阳县") or ZHAO
     assert db.call(lambda s: coord.op(s, other, report)).refused  # another unit's item
+
+
+def test_files_after_report_done_are_the_items_evidence_and_scoring_takes_typing_back(db, service, coord, typed):
+    bind(db, service, WANG, "华龙区")
+    score_all(db, service, WANG)
+    submit(db, service, WANG)
+    report = next(b.action for b in buttons(db.call(lambda s: coord.rectify(s, WANG))) if b.label.startswith("报告完成"))
+    db.call(lambda s: coord.op(s, WANG, report))
+    # submitted, yet a file sent while reporting is kept, for the item's criterion
+    saved = db.call(lambda s: typed.evidence(s, WANG, "document", "F9", "U9", "督察记录.pdf", 2048, None))
+    assert "归入第5项第1条" in text_of(saved)
+    # a coordinator reopens the assessment; the unit goes back to scoring before writing the note
+    db.call(lambda s: service.reopen(s, ADMIN, report.id))
+    back = db.call(lambda s: service.navigate(s, WANG, Navigate(report.id, "goto", 1, 0)))
+    assert "第1项" in text_of(back)
+    out = db.call(lambda s: typed.text(s, WANG, "已制定督察计划"))
+    assert "没能识别您的回答" in text_of(out)  # a level in words, not a rectification note
+    assert "待整改" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
 
 
 def test_overdue_items_are_red_and_in_the_digest(db, service, coord, clock):

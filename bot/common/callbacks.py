@@ -8,13 +8,16 @@ Callback data carries ids only, never text: Telegram allows 64 bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from enum import StrEnum
+from typing import Literal, TypeVar, Union
 
 VERSION = "d1"
 MAX_BYTES = 64
 TABLE_CODES = {"party": "p", "government": "g"}
 ASPECT_CODES = {"card": "a", "criteria": "c", "points": "p", "units": "u", "check": "m"}
 Aspect = Literal["card", "criteria", "points", "units", "check"]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class InvalidCallback(ValueError):
@@ -56,7 +59,28 @@ class PickLevel:
     rev: int
 
 
-NAV_MOVES = ("prev", "skip", "pause", "goto", "evidence", "field_skip", "review_task")
+class NavMove(StrEnum):
+    prev = "prev"
+    skip = "skip"
+    pause = "pause"
+    goto = "goto"
+    evidence = "evidence"
+    field_skip = "field_skip"
+    review_task = "review_task"
+
+
+# Each action's code on the wire, fixed for good: buttons already sent in chats carry these
+# numbers, so a code is never reused or renumbered; a new action takes the next free one.
+# tests/test_callbacks.py pins them.
+NAV_CODES: dict[NavMove, int] = {
+    NavMove.prev: 0,
+    NavMove.skip: 1,
+    NavMove.pause: 2,
+    NavMove.goto: 3,
+    NavMove.evidence: 4,
+    NavMove.field_skip: 5,
+    NavMove.review_task: 6,
+}
 
 
 @dataclass(frozen=True)
@@ -65,9 +89,41 @@ class Navigate:
     skip the rectification field being asked, or open a task on the review page."""
 
     assessment: int
-    move: str
+    move: NavMove | str
     task: int
     criterion: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "move", NavMove(self.move))  # a name no action has fails here
+
+
+class AssessmentAction(StrEnum):
+    submit = "submit"  # ask to submit
+    confirm = "confirm"  # 确认提交
+    cancel = "cancel"  # 取消 the submission
+    xlsx = "xlsx"  # the score sheet
+    docx = "docx"  # the report draft
+    reopen = "reopen"  # a coordinator reopens a submitted assessment
+    review = "review"  # /review
+    summary = "summary"  # /summary
+    score = "score"  # /score
+    party = "party"  # a department scores against the party table
+    government = "government"  # … or the government table
+
+
+ASSESSMENT_CODES: dict[AssessmentAction, int] = {
+    AssessmentAction.submit: 0,
+    AssessmentAction.confirm: 1,
+    AssessmentAction.cancel: 2,
+    AssessmentAction.xlsx: 3,
+    AssessmentAction.docx: 4,
+    AssessmentAction.reopen: 5,
+    AssessmentAction.review: 6,
+    AssessmentAction.summary: 7,
+    AssessmentAction.score: 8,
+    AssessmentAction.party: 9,
+    AssessmentAction.government: 10,
+}
 
 
 @dataclass(frozen=True)
@@ -75,28 +131,45 @@ class AssessmentOp:
     """Whole-assessment actions: ask to submit, confirm, cancel, files, reopen, pick table."""
 
     assessment: int
-    op: str
+    op: AssessmentAction | str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", AssessmentAction(self.op))
 
 
-ASSESSMENT_OPS = ("submit", "confirm", "cancel", "xlsx", "docx", "reopen", "review", "summary", "score", "party", "government")
+class CoordAction(StrEnum):
+    ack = "ack"  # 收到: acknowledge broadcast id
+    bc_send = "bc_send"  # send the draft broadcast id now
+    bc_morning = "bc_morning"  # send it at 09:00 the next working morning
+    bc_cancel = "bc_cancel"  # drop the draft
+    bc_page = "bc_page"  # a broadcast's page: who has not acknowledged
+    bc_nudge = "bc_nudge"  # nudge the recipients of broadcast id who have not acknowledged
+    item_done = "item_done"  # a unit reports rectification item (assessment id, task x, criterion y) done
+    item_close = "item_close"  # a coordinator closes (销号) the item
+    item_return = "item_return"  # a coordinator sends the item back with a comment
+    asm_view = "asm_view"  # a coordinator opens assessment id
+    asm_return = "asm_return"  # a coordinator sends assessment id back for changes (退回修改)
+    nudge_unit = "nudge_unit"  # nudge the users of the unit of assessment id (催办)
+    nudge_unsubmitted = "nudge_unsubmitted"  # nudge every unit that has not submitted
+    progress = "progress"  # the progress page
 
 
-COORD_OPS = (
-    "ack",  # 收到: acknowledge broadcast id
-    "bc_send",  # send the draft broadcast id now
-    "bc_morning",  # send it at 09:00 the next working morning
-    "bc_cancel",  # drop the draft
-    "bc_page",  # a broadcast's page: who has not acknowledged
-    "bc_nudge",  # nudge the recipients of broadcast id who have not acknowledged
-    "item_done",  # a unit reports rectification item (assessment id, task x, criterion y) done
-    "item_close",  # a coordinator closes (销号) the item
-    "item_return",  # a coordinator sends the item back with a comment
-    "asm_view",  # a coordinator opens assessment id
-    "asm_return",  # a coordinator sends assessment id back for changes (退回修改)
-    "nudge_unit",  # nudge the users of the unit of assessment id (催办)
-    "nudge_unsubmitted",  # nudge every unit that has not submitted
-    "progress",  # the progress page
-)
+COORD_CODES: dict[CoordAction, int] = {
+    CoordAction.ack: 0,
+    CoordAction.bc_send: 1,
+    CoordAction.bc_morning: 2,
+    CoordAction.bc_cancel: 3,
+    CoordAction.bc_page: 4,
+    CoordAction.bc_nudge: 5,
+    CoordAction.item_done: 6,
+    CoordAction.item_close: 7,
+    CoordAction.item_return: 8,
+    CoordAction.asm_view: 9,
+    CoordAction.asm_return: 10,
+    CoordAction.nudge_unit: 11,
+    CoordAction.nudge_unsubmitted: 12,
+    CoordAction.progress: 13,
+}
 
 
 @dataclass(frozen=True)
@@ -105,10 +178,13 @@ class CoordOp:
 
     ``id`` is a broadcast or assessment id; ``x``/``y`` a task and criterion where needed."""
 
-    op: str
+    op: CoordAction | str
     id: int
     x: int = 0
     y: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", CoordAction(self.op))
 
 
 Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp, CoordOp]
@@ -122,8 +198,13 @@ _PHASE_CODES = {
 }
 
 
-def _inverse(d: dict[str, str]) -> dict[str, str]:
+def _inverse(d: dict[K, V]) -> dict[V, K]:
     return {v: k for k, v in d.items()}
+
+
+_NAV_BY_CODE = _inverse(NAV_CODES)
+_ASSESSMENT_BY_CODE = _inverse(ASSESSMENT_CODES)
+_COORD_BY_CODE = _inverse(COORD_CODES)
 
 
 def pack(action: Action, owner: int | None = None) -> str:
@@ -137,11 +218,11 @@ def pack(action: Action, owner: int | None = None) -> str:
     elif isinstance(action, PickLevel):
         body = f"l:{action.assessment}:{action.task}:{action.criterion}:{action.level}:{action.rev}"
     elif isinstance(action, Navigate):
-        body = f"n:{action.assessment}:{NAV_MOVES.index(action.move)}:{action.task}:{action.criterion}"
+        body = f"n:{action.assessment}:{NAV_CODES[NavMove(action.move)]}:{action.task}:{action.criterion}"
     elif isinstance(action, AssessmentOp):
-        body = f"o:{action.assessment}:{ASSESSMENT_OPS.index(action.op)}"
+        body = f"o:{action.assessment}:{ASSESSMENT_CODES[AssessmentAction(action.op)]}"
     elif isinstance(action, CoordOp):
-        body = f"c:{COORD_OPS.index(action.op)}:{action.id}:{action.x}:{action.y}"
+        body = f"c:{COORD_CODES[CoordAction(action.op)]}:{action.id}:{action.x}:{action.y}"
     else:  # pragma: no cover - the type checker keeps this unreachable
         raise TypeError(f"not an action: {action!r}")
     data = f"{VERSION}:{'-' if owner is None else owner}:{body}"
@@ -183,13 +264,13 @@ def unpack(data: str | None) -> tuple[int | None, Action]:
             return owner, PickLevel(a, t, c, lv, rev)
         if op == "n" and len(args) == 4:
             a, m, t, c = (_natural(x) for x in args)
-            return owner, Navigate(a, NAV_MOVES[m], t, c)
+            return owner, Navigate(a, _NAV_BY_CODE[m], t, c)
         if op == "o" and len(args) == 2:
             a, o = (_natural(x) for x in args)
-            return owner, AssessmentOp(a, ASSESSMENT_OPS[o])
+            return owner, AssessmentOp(a, _ASSESSMENT_BY_CODE[o])
         if op == "c" and len(args) == 4:
             o, i, x, y = (_natural(v) for v in args)
-            return owner, CoordOp(COORD_OPS[o], i, x, y)
-    except (IndexError, KeyError, ValueError):
+            return owner, CoordOp(_COORD_BY_CODE[o], i, x, y)
+    except (KeyError, ValueError):
         pass
     raise InvalidCallback(f"malformed: {data[:40]!r}")

@@ -42,9 +42,9 @@ class BroadcastPages:
                     id=b.id,
                     when=self.ctx.local(b.send_at),
                     preview=preview,
-                    sent=c.get("sent", 0) + c.get("acknowledged", 0),
-                    failed=c.get("failed", 0),
-                    acked=c.get("acknowledged", 0),
+                    sent=c.get(RecipientState.sent, 0) + c.get(RecipientState.acknowledged, 0),
+                    failed=c.get(RecipientState.failed, 0),
+                    acked=c.get(RecipientState.acknowledged, 0),
                     total=c["total"],
                 )
             )
@@ -62,16 +62,16 @@ class BroadcastPages:
         doc.add(re.sub(r"<[^>]+>", "", b.text)[:200])
         doc.add(
             texts.BC_PAGE_COUNTS.format(
-                sent=c.get("sent", 0) + c.get("acknowledged", 0),
-                failed=c.get("failed", 0),
-                queued=c.get("queued", 0) + (0 if b.status == "done" else c.get("sending", 0)),
-                acked=c.get("acknowledged", 0),
+                sent=c.get(RecipientState.sent, 0) + c.get(RecipientState.acknowledged, 0),
+                failed=c.get(RecipientState.failed, 0),
+                queued=c.get(RecipientState.queued, 0) + (0 if b.status == "done" else c.get(RecipientState.sending, 0)),
+                acked=c.get(RecipientState.acknowledged, 0),
                 total=c["total"],
             )
         )
-        if b.status == "done" and c.get("sending"):
+        if b.status == "done" and c.get(RecipientState.sending):
             # claimed by a sender that stopped before recording the result: never resent
-            doc.add(texts.BC_PAGE_UNKNOWN.format(count=c["sending"]))
+            doc.add(texts.BC_PAGE_UNKNOWN.format(count=c[RecipientState.sending]))
         pending = self.broadcasts.unacknowledged_units(s, b.id or 0)
         buttons = []
         if pending:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.callbacks import CoordOp
+from bot.common.callbacks import CoordAction, CoordOp
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.states import OWING, ItemState, PendingKind, Role
@@ -185,7 +185,7 @@ class Rectification:
             return refusal(texts.STALE_BUTTON, f"no item {op}")
         if item.state != ItemState.reported:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
-        if op.op == "item_close":
+        if op.op == CoordAction.item_close:
             self._set(s, item, ItemState.closed, user.name)
             self.ctx.audit(s, user.id, user.name, "rectification.close", f"{item.unit} {item.table_key} {item.task_no}.{item.criterion + 1}")
             out = Outcome().say(texts.RECT_CLOSED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1))

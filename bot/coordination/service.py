@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.callbacks import CoordOp
+from bot.common.callbacks import CoordAction, CoordOp
 from bot.common.reply import Answer, Outcome, User, refusal
 from bot.common.states import PendingKind
 from bot.coordination.audiences import AudienceError, Audiences
@@ -195,28 +195,29 @@ class Coordination:
 
     def op(self, s: Session, user: User, op: CoordOp) -> Outcome:
         """Every coordination button, authorised by the presser's binding."""
-        if op.op in ("bc_send", "bc_morning", "bc_cancel"):
-            return self.confirm(s, user, op.id, {"bc_send": "now", "bc_morning": "morning", "bc_cancel": "cancel"}[op.op])
-        if op.op == "bc_page":
+        A = CoordAction
+        if op.op in (A.bc_send, A.bc_morning, A.bc_cancel):
+            return self.confirm(s, user, op.id, {A.bc_send: "now", A.bc_morning: "morning", A.bc_cancel: "cancel"}[CoordAction(op.op)])
+        if op.op == A.bc_page:
             return self.broadcast_page(s, user, op.id)
-        if op.op == "bc_nudge":
+        if op.op == A.bc_nudge:
             return self.nudge_broadcast(s, user, op.id)
-        if op.op == "progress":
+        if op.op == A.progress:
             return self.progress(s, user)
-        if op.op == "nudge_unsubmitted":
+        if op.op == A.nudge_unsubmitted:
             return self.nudge_unsubmitted(s, user)
-        if op.op == "item_done":
+        if op.op == A.item_done:
             return self.rectification.report(s, user, op)
         person = self.coordinator(s, user, op.op)
         if isinstance(person, Outcome):
             return person
-        if op.op in ("item_close", "item_return"):
+        if op.op in (A.item_close, A.item_return):
             return self.rectification.decide(s, user, op)
-        if op.op == "asm_view":
+        if op.op == A.asm_view:
             return self.send_back.view(s, op.id)
-        if op.op == "asm_return":
+        if op.op == A.asm_return:
             return self.send_back.ask(s, user, op.id)
-        if op.op == "nudge_unit":
+        if op.op == A.nudge_unit:
             return self.digests.nudge_unit(s, user, op.id)
         return refusal(texts.STALE_BUTTON, f"unknown coordination op {op.op}")
 

@@ -21,6 +21,7 @@ from telegram.constants import ParseMode
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp, pack
+from bot.common.states import RecipientState
 from bot.coordination.service import Coordination
 from bot.delivery.sender import DeliveryReport, RateLimiter, SendJob, deliver
 from bot.storage.db import Database, insert_new
@@ -74,9 +75,9 @@ class BroadcastStore(_OutboxStore):
                 .where(
                     BroadcastRecipient.broadcast_id == broadcast_id,
                     BroadcastRecipient.user_id == user_id,
-                    BroadcastRecipient.state == "queued",
+                    BroadcastRecipient.state == RecipientState.queued,
                 )
-                .values(state="sending", attempts=BroadcastRecipient.attempts + 1)
+                .values(state=RecipientState.sending, attempts=BroadcastRecipient.attempts + 1)
             )
             return done.rowcount == 1
 
@@ -93,7 +94,7 @@ class BroadcastStore(_OutboxStore):
         )
 
     async def sent(self, job: SendJob, message_id: int) -> None:
-        await self._set(job, state="sent", message_id=message_id, sent_at=self.clock(), error=None)
+        await self._set(job, state=RecipientState.sent, message_id=message_id, sent_at=self.clock(), error=None)
 
 
 class ReminderStore(_OutboxStore):
@@ -147,7 +148,7 @@ class Dispatcher:
                 s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="sending"))
                 text = b.text if b.kind == "nudge" else f"<b>{texts.BC_HEADER}</b>\n{b.text}"
                 for r in s.exec(
-                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == "queued")
+                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == RecipientState.queued)
                 ).all():
                     # a nudge is acknowledged on the notice it chases
                     ack_id = (b.parent_id or bid) if b.kind == "nudge" else bid
@@ -171,7 +172,7 @@ class Dispatcher:
         def finish(s):
             for bid in ids:
                 left = s.exec(
-                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == "queued")
+                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == RecipientState.queued)
                 ).first()
                 if left is None:
                     s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="done"))

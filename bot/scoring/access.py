@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp
 from bot.common.reply import Button, Outcome, User, refusal
-from bot.common.states import Role
+from bot.common.states import AssessmentStatus, Role
 from bot.scoring.context import ScoringContext
 from bot.scoring.membership import Binding, Membership, table_of
 from bot.scoring.snapshots import AssessmentRow, assessment_row
@@ -44,7 +44,7 @@ class Access:
     def open(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
         """The assessment, if the person's unit owns it and has not submitted it."""
         a = self.owned(s, person, assessment_id)
-        if isinstance(a, AssessmentRow) and a.status == "submitted":
+        if isinstance(a, AssessmentRow) and a.status == AssessmentStatus.submitted:
             return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted")
         return a
 

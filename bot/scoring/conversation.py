@@ -11,15 +11,15 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.callbacks import Navigate, PickLevel
+from bot.common.callbacks import Navigate, NavMove, PickLevel
 from bot.common.format import fmt_points
 from bot.common.reply import Answer, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.rubric import Task
-from bot.common.states import Role
+from bot.common.states import ASKING_STEPS, RECT_STEPS, AssessmentStatus, Role, Step
 from bot.scoring.access import Access, pick_table
 from bot.scoring.context import ScoringContext
-from bot.scoring.cursor import RECT_STEPS, CursorRow, move_cursor, pause, read_cursor
+from bot.scoring.cursor import CursorRow, move_cursor, pause, read_cursor
 from bot.scoring.membership import Binding, table_of
 from bot.scoring.parsing import match_level, parse_deadline
 from bot.scoring.scores import AssessmentSnapshot, CriterionKey, criterion_fingerprint
@@ -28,8 +28,8 @@ from bot.scoring.views import Views, file_size
 from bot.storage.db import insert_new
 from bot.storage.models import Assessment, CriterionAnswer, Evidence, Person
 
-RECT_COLUMNS = {"problem": "problem", "measure": "measure", "leader": "leader", "unit": "resp_unit", "person": "resp_person"}
-TEXT_LIMITS = {"problem": 500, "measure": 500, "leader": 50, "unit": 100, "person": 50, "deadline": 50}
+RECT_COLUMNS = {Step.problem: "problem", Step.measure: "measure", Step.leader: "leader", Step.unit: "resp_unit", Step.person: "resp_person"}
+TEXT_LIMITS = {Step.problem: 500, Step.measure: 500, Step.leader: 50, Step.unit: 100, Step.person: 50, Step.deadline: 50}
 
 _ANSWER_REVISION = select(CriterionAnswer.id, CriterionAnswer.revision).where(
     CriterionAnswer.assessment_id == bindparam("assessment_id"),
@@ -49,7 +49,7 @@ class Conversation:
     def _snapshot(self, s: Session, a: AnyAssessment, full: bool = True) -> AssessmentSnapshot:
         return snapshot(s, self.ctx.rubric, a, full)
 
-    def _move(self, s: Session, user_id: int, a: AnyAssessment, key: CriterionKey, step: str) -> None:
+    def _move(self, s: Session, user_id: int, a: AnyAssessment, key: CriterionKey, step: Step) -> None:
         move_cursor(s, user_id, a.id or 0, key, step, self.ctx.clock())
 
     def start(self, s: Session, user: User, table_key: str | None = None) -> Outcome:
@@ -65,21 +65,21 @@ class Conversation:
             return pick_table()
         a = self.access.begin(s, person.unit, key)
         snap = self._snapshot(s, a)
-        if a.status == "submitted":
+        if a.status == AssessmentStatus.submitted:
             return Outcome(replies=[self.views.summary(snap)])
         # A coordinator's 退回修改 comment leads every resumption until the next submission.
         note = texts.RETURNED_NOTE.format(comment=a.return_comment) if a.return_comment else None
         cursor = read_cursor(s, user.id)
-        if cursor and cursor.assessment_id == a.id and cursor.step in RECT_STEPS + ("level",):
+        if cursor and cursor.assessment_id == a.id and cursor.step in ASKING_STEPS:
             if cursor.step in RECT_STEPS:
-                return Outcome(replies=[self.views.rect_prompt(snap, (cursor.task_no, cursor.criterion), cursor.step, note=note)])
+                return Outcome(replies=[self.views.rect_prompt(snap, (cursor.task_no, cursor.criterion), Step(cursor.step), note=note)])
             return Outcome(replies=[self.views.question(snap, (cursor.task_no, cursor.criterion), note)])
         start_at = (cursor.task_no, cursor.criterion) if cursor and cursor.assessment_id == a.id else None
         target = snap.next_unanswered(_before(snap, start_at)) if start_at else snap.next_unanswered()
         if target is None:
-            self._move(s, user.id, a, snap.keys()[-1], "paused")
+            self._move(s, user.id, a, snap.keys()[-1], Step.paused)
             return Outcome(replies=[self.views.done(snap, note)])
-        self._move(s, user.id, a, target, "level")
+        self._move(s, user.id, a, target, Step.level)
         return Outcome(replies=[self.views.question(snap, target, note)])
 
     def pick_level(self, s: Session, user: User, action: PickLevel) -> Outcome:
@@ -135,8 +135,8 @@ class Conversation:
         # One message per answer: the confirmation leads the next question.
         saved = texts.SCORE_SAVED.format(label=chosen.label, points=fmt_points(chosen.points))
         if chosen.points < criterion.points:
-            self._move(s, user.id, a, key, "problem")
-            return Outcome(replies=[self.views.rect_prompt(snap, key, "problem", intro=True, note=saved)])
+            self._move(s, user.id, a, key, Step.problem)
+            return Outcome(replies=[self.views.rect_prompt(snap, key, Step.problem, intro=True, note=saved)])
         return self._advance(s, user, a, snap, key, saved)
 
     def _advance(
@@ -144,9 +144,9 @@ class Conversation:
     ) -> Outcome:
         target = snap.next_unanswered(after)
         if target is None:
-            self._move(s, user.id, a, after, "paused")
+            self._move(s, user.id, a, after, Step.paused)
             return Outcome(replies=[self.views.done(snap, note)])
-        self._move(s, user.id, a, target, "level")
+        self._move(s, user.id, a, target, Step.level)
         return Outcome(replies=[self.views.question(snap, target, note)])
 
     def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
@@ -160,40 +160,40 @@ class Conversation:
         keys = snap.keys()
         if key not in keys:
             return refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}")
-        if action.move == "evidence":
+        if action.move == NavMove.evidence:
             files = snap.evidence_for(key)
             if not files:
                 return Outcome().say(texts.EVIDENCE_NONE)
             out = Outcome().say(texts.EVIDENCE_SENDING.format(no=key[0], i=key[1] + 1, count=len(files)))
             out.resend = files
             return out
-        if action.move == "review_task":
+        if action.move == NavMove.review_task:
             return Outcome(replies=[self.views.review_task(snap, key[0])])
-        if a.status == "submitted":
+        if a.status == AssessmentStatus.submitted:
             return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted")
-        if action.move == "pause":
-            self._move(s, user.id, a, key, "paused")
+        if action.move == NavMove.pause:
+            self._move(s, user.id, a, key, Step.paused)
             return Outcome().say(texts.SCORE_PAUSED)
-        if action.move == "field_skip":
+        if action.move == NavMove.field_skip:
             cursor = read_cursor(s, user.id)
             if cursor is None or (cursor.task_no, cursor.criterion) != key or cursor.step not in RECT_STEPS:
                 return refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip") if cursor is None else self.start(s, user)
-            return self._next_field(s, user, a, key, cursor.step)
-        if action.move == "goto":
+            return self._next_field(s, user, a, key, Step(cursor.step))
+        if action.move == NavMove.goto:
             target = key
-        elif action.move == "prev":
+        elif action.move == NavMove.prev:
             target = keys[max(0, keys.index(key) - 1)]
-        elif action.move == "skip":
+        elif action.move == NavMove.skip:
             later = next((k for k in keys[keys.index(key) + 1 :] if not snap.answered(k)), None)
             target = later or snap.next_unanswered(key) or key
             if target == key:
                 target = keys[(keys.index(key) + 1) % len(keys)]
         else:
             return refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}")
-        self._move(s, user.id, a, target, "level")
+        self._move(s, user.id, a, target, Step.level)
         return Outcome(replies=[self.views.question(snap, target)])
 
-    def _next_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: str, note: str | None = None) -> Outcome:
+    def _next_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: Step, note: str | None = None) -> Outcome:
         i = RECT_STEPS.index(step)
         s.flush()
         snap = self._snapshot(s, a, full=False)
@@ -207,7 +207,7 @@ class Conversation:
         """Typed text while scoring: a rectification field, or a level in words. None when
         the user is not in the conversation (the text is then a question for the engine)."""
         cursor = cursor or read_cursor(s, user.id)
-        if cursor is None or cursor.step not in RECT_STEPS + ("level",):
+        if cursor is None or cursor.step not in ASKING_STEPS:
             return None
         person = self.access.scorer(s, user)
         if isinstance(person, Outcome):
@@ -222,7 +222,7 @@ class Conversation:
             pause(s, user.id)
             return None
         text = text.strip()
-        if cursor.step == "level":
+        if cursor.step == Step.level:
             snap = self._snapshot(s, a)
             level = match_level(task.criteria[cursor.criterion], text)
             if level is None:
@@ -231,9 +231,9 @@ class Conversation:
                 return out
             current = snap.answers.get(key)
             return self._record(s, user, a, task, cursor.criterion, level, current.revision if current else 0)
-        return self._save_field(s, user, a, key, cursor.step, text)
+        return self._save_field(s, user, a, key, Step(cursor.step), text)
 
-    def _save_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: str, text: str) -> Outcome:
+    def _save_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: Step, text: str) -> Outcome:
         snap = self._snapshot(s, a)
         if not text:
             return Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_EMPTY)), self.views.rect_prompt(snap, key, step)])
@@ -251,9 +251,9 @@ class Conversation:
             )
         ).first()
         if row is None:  # the answer vanished (reopened and cleared?): ask the level again
-            self._move(s, user.id, a, key, "level")
+            self._move(s, user.id, a, key, Step.level)
             return Outcome(replies=[self.views.question(snap, key)])
-        if step == "deadline":
+        if step == Step.deadline:
             deadline = parse_deadline(text, self.ctx.today())
             if deadline is None:
                 out = Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_BAD_DEADLINE.format(text=text[:20]))), self.views.rect_prompt(snap, key, step)])

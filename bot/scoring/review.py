@@ -11,7 +11,7 @@ from bot.common.callbacks import AssessmentOp, Navigate
 from bot.common.format import fmt_points
 from bot.common.reply import Answer, Button, Intent, Notice, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
-from bot.common.states import Role
+from bot.common.states import AssessmentStatus, Role
 from bot.scoring.access import Access
 from bot.scoring.context import ScoringContext
 from bot.scoring.cursor import pause_assessment
@@ -73,7 +73,7 @@ class Review:
 
     def ask_submit(self, s: Session, a: Assessment | AssessmentRow) -> Outcome:
         """Ask to confirm the submission, or say what is missing."""
-        if a.status == "submitted":
+        if a.status == AssessmentStatus.submitted:
             return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} already submitted")
         snap = snapshot(s, self.ctx.rubric, a)
         missing = snap.criteria_total - snap.criteria_done
@@ -86,7 +86,7 @@ class Review:
 
     def confirm_submit(self, s: Session, user: User, a: Assessment | AssessmentRow) -> Outcome:
         """确认提交: lock the assessment; the unit and the coordinators are told."""
-        if a.status == "submitted":
+        if a.status == AssessmentStatus.submitted:
             return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), "double submit")
         snap = snapshot(s, self.ctx.rubric, a)
         if snap.criteria_done < snap.criteria_total:
@@ -94,8 +94,8 @@ class Review:
         now = self.ctx.clock()
         done = s.exec(  # type: ignore[call-overload]
             update(Assessment)
-            .where(Assessment.id == a.id, Assessment.status == "open")
-            .values(status="submitted", submitted_by=user.name, submitted_at=now, return_comment=None)
+            .where(Assessment.id == a.id, Assessment.status == AssessmentStatus.open)
+            .values(status=AssessmentStatus.submitted, submitted_by=user.name, submitted_at=now, return_comment=None)
         )
         if done.rowcount != 1:
             s.expire_all()
@@ -138,9 +138,9 @@ class Review:
         if a is None:
             return refusal(texts.STALE_BUTTON, f"reopen of unknown assessment {assessment_id}")
         table = texts.TABLE_LABEL[a.table_key]
-        if a.status != "submitted":
+        if a.status != AssessmentStatus.submitted:
             return Outcome().say(texts.REOPEN_NOT_SUBMITTED.format(unit=a.unit, table=table))
-        a.status, a.submitted_at, a.submitted_by = "open", None, None
+        a.status, a.submitted_at, a.submitted_by = AssessmentStatus.open.value, None, None
         s.add(a)
         s.add(AuditEntry(at=self.ctx.clock(), actor_id=user.id, actor=user.name, action="assessment.reopen", detail=f"{a.id} {a.unit} {a.table_key}"))
         out = Outcome().say(texts.REOPENED.format(unit=a.unit, table=table))

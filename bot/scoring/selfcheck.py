@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.common import texts
-from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
+from bot.common.callbacks import AssessmentAction, AssessmentOp, Navigate, PickLevel
 from bot.common.reply import Clock, Outcome, User, refusal, utc_now
 from bot.common.rubric import Rubric
 from bot.scoring.access import Access
@@ -148,24 +148,25 @@ class SelfCheck:
 
     def assessment_op(self, s: Session, user: User, action: AssessmentOp) -> Outcome:
         """Whole-assessment buttons."""
-        if action.op == "reopen":
+        A = AssessmentAction
+        if action.op == A.reopen:
             return self.reopen(s, user, action.assessment)
-        if action.op in ("xlsx", "docx"):
+        if action.op in (A.xlsx, A.docx):
             return self.files(s, user, action.op, action.assessment or None)
-        if action.op in ("score", "party", "government"):
-            return self.start(s, user, action.op if action.op != "score" else None)
-        if action.op == "review":
+        if action.op in (A.score, A.party, A.government):
+            return self.start(s, user, action.op if action.op != A.score else None)
+        if action.op == A.review:
             return self.review(s, user)
-        if action.op == "summary":
+        if action.op == A.summary:
             return self.summary(s, user)
         found = self.access.scorer_and(s, user, action.assessment, open_only=False)
         if isinstance(found, Outcome):
             return found
         _, a = found
-        if action.op == "submit":
+        if action.op == A.submit:
             return self.reviews.ask_submit(s, a)
-        if action.op == "confirm":
+        if action.op == A.confirm:
             return self.reviews.confirm_submit(s, user, a)
-        if action.op == "cancel":
+        if action.op == A.cancel:
             return Outcome().say(texts.SUBMIT_CANCELLED)
         return refusal(texts.STALE_BUTTON, f"unknown op {action.op}")

@@ -8,8 +8,8 @@ from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
 from bot.common.format import fmt_points
 from bot.common.reply import Answer, Button, Intent
 from bot.common.richtext import Doc, Span
+from bot.common.states import RECT_STEPS, AssessmentStatus, Step
 from bot.scoring.context import ScoringContext
-from bot.scoring.cursor import RECT_STEPS
 from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification
 
 
@@ -66,7 +66,7 @@ class Views:
         return Answer(Intent.help, doc, buttons=rows, topic="score")
 
     def rect_prompt(
-        self, snap: AssessmentSnapshot, key: CriterionKey, step: str, intro: bool = False, note: str | None = None
+        self, snap: AssessmentSnapshot, key: CriterionKey, step: Step, intro: bool = False, note: str | None = None
     ) -> Answer:
         """Ask for one field of a deduction's rectification item."""
         task = snap.table.task(key[0])
@@ -116,7 +116,7 @@ class Views:
                         doc.add(texts.REVIEW_RECT.format(label=texts.RECT_LABEL[step], value=value))
             for e in snap.evidence_for((no, i)):
                 doc.add(f"   📎 {e.file_name}（{file_size(e.size)}）")
-            if snap.status != "submitted":
+            if snap.status != AssessmentStatus.submitted:
                 buttons.append(Button(texts.REVIEW_CHANGE.format(i=i + 1), Navigate(snap.id, "goto", no, i)))
             if snap.evidence_for((no, i)):
                 buttons.append(Button(f"第{i + 1}条佐证", Navigate(snap.id, "evidence", no, i)))
@@ -142,18 +142,18 @@ class Views:
         if not deductions:
             doc.add(texts.SUMMARY_NO_DEDUCTIONS)
         doc.blank()
-        if snap.status == "submitted":
+        if snap.status == AssessmentStatus.submitted:
             doc.add(texts.SUMMARY_STATUS_SUBMITTED.format(at=self.ctx.local(snap.submitted_at), by=snap.submitted_by))
         else:
             doc.add(texts.SUMMARY_STATUS_OPEN)
         rows = [[Button(texts.FILES_XLSX, AssessmentOp(snap.id, "xlsx")), Button(texts.FILES_DOCX, AssessmentOp(snap.id, "docx"))]]
-        if snap.status != "submitted":
+        if snap.status != AssessmentStatus.submitted:
             rows.append([Button("检查修改", AssessmentOp(snap.id, "review")), Button("提交", AssessmentOp(snap.id, "submit"))])
         return Answer(Intent.help, doc, buttons=rows)
 
 
-def rect_value(r: Rectification, step: str) -> str | None:
-    if step == "deadline":
+def rect_value(r: Rectification, step: Step) -> str | None:
+    if step == Step.deadline:
         return r.deadline_text or (r.deadline.isoformat() if r.deadline else None)
     return getattr(r, step)
 
