@@ -1,6 +1,7 @@
 """The Telegram wiring: build the python-telegram-bot Application around the core engine.
 
-This module and ``handlers/`` are the only ones that import telegram.
+With ``handlers/`` and ``bot/delivery/``, the only code that imports telegram (checked by
+tests/test_layering.py). Commands, buttons and the menu come from bot/registry.py.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot import registry
 from bot.common import texts
 from bot.common.config import TelegramSettings
 from bot.coordination.service import Coordination
-from bot.inputs import Inputs
 from bot.delivery.dispatch import Dispatcher
 from bot.qa.engine import Engine
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database
-from handlers import ask, buttons, coordinate, errors, score, start
+from bot.registry import Core
+from handlers import ask, buttons, commands, coordinate, errors, score
 
 TICK_SECONDS = 30
 
@@ -27,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 
 async def _register_commands(application: Application) -> None:
-    """Show the command menu in Telegram clients (setMyCommands)."""
-    await application.bot.set_my_commands([BotCommand(name, about) for name, about in texts.COMMANDS_MENU])
+    """Show the command menu in Telegram clients (setMyCommands), from the registry."""
+    await application.bot.set_my_commands([BotCommand(name, about) for name, about in registry.menu()])
 
 
 async def _tick(context) -> None:
@@ -57,11 +59,10 @@ def build_application(
     application = builder.build()
     coordination = coordination or Coordination(selfcheck)
     dispatcher = Dispatcher(db, coordination)
-    inputs = Inputs(selfcheck, coordination)
-    application.bot_data.update(
-        engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, inputs=inputs, dispatcher=dispatcher
-    )
-    for module in (start, buttons, coordinate, score, ask):
+    core = Core.of(engine, selfcheck, coordination)
+    application.bot_data.update(engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher, core=core)
+    # commands first; a file captioned /broadcast before evidence; plain text and the rest last
+    for module in (commands, buttons, coordinate, score, ask):
         application.add_handlers(module.build_handlers())
     if tick_seconds and application.job_queue is not None:
         application.job_queue.run_repeating(_tick, interval=tick_seconds, first=5, name="dispatch")

@@ -1,6 +1,7 @@
-"""Questions about the rubric: /ask, /task, and plain text.
+"""Plain text (questions, or what a scoring step waits for), unknown commands, and the rest.
 
-In private chats every text is a question. In groups (offices talk in groups) the bot only
+In private chats every text is a question, unless the user is in a step that waits for
+text (bot/registry.py's ``text``). In groups (offices talk in groups) the bot only
 answers messages that mention it or reply to it, and stays quiet otherwise.
 """
 
@@ -11,17 +12,17 @@ import logging
 from telegram import Message, MessageEntity, Update
 from telegram.ext import (
     BaseHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
+from bot import registry
 from bot.common import texts
-from bot.common.reply import Answer, Intent
+from bot.common.reply import Answer, Intent, User
 from bot.common.richtext import Doc
-from bot.qa.commands import run_command
-from handlers.common import acting_user, engine, in_db, inputs, once, selfcheck
+from bot.registry import Request
+from handlers.common import acting_user, core, once
 from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
@@ -51,44 +52,24 @@ async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    text: str | None = message.text
     user = acting_user(update)
-    service = selfcheck(context)
+    c = core(context)
     if message.chat.type != "private":
         text = addressed_text(message, context.bot.username, context.bot.id)
         if text is None:
             return
-    elif user is not None:
-        # In the middle of self-scoring, typed text is an answer (a rectification field, or
-        # a level in words); otherwise it is a question.
-        question, typed = text, inputs(context)
-        result = await once(context, update, lambda s: (typed.text(s, user, question), service.table_hint(s, user)))
-        if result is None:
-            return  # redelivered after a crash: already handled
-        outcome, hint = result
-        if outcome is not None:
-            await deliver(context, message, outcome, user.id)
-            return
-        answer = engine(context).answer(text, hint)
-        if answer.intent is Intent.out_of_scope:
-            logger.info("out of scope in chat %s: %r", message.chat.id, text[:80])
-        await reply(message, answer)
+        # a question, answered without the database (and without the asker's table)
+        request = Request(user or User(0, ""), text, group=True)
+        await deliver(context, message, registry.text(c, None, request), request.user.id)
         return
-    answer = engine(context).answer(text)
-    if answer.intent is Intent.out_of_scope:
-        logger.info("out of scope in chat %s: %r", message.chat.id, (text or "")[:80])
-    await reply(message, answer)
-
-
-async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/task N or /ask QUESTION."""
-    message = update.effective_message
-    if message is None or not message.text:
+    if user is None:
         return
-    name, _, args = message.text.partition(" ")
-    user = acting_user(update)
-    hint = await in_db(context, lambda s: selfcheck(context).table_hint(s, user)) if user else None
-    await reply(message, run_command(engine(context), name, args, hint, group=message.chat.type != "private"))
+    # In the middle of self-scoring, typed text is an answer (a rectification field, or a
+    # level in words); otherwise it is a question.
+    request = Request(user, message.text)
+    outcome = await once(context, update, lambda s: registry.text(c, s, request))
+    if outcome is not None:  # None: redelivered after a crash, already handled
+        await deliver(context, message, outcome, user.id)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -100,7 +81,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message.chat.type != "private" and not name.lower().endswith(f"@{context.bot.username}".lower()):
         return  # in a group, a bare unknown command is probably for another bot
     logger.info("unknown command %r from user %s", name[:40], update.effective_user and update.effective_user.id)
-    await reply(message, Answer(Intent.help, Doc().add(texts.UNKNOWN_COMMAND)))
+    await deliver(context, message, registry.unknown_command(), update.effective_user.id if update.effective_user else 0)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -112,7 +93,6 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build_handlers() -> list[BaseHandler]:
     return [
-        CommandHandler(["task", "ask"], command),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, ask_text),
         MessageHandler(

@@ -1,8 +1,8 @@
-"""Inline buttons: rubric navigation (open to anyone) and self-scoring (the owner only).
+"""Inline buttons: each press dispatched through the registry (bot/registry.py).
 
 Every press is answered. Data the bot did not make (stale, forged, corrupt) or a button
-made for another user gets a short notice, and the attempt is logged. Scoring actions are
-then authorised again by the presser's binding in bot/selfcheck.py.
+made for another user gets a short notice, and the attempt is logged. Scoring and
+coordination actions are then authorised again by the presser's binding in the core.
 """
 
 from __future__ import annotations
@@ -13,17 +13,12 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from bot import registry
 from bot.common import texts
-from bot.common.callbacks import (
-    AssessmentOp,
-    CoordOp,
-    InvalidCallback,
-    Navigate,
-    PickLevel,
-    unpack,
-)
-from handlers.common import acting_user, engine, once, selfcheck
-from handlers.render import deliver, reply
+from bot.common.callbacks import InvalidCallback, unpack
+from bot.registry import Request
+from handlers.common import acting_user, core, transact
+from handlers.render import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +39,12 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("refused callback from user %s: button belongs to %s", user.id, owner)
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
-    if isinstance(action, CoordOp) and action.op == "ack":
-        # 收到: a short notice on the button, nothing posted in the chat
-        notice = await once(context, update, lambda s: context.application.bot_data["coordination"].ack(s, user, action.id))
-        await query.answer(notice or texts.BC_ACK_ALREADY)
+    entry = registry.button(action)
+    c, request = core(context), Request(user)
+    if entry.toast:
+        # e.g. 收到: a short notice on the button, nothing posted in the chat
+        outcome = await transact(context, update, entry.tx, lambda s: registry.press(entry, c, s, request, action))
+        await query.answer(outcome.replies[0].text if outcome and outcome.replies else texts.BC_ACK_ALREADY)
         return
     try:
         await query.answer()
@@ -56,19 +53,7 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = query.message
     if message is None or not hasattr(message, "reply_text"):
         return  # the message is too old for Telegram to hand back; nothing to reply to
-    service = selfcheck(context)
-    if isinstance(action, PickLevel):
-        outcome = await once(context, update, lambda s: service.pick_level(s, user, action))
-    elif isinstance(action, Navigate):
-        outcome = await once(context, update, lambda s: service.navigate(s, user, action))
-    elif isinstance(action, AssessmentOp):
-        outcome = await once(context, update, lambda s: service.assessment_op(s, user, action))
-    elif isinstance(action, CoordOp):
-        coordination = context.application.bot_data["coordination"]
-        outcome = await once(context, update, lambda s: coordination.op(s, user, action))
-    else:
-        await reply(message, engine(context).perform(action))  # type: ignore[arg-type]
-        return
+    outcome = await transact(context, update, entry.tx, lambda s: registry.press(entry, c, s, request, action))
     if outcome is not None:
         await deliver(context, message, outcome, user.id)  # type: ignore[arg-type]
 

@@ -1,4 +1,4 @@
-"""What every handler needs: the core services from bot_data, and the acting user."""
+"""What every handler needs: the core from bot_data, the acting user, and a transaction."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.common.reply import User
-from bot.inputs import Inputs
-from bot.qa.engine import Engine
-from bot.scoring.selfcheck import SelfCheck
+from bot.registry import Core, Tx
 from bot.storage.db import Database, insert_new
 from bot.storage.models import ProcessedUpdate
 
@@ -22,17 +20,8 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
-def engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
-    return context.application.bot_data["engine"]
-
-
-def selfcheck(context: ContextTypes.DEFAULT_TYPE) -> SelfCheck:
-    return context.application.bot_data["selfcheck"]
-
-
-def inputs(context: ContextTypes.DEFAULT_TYPE) -> Inputs:
-    """Where typed text and files go: coordination first, then self-scoring (bot/inputs.py)."""
-    return context.application.bot_data["inputs"]
+def core(context: ContextTypes.DEFAULT_TYPE) -> Core:
+    return context.application.bot_data["core"]
 
 
 def acting_user(update: Update) -> User | None:
@@ -71,3 +60,14 @@ async def once(context: ContextTypes.DEFAULT_TYPE, update: Update, fn: Callable[
     except Duplicate:
         logger.info("update %s was already handled; ignoring the redelivery", update.update_id)
         return None
+
+
+async def transact(
+    context: ContextTypes.DEFAULT_TYPE, update: Update, tx: Tx, fn: Callable[[Session | None], T]
+) -> T | None:
+    """Run a registered command or button with the database work its entry declares."""
+    if tx is Tx.none:
+        return fn(None)
+    if tx is Tx.read:
+        return await in_db(context, fn)
+    return await once(context, update, fn)

@@ -1,81 +1,41 @@
-"""Coordinators' commands: /campaign, /broadcast, /broadcasts, /progress; and /rectify,
-which units use to report rectification done and coordinators to close or return items.
+"""The coordinators' side in Telegram: a notice sent with a file.
 
-Every command checks the user's binding in the core; a refusal is logged and audited.
+Coordinators' commands (/campaign, /broadcast, /broadcasts, /progress, /rectify) are
+registered in bot/registry.py and built by handlers/commands.py. A file whose caption is
+`/broadcast AUDIENCE TEXT` runs the same registered /broadcast, with the file attached.
+See coordinate.mmd beside this file for the states of items, notices and reminders.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
-from bot.common import texts
-from bot.common.reply import Outcome, User, refusal
-from bot.coordination.service import Coordination
-from handlers.common import acting_user, once
+from bot import registry
+from bot.registry import Request
+from handlers.common import acting_user, core, transact
 from handlers.render import deliver
+from handlers.score import attachment_of
 
 logger = logging.getLogger(__name__)
+BROADCAST = registry.command("broadcast")
 
 
-def coordination(context: ContextTypes.DEFAULT_TYPE) -> Coordination:
-    return context.application.bot_data["coordination"]
-
-
-def parse_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def campaign(s, c: Coordination, user: User, parts: list[str]) -> Outcome:
-    """`/campaign` shows this round's calendar; `/campaign PHASE START END` sets a phase
-    (`-` for no date)."""
-    person = c.coordinator(s, user, "/campaign")
-    if isinstance(person, Outcome):
-        return person
-    if not parts:
-        return Outcome(replies=[c.calendar(s)]).say(texts.CAL_USAGE)
-    if len(parts) != 3:
-        return Outcome().say(texts.CAL_USAGE)
-    dates = []
-    for text in parts[1:]:
-        day = None if text in ("-", "无") else parse_date(text)
-        if day is None and text not in ("-", "无"):
-            return refusal(texts.CAL_BAD_DATE.format(text=text), f"bad date {text!r}")
-        dates.append(day)
-    return c.set_phase(s, user, parts[0], dates[0], dates[1])
-
-
-async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/campaign, /broadcast, /broadcasts, /progress, /rectify."""
+async def notice_with_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A coordinator sends a document with `/broadcast AUDIENCE TEXT` as its caption."""
     message = update.effective_message
     user = acting_user(update)
-    if message is None or user is None or not message.text:
+    found = attachment_of(update)
+    if message is None or user is None or found is None or BROADCAST is None:
         return
-    name, _, args = message.text.partition(" ")
-    name = name.lstrip("/").split("@", 1)[0].lower()
-    c = coordination(context)
-
-    def act(s) -> Outcome:
-        if name == "campaign":
-            return campaign(s, c, user, args.split())
-        if name == "broadcast":
-            return c.draft(s, user, args)
-        if name == "broadcasts":
-            return c.broadcasts(s, user)
-        if name == "progress":
-            return c.progress(s, user)
-        return c.rectify(s, user)
-
-    outcome = await once(context, update, act)
+    request = Request(user, (message.caption or "").partition(" ")[2], group=message.chat.type != "private", attachment=found)
+    c = core(context)
+    outcome = await transact(context, update, BROADCAST.tx, lambda s: registry.run_command(BROADCAST, c, s, request))
     if outcome is not None:
         await deliver(context, message, outcome, user.id)
 
 
 def build_handlers() -> list[BaseHandler]:
-    return [CommandHandler(["campaign", "broadcast", "broadcasts", "progress", "rectify"], command)]
+    return [MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL & filters.CaptionRegex(r"^/broadcast"), notice_with_file)]

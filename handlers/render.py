@@ -11,16 +11,21 @@ from telegram.ext import ContextTypes
 
 from bot.common.callbacks import pack
 from bot.common.reply import Answer, Outcome
+from bot.registry import is_open
 
 logger = logging.getLogger(__name__)
 
 
 def keyboard(answer: Answer, owner: int | None = None) -> InlineKeyboardMarkup | None:
-    """The answer's buttons; with an owner, only that user's presses are accepted."""
+    """The answer's buttons; with an owner, only that user's presses are accepted, except
+    for buttons the registry opens to anyone (rubric navigation)."""
     if not answer.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=pack(b.action, owner)) for b in row] for row in answer.buttons]
+        [
+            [InlineKeyboardButton(b.label, callback_data=pack(b.action, None if is_open(b.action) else owner)) for b in row]
+            for row in answer.buttons
+        ]
     )
 
 

@@ -34,44 +34,41 @@ EXAMPLES = [
     "自查报告写多少问题",
     "一共多少项，多少分",
 ]
-HELP_COMMANDS = [
-    ("/task 10", "查看第10项任务（可加“党委”或“政府”）"),
-    ("/ask 问题", "提问（私聊时直接发送文字即可）"),
-    ("/score", "开始或继续本单位自评打分（需先用邀请链接绑定单位）"),
-    ("/review", "逐项检查、修改自评答案"),
-    ("/summary", "查看得分汇总和扣分项"),
-    ("/submit", "提交自评"),
-    ("/files", "下载打分表和自查报告初稿"),
-    ("/rectify", "查看并报告本单位整改事项"),
-    ("/help", "查看使用说明"),
-]
-HELP_COORDINATOR = [
-    ("/progress", "各单位自评进度、进度图和进度表"),
-    ("/broadcast 对象 内容", "发送通知（预览后确认），/broadcasts 查看确认情况"),
-    ("/campaign", "查看或设定本轮各阶段日期"),
-    ("/rectify", "待销号的整改事项"),
-    ("/reopen 单位 党委|政府", "重新开放已提交的自评"),
-]
+# Each command's help line (usage, meaning) and its entry in Telegram's command menu. The
+# registry (bot/registry.py) declares them beside their commands; /help, the menu and the
+# unknown-command reply are built from it, in the registry's order.
+HELP_TASK = ("/task 10", "查看第10项任务（可加“党委”或“政府”）")
+HELP_ASK = ("/ask 问题", "提问（私聊时直接发送文字即可）")
+HELP_SCORE = ("/score", "开始或继续本单位自评打分（需先用邀请链接绑定单位）")
+HELP_REVIEW = ("/review", "逐项检查、修改自评答案")
+HELP_SUMMARY = ("/summary", "查看得分汇总和扣分项")
+HELP_SUBMIT = ("/submit", "提交自评")
+HELP_FILES = ("/files", "下载打分表和自查报告初稿")
+HELP_RECTIFY = ("/rectify", "查看并报告本单位整改事项")
+HELP_HELP = ("/help", "查看使用说明")
+HELP_COORD_PROGRESS = ("/progress", "各单位自评进度、进度图和进度表")
+HELP_COORD_BROADCAST = ("/broadcast 对象 内容", "发送通知（预览后确认），/broadcasts 查看确认情况")
+HELP_COORD_CAMPAIGN = ("/campaign", "查看或设定本轮各阶段日期")
+HELP_COORD_RECTIFY = ("/rectify", "待销号的整改事项")
+HELP_COORD_REOPEN = ("/reopen 单位 党委|政府", "重新开放已提交的自评")
 HELP_COORDINATOR_TITLE = "协调员命令："
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
 
-COMMANDS_MENU = [
-    ("start", "开始使用"),
-    ("task", "按编号查看任务，如 /task 10"),
-    ("ask", "提问，如 /ask 法律顾问谁负责"),
-    ("score", "开始或继续自评打分"),
-    ("review", "检查修改自评答案"),
-    ("summary", "得分汇总"),
-    ("submit", "提交自评"),
-    ("files", "下载打分表和自查报告"),
-    ("help", "使用说明"),
-]
+MENU_START = "开始使用"
+MENU_TASK = "按编号查看任务，如 /task 10"
+MENU_ASK = "提问，如 /ask 法律顾问谁负责"
+MENU_SCORE = "开始或继续自评打分"
+MENU_REVIEW = "检查修改自评答案"
+MENU_SUMMARY = "得分汇总"
+MENU_SUBMIT = "提交自评"
+MENU_FILES = "下载打分表和自查报告"
+MENU_HELP = "使用说明"
 
 EMPTY_QUESTION = "请输入您的问题，例如：“第10项怎么得分”或“自查报告哪天交”。"
 TRUNCATED = "您的问题较长，我只阅读了前{limit}个字。"
 TASK_USAGE = "请在 /task 后面写上任务编号，例如：/task 10 或 /task 政府 23。"
 ASK_USAGE = "请在 /ask 后面写上您的问题，例如：/ask 法律顾问那条谁负责。"
-UNKNOWN_COMMAND = "抱歉，我不认识这个命令。可用命令：/start、/task、/ask、/score、/review、/summary、/submit、/files、/help。"
+UNKNOWN_COMMAND = "抱歉，我不认识这个命令。可用命令：{commands}。"  # the command menu, in its order
 NO_SUCH_TASK = "没有第{no}项：党委表共{party}项，政府表共{government}项。请确认编号后再问我。"
 NO_SUCH_TASK_IN_TABLE = "{table}没有第{no}项，该表共{count}项。"
 BOTH_TABLES = "两张打分表都有第{no}项，请看您需要的那一张："
@@ -164,6 +161,7 @@ CLI_BAD_FORMAT = "不支持的格式：{fmt}（目前支持 json）"
 CLI_BAD_TABLE = "不认识的表：{table}（可选 party 或 government）"
 CHAT_PROMPT = "您> "
 CHAT_CHOICES = "可选操作（输入数字）："
+CHAT_ANONYMOUS = "终端用户"
 
 # --- Registration and roles -------------------------------------------------------------
 ROLE_LABEL = {"party": "党委", "government": "政府", "department": "市直部门", "coordinator": "协调员（市委依法治市办）"}

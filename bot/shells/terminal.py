@@ -4,25 +4,30 @@ Prints what a Telegram user would see; inline buttons become numbered choices, a
 a choice's number presses that button. Needs no token and no network. With ``--user NAME``
 the terminal user can also register with an invite code and score their unit; files are
 written to a folder and their paths printed; ``/file PATH`` sends a file as evidence.
+Commands, buttons and /help come from the registry (bot/registry.py), the same table
+Telegram's handlers are built from.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
+from sqlmodel import Session
+
+from bot import registry
 from bot.common import texts
-from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel
+from bot.common.callbacks import Action
 from bot.common.reply import Answer, Outcome, User
-from bot.qa.commands import run_command, welcome
 from bot.qa.engine import Engine
+from bot.registry import Attachment, Core, Request, Tx
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database
 
-SCORING_COMMANDS = ("score", "review", "summary", "submit", "files", "reopen")
-COORDINATION_COMMANDS = ("campaign", "broadcast", "broadcasts", "progress", "rectify")
+T = TypeVar("T")
 
 
 def terminal_user_id(name: str) -> int:
@@ -31,7 +36,11 @@ def terminal_user_id(name: str) -> int:
 
 
 class ChatSession:
-    """One terminal user's conversation: the last buttons shown are the choices on offer."""
+    """One terminal user's conversation: the last buttons shown are the choices on offer.
+
+    Commands and buttons run through the registry (bot/registry.py), as in Telegram. Without
+    a database (plain `ducha chat`) the user is unbound: questions only.
+    """
 
     def __init__(
         self,
@@ -42,28 +51,25 @@ class ChatSession:
         user_name: str | None = None,
         out_dir: Path = Path("out"),
     ) -> None:
-        self.engine = engine
+        selfcheck = selfcheck or SelfCheck(engine.rubric)
+        self.core = Core.of(engine, selfcheck)
         self.table_hint = table_hint
-        self.db = db
-        self.selfcheck = selfcheck
-        self.user = User(terminal_user_id(user_name), user_name) if user_name else None
+        self.db = db if user_name else None
+        self.user = User(terminal_user_id(user_name), user_name) if user_name else User(0, texts.CHAT_ANONYMOUS)
         self.out_dir = out_dir
         self.choices: list[Action] = []
-        self.coordination = None
-        self.inputs = None
-        if selfcheck is not None:
-            from bot.coordination.service import Coordination
-            from bot.inputs import Inputs
 
-            self.coordination = Coordination(selfcheck)
-            self.inputs = Inputs(selfcheck, self.coordination)
+    def _run(self, tx: Tx, fn: Callable[[Session | None], T]) -> T:
+        """One transaction per line, as Telegram has one per update (none without a database)."""
+        if self.db is None or tx is Tx.none:
+            return fn(None)
+        return self.db.call(fn)
 
-    @property
-    def scoring(self) -> bool:
-        return self.db is not None and self.selfcheck is not None and self.user is not None
+    def _request(self, args: str = "", attachment: Attachment | None = None) -> Request:
+        return Request(self.user, args, table=self.table_hint, attachment=attachment)
 
     def start(self) -> str:
-        return self.render(welcome())
+        return self.handle("/start")
 
     def handle(self, line: str) -> str:
         """Reply to one typed line: a choice number, a /command, or text."""
@@ -72,101 +78,35 @@ class ChatSession:
             return self.press(self.choices[int(text) - 1])
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
-            name = name.lower()
-            if self.scoring:
-                outcome = self._scoring_command(name, args.strip())
-                if outcome is not None:
-                    return self.render_outcome(outcome)
-            return self.render(run_command(self.engine, name, args, self._hint()))
-        if self.scoring:
-            assert self.db and self.inputs and self.user
-            typed, user = self.inputs, self.user
-            outcome = self.db.call(lambda s: typed.text(s, user, text))
-            if outcome is not None:
-                return self.render_outcome(outcome)
-        return self.render(self.engine.answer(text, self._hint()))
+            if name.lower() == "file":
+                return self.render_outcome(self._attach(args))
+            entry = registry.command(name)
+            if entry is None:
+                return self.render_outcome(registry.unknown_command())
+            request = self._request(args)
+            return self.render_outcome(self._run(entry.tx, lambda s: registry.run_command(entry, self.core, s, request)))
+        request = self._request(text)
+        return self.render_outcome(self._run(Tx.once, lambda s: registry.text(self.core, s, request)))
 
     def press(self, action: Action) -> str:
-        if isinstance(action, CoordOp):
-            if not self.scoring or self.coordination is None:
-                return texts.NOT_BOUND
-            assert self.db and self.user
-            c, user = self.coordination, self.user
-            if action.op == "ack":
-                return self.db.call(lambda s: c.ack(s, user, action.id))
-            return self.render_outcome(self.db.call(lambda s: c.op(s, user, action)))
-        if isinstance(action, (PickLevel, Navigate, AssessmentOp)):
-            if not self.scoring:
-                return texts.NOT_BOUND
-            assert self.db and self.selfcheck and self.user
-            sc, user = self.selfcheck, self.user
-            if isinstance(action, PickLevel):
-                return self.render_outcome(self.db.call(lambda s: sc.pick_level(s, user, action)))
-            if isinstance(action, Navigate):
-                return self.render_outcome(self.db.call(lambda s: sc.navigate(s, user, action)))
-            return self.render_outcome(self.db.call(lambda s: sc.assessment_op(s, user, action)))
-        return self.render(self.engine.perform(action))
-
-    def _hint(self) -> str | None:
-        if self.table_hint or not self.scoring:
-            return self.table_hint
-        assert self.db and self.selfcheck and self.user
-        sc, user = self.selfcheck, self.user
-        return self.db.call(lambda s: sc.table_hint(s, user))
-
-    def _scoring_command(self, name: str, args: str) -> Outcome | None:
-        assert self.db and self.selfcheck and self.user
-        sc, user = self.selfcheck, self.user
-        if name == "start" and args:
-            return self.db.call(lambda s: sc.bind(s, user, args))
-        if name == "file":
-            return self._attach(args)
-        if name in COORDINATION_COMMANDS and self.coordination is not None:
-            return self._coordination_command(name, args)
-        if name not in SCORING_COMMANDS:
-            return None
-        if name == "files":
-            out = Outcome()
-            for kind in ("xlsx", "docx"):
-                part = self.db.call(lambda s, k=kind: sc.files(s, user, k))
-                out.replies += part.replies
-                out.files += part.files
-            return out
-        calls = {
-            "score": lambda s: sc.start(s, user),
-            "review": lambda s: sc.review(s, user),
-            "summary": lambda s: sc.summary(s, user),
-            "submit": lambda s: sc.submit(s, user),
-            "reopen": lambda s: sc.reopen_by_name(s, user, args),
-        }
-        return self.db.call(calls[name])
-
-    def _coordination_command(self, name: str, args: str) -> Outcome:
-        assert self.db and self.user and self.coordination
-        c, user = self.coordination, self.user
-        if name == "campaign":
-            return self.db.call(lambda s: Outcome(replies=[c.calendar(s)]))
-        if name == "broadcast":
-            return self.db.call(lambda s: c.draft(s, user, args))
-        if name == "broadcasts":
-            return self.db.call(lambda s: c.broadcasts(s, user))
-        if name == "progress":
-            return self.db.call(lambda s: c.progress(s, user))
-        return self.db.call(lambda s: c.rectify(s, user))
+        entry = registry.button(action)
+        request = self._request()
+        outcome = self._run(entry.tx, lambda s: registry.press(entry, self.core, s, request, action))
+        if entry.toast:  # a notice on the button: the message and its choices stay
+            return "\n".join(a.text for a in outcome.replies)
+        return self.render_outcome(outcome)
 
     def _attach(self, path_text: str) -> Outcome:
-        """`/file PATH [caption]`: send a local file as evidence for the current criterion."""
-        assert self.db and self.selfcheck and self.user
+        """`/file PATH [caption]`: send a local file as evidence for the current criterion
+        (in Telegram: a document sent in the chat)."""
         path_part, _, caption = path_text.partition(" ")
         path = Path(path_part).expanduser()
         if not path.is_file():
             return Outcome().say(texts.CLI_FILE_MISSING.format(path=path_part or "（空）"))
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        assert self.inputs is not None
-        typed, user = self.inputs, self.user
-        return self.db.call(
-            lambda s: typed.evidence(s, user, "document", f"local:{path.resolve()}", digest, path.name, path.stat().st_size, caption or None)
-        )
+        found = Attachment("document", f"local:{path.resolve()}", digest, path.name, path.stat().st_size, caption or None)
+        request = self._request(attachment=found)
+        return self._run(Tx.once, lambda s: registry.attachment(self.core, s, request))
 
     def render(self, answer: Answer) -> str:
         return self.render_outcome(Outcome(replies=[answer]))

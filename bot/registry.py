@@ -1,0 +1,364 @@
+"""One declaration of every command and button action, from which every shell is built.
+
+A command says its names, who may use it, whether it is for private chats only, its help
+line and menu entry, how its arguments are read and which core call it makes. A button
+action says which callback actions it takes, who may press it and its core call. Telegram's
+handlers (handlers/commands.py, handlers/buttons.py), its command menu (bot/app.py), the
+terminal (bot/shells/terminal.py) and /help are all built from these tables, and every use
+goes through ``run_command`` or ``press``, so the shells cannot drift. Nothing here knows
+Telegram; the shells bring the transaction (``Tx`` says which kind) and render the Outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.common import texts
+from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel, ShowPhase, ShowTask, ShowUnit
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc, Span
+from bot.coordination.service import Coordination
+from bot.inputs import Inputs
+from bot.qa.commands import task_question
+from bot.qa.engine import Engine
+from bot.qa.query import clean
+from bot.scoring.selfcheck import SelfCheck
+
+logger = logging.getLogger(__name__)
+
+
+class Who(StrEnum):
+    """Who may use a command or press a button."""
+
+    anyone = "anyone"  # no binding needed: questions about the rubric
+    unit = "unit"  # an active binding to a unit (the party, government and department roles)
+    bound = "bound"  # any active binding: a unit's user or a coordinator
+    coordinator = "coordinator"
+
+
+class Tx(StrEnum):
+    """The database work a use needs, which the shell provides."""
+
+    none = "none"  # no database at all (rubric navigation)
+    read = "read"  # one transaction; redelivered updates may run it again
+    once = "once"  # one transaction, at most once per Telegram update (it changes state)
+
+
+@dataclass(frozen=True)
+class Core:
+    """The services the calls use; one set per process."""
+
+    engine: Engine
+    selfcheck: SelfCheck
+    coordination: Coordination
+    inputs: Inputs  # typed text and files: coordination first, then self-scoring
+
+    @classmethod
+    def of(cls, engine: Engine, selfcheck: SelfCheck, coordination: Coordination | None = None) -> Core:
+        coordination = coordination or Coordination(selfcheck)
+        return cls(engine, selfcheck, coordination, Inputs(selfcheck, coordination))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document or photo the user sent."""
+
+    kind: str  # document | photo
+    file_id: str
+    unique_id: str
+    name: str
+    size: int
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One use, as a shell hands it over: who, the text after the command, and where."""
+
+    user: User
+    args: str = ""
+    group: bool = False  # a group chat (Telegram); the terminal is always private
+    table: str | None = None  # the shell's fixed table for questions (`ducha chat --table`)
+    attachment: Attachment | None = None
+
+
+Call = Callable[[Core, "Session | None", Request, Any], Outcome]
+HelpLine = tuple[str, str]  # (usage, meaning)
+
+
+def _plain(args: str) -> str:
+    return args.strip()
+
+
+@dataclass(frozen=True)
+class Command:
+    names: tuple[str, ...]
+    who: Who
+    call: Call  # (core, session or None, request, parsed arguments) -> Outcome
+    parse: Callable[[str], Any] = _plain  # may raise Refusal (usage, a bad date)
+    private: bool = False
+    tx: Tx = Tx.once
+    help: HelpLine | None = None  # in /help for everyone
+    coordinator_help: HelpLine | None = None  # in /help's coordinators' part
+    menu: str | None = None  # Telegram's command menu
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+@dataclass(frozen=True)
+class ButtonAction:
+    kinds: tuple[type, ...]
+    who: Who  # the core authorises again against what the button names (its assessment, item …)
+    call: Callable[[Core, "Session | None", Request, Any], Outcome]
+    tx: Tx = Tx.once
+    ops: tuple[str, ...] = ()  # CoordOp codes this entry takes; empty: every code
+    toast: bool = False  # the result is a short notice on the button; nothing is posted
+    open: bool = False  # anyone may press it (its callback data names no owner)
+
+
+# --- the calls ---------------------------------------------------------------------------
+
+
+def _hint(core: Core, s: Session | None, request: Request) -> str | None:
+    if request.table or s is None:
+        return request.table
+    return core.selfcheck.table_hint(s, request.user)
+
+
+def _start(core: Core, s: Session | None, request: Request, code: str) -> Outcome:
+    if code and s is not None and not request.group:
+        return core.selfcheck.bind(s, request.user, code)
+    return _help(core, s, request, "")
+
+
+def _help(core: Core, s: Session | None, request: Request, _: str) -> Outcome:
+    person = core.selfcheck.person(s, request.user) if s is not None else None
+    return Outcome(replies=[help_answer(person.role if person else None, request.group)])
+
+
+def _task(core: Core, s: Session | None, request: Request, question: str | None) -> Outcome:
+    if question is None:
+        return Outcome().say(texts.TASK_USAGE)
+    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request))])
+
+
+def _ask(core: Core, s: Session | None, request: Request, question: str) -> Outcome:
+    if not question:
+        return Outcome().say(texts.ASK_USAGE)
+    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request))])
+
+
+def _files(core: Core, s: Session, request: Request, _: str) -> Outcome:
+    """The score sheet, then the report draft; a refusal stops at the first."""
+    out = core.selfcheck.files(s, request.user, "xlsx")
+    if out.refused:
+        return out
+    more = core.selfcheck.files(s, request.user, "docx")
+    out.replies += more.replies
+    out.files += more.files
+    out.refused = more.refused
+    return out
+
+
+def _broadcast(core: Core, s: Session, request: Request, args: str) -> Outcome:
+    a = request.attachment
+    if a is not None and a.kind == "document":
+        return core.coordination.draft(s, request.user, args, a.file_id, a.name)
+    return core.coordination.draft(s, request.user, args)
+
+
+def parse_campaign(args: str) -> tuple[str, dt.date | None, dt.date | None] | None:
+    """`/campaign` (None: show the calendar) or `/campaign PHASE START END`, `-` for no date."""
+    parts = args.split()
+    if not parts:
+        return None
+    if len(parts) != 3:
+        raise Refusal(texts.CAL_USAGE, "campaign usage", audit=False)
+    dates: list[dt.date | None] = []
+    for text in parts[1:]:
+        if text in ("-", "无"):
+            dates.append(None)
+            continue
+        try:
+            dates.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise Refusal(texts.CAL_BAD_DATE.format(text=text), f"bad date {text!r}", audit=False) from None
+    return parts[0], dates[0], dates[1]
+
+
+def _campaign(core: Core, s: Session, request: Request, phase: tuple[str, dt.date | None, dt.date | None] | None) -> Outcome:
+    if phase is None:
+        return Outcome(replies=[core.coordination.calendar(s)]).say(texts.CAL_USAGE)
+    return core.coordination.set_phase(s, request.user, *phase)
+
+
+def _ack(core: Core, s: Session, request: Request, action: CoordOp) -> Outcome:
+    return Outcome().say(core.coordination.ack(s, request.user, action.id))
+
+
+# --- the tables --------------------------------------------------------------------------
+
+# In this order in /help (each part) and in the command menu.
+COMMANDS: tuple[Command, ...] = (
+    Command(("start",), Who.anyone, _start, menu=texts.MENU_START),
+    Command(("task",), Who.anyone, _task, parse=task_question, tx=Tx.read, help=texts.HELP_TASK, menu=texts.MENU_TASK),
+    Command(("ask",), Who.anyone, _ask, parse=clean, tx=Tx.read, help=texts.HELP_ASK, menu=texts.MENU_ASK),
+    Command(("score",), Who.unit, lambda c, s, r, _: c.selfcheck.start(s, r.user), private=True, help=texts.HELP_SCORE, menu=texts.MENU_SCORE),
+    Command(("review",), Who.unit, lambda c, s, r, _: c.selfcheck.review(s, r.user), private=True, help=texts.HELP_REVIEW, menu=texts.MENU_REVIEW),
+    Command(("summary",), Who.unit, lambda c, s, r, _: c.selfcheck.summary(s, r.user), private=True, help=texts.HELP_SUMMARY, menu=texts.MENU_SUMMARY),
+    Command(("submit",), Who.unit, lambda c, s, r, _: c.selfcheck.submit(s, r.user), private=True, help=texts.HELP_SUBMIT, menu=texts.MENU_SUBMIT),
+    Command(("files",), Who.unit, _files, private=True, tx=Tx.read, help=texts.HELP_FILES, menu=texts.MENU_FILES),
+    Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), coordinator_help=texts.HELP_COORD_PROGRESS),
+    Command(("broadcast",), Who.coordinator, _broadcast, coordinator_help=texts.HELP_COORD_BROADCAST),
+    Command(("broadcasts",), Who.coordinator, lambda c, s, r, _: c.coordination.broadcasts(s, r.user)),
+    Command(("campaign",), Who.coordinator, _campaign, parse=parse_campaign, coordinator_help=texts.HELP_COORD_CAMPAIGN),
+    Command(
+        ("rectify",), Who.bound, lambda c, s, r, _: c.coordination.rectify(s, r.user),
+        help=texts.HELP_RECTIFY, coordinator_help=texts.HELP_COORD_RECTIFY,
+    ),
+    Command(
+        ("reopen",), Who.coordinator, lambda c, s, r, args: c.selfcheck.reopen_by_name(s, r.user, args),
+        private=True, coordinator_help=texts.HELP_COORD_REOPEN,
+    ),
+    Command(("help",), Who.anyone, _help, tx=Tx.read, help=texts.HELP_HELP, menu=texts.MENU_HELP),
+)
+
+BUTTONS: tuple[ButtonAction, ...] = (
+    ButtonAction((ShowTask, ShowUnit, ShowPhase), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a)]), tx=Tx.none, open=True),
+    ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
+    ButtonAction((Navigate,), Who.unit, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),
+    ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
+    ButtonAction((CoordOp,), Who.bound, _ack, ops=("ack",), toast=True),
+    ButtonAction((CoordOp,), Who.bound, lambda c, s, r, a: c.coordination.op(s, r.user, a)),  # units report, coordinators close
+)
+
+_BY_NAME = {name: command for command in COMMANDS for name in command.names}
+
+
+def command(name: str) -> Command | None:
+    """The command ``/name`` (``/name@bot`` too), if there is one."""
+    return _BY_NAME.get(name.lower().lstrip("/").split("@", 1)[0])
+
+
+_OPEN = frozenset(kind for entry in BUTTONS if entry.open for kind in entry.kinds)
+
+
+def is_open(action: Action) -> bool:
+    """Anyone may press this button (rubric navigation): its callback data names no owner."""
+    return type(action) in _OPEN
+
+
+def button(action: Action) -> ButtonAction:
+    for entry in BUTTONS:
+        if isinstance(action, entry.kinds) and (not entry.ops or getattr(action, "op", None) in entry.ops):
+            return entry
+    raise LookupError(f"no button action for {action!r}")  # a new Action type without an entry
+
+
+def menu() -> list[tuple[str, str]]:
+    """Telegram's command menu: (command, description) in the registry's order."""
+    return [(c.name, c.menu) for c in COMMANDS if c.menu]
+
+
+def unknown_command() -> Outcome:
+    return Outcome().say(texts.UNKNOWN_COMMAND.format(commands="、".join(f"/{name}" for name, _ in menu())))
+
+
+def help_answer(role: str | None, group: bool = False) -> Answer:
+    """What /start and /help show: what the bot is for, examples, and the commands for this role."""
+    doc = Doc().add(texts.WELCOME).blank().bold(texts.EXAMPLES_TITLE)
+    for example in texts.EXAMPLES:
+        doc.add(f"· {example}")
+    doc.blank()
+    for usage, meaning in (c.help for c in COMMANDS if c.help):
+        doc.add(Span(usage, bold=True), f"  {meaning}")
+    if role == "coordinator":
+        doc.blank().bold(texts.HELP_COORDINATOR_TITLE)
+        for usage, meaning in (c.coordinator_help for c in COMMANDS if c.coordinator_help):
+            doc.add(Span(usage, bold=True), f"  {meaning}")
+    if group:
+        doc.blank().add(Span(texts.HELP_GROUP, italic=True))
+    buttons = [
+        [Button("党委表第1项", ShowTask("party", 1)), Button("政府表第1项", ShowTask("government", 1))],
+        [Button("督察时间安排", ShowPhase("all"))],
+    ]
+    return Answer(Intent.help, doc, buttons=buttons, topic="welcome")
+
+
+# --- running them ------------------------------------------------------------------------
+
+
+def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> None:
+    """Raise Refusal unless ``user``'s binding lets them do ``what``. A shell without a
+    database (plain `ducha chat`) has only unbound users."""
+    if who is Who.anyone:
+        return
+    if who is Who.coordinator:
+        if s is None:
+            raise Refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried {what}", audit=False)
+        found = core.coordination.coordinator(s, user, what)  # audits the refusal itself
+        if isinstance(found, Outcome):
+            raise Refusal(found.replies[0].text, found.refused or what, audit=False)
+        return
+    person = core.selfcheck.person(s, user) if s is not None else None
+    if person is None:
+        raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried {what}", audit=False)
+    if not person.active:
+        raise Refusal(texts.INACTIVE, f"inactive user {user.id} tried {what}", audit=False)
+    if who is Who.unit and person.role == "coordinator":
+        raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried {what}", audit=False)
+
+
+def run_command(entry: Command, core: Core, s: Session | None, request: Request) -> Outcome:
+    """The one way any shell runs a command: where, who, its arguments, then its core call."""
+    try:
+        if entry.private and request.group:
+            raise Refusal(texts.PRIVATE_ONLY, f"/{entry.name} in a group", audit=False)
+        admit(core, s, request.user, entry.who, f"/{entry.name}")
+        return entry.call(core, s, request, entry.parse(request.args))
+    except Refusal as r:
+        return refusal(r.text, r.reason)
+
+
+def press(entry: ButtonAction, core: Core, s: Session | None, request: Request, action: Action) -> Outcome:
+    """The one way any shell runs a button. Without a database every user is unbound."""
+    if s is None and entry.tx is not Tx.none:
+        return refusal(texts.NOT_BOUND, f"no database for {type(action).__name__}")
+    try:
+        return entry.call(core, s, request, action)
+    except Refusal as r:
+        return refusal(r.text, r.reason)
+
+
+def text(core: Core, s: Session | None, request: Request) -> Outcome:
+    """Typed text: in a private chat, the answer a scoring or coordination step waits for;
+    otherwise (and in groups) a question about the rubric. ``request.args`` is the text."""
+    if s is not None and not request.group:
+        outcome = core.inputs.text(s, request.user, request.args)
+        if outcome is not None:
+            return outcome
+    hint = None if request.group else _hint(core, s, request)
+    answer = core.engine.answer(request.args, hint)
+    if answer.intent is Intent.out_of_scope:
+        logger.info("out of scope from user %s: %r", request.user.id, request.args[:80])
+    return Outcome(replies=[answer])
+
+
+def attachment(core: Core, s: Session | None, request: Request) -> Outcome:
+    """A document or photo in a private chat: evidence for the rectification item being
+    reported, or for the criterion being scored."""
+    a = request.attachment
+    if s is None or a is None:
+        return refusal(texts.NOT_BOUND, f"evidence from {request.user.id} without a database")
+    return core.inputs.evidence(s, request.user, a.kind, a.file_id, a.unique_id, a.name, a.size, a.caption)
+
