@@ -298,25 +298,30 @@ def help_answer(role: str | None, group: bool = False) -> Answer:
 # --- running them ------------------------------------------------------------------------
 
 
+def _refused(found: Outcome) -> Refusal:
+    """A core check's refusal (already logged and audited where the core audits) as the exception."""
+    return Refusal(found.replies[0].text, found.refused or "refused", audit=False)
+
+
 def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> None:
-    """Raise Refusal unless ``user``'s binding lets them do ``what``. A shell without a
-    database (plain `ducha chat`) has only unbound users."""
+    """Raise Refusal unless ``user``'s binding lets them do ``what``, with the core's own
+    checks and texts. A shell without a database (plain `ducha chat`) has only unbound users."""
     if who is Who.anyone:
         return
+    if s is None:
+        text = texts.NOT_COORDINATOR if who is Who.coordinator else texts.NOT_BOUND
+        raise Refusal(text, f"no database: {user.id} tried {what}", audit=False)
     if who is Who.coordinator:
-        if s is None:
-            raise Refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried {what}", audit=False)
-        found = core.coordination.coordinator(s, user, what)  # audits the refusal itself
-        if isinstance(found, Outcome):
-            raise Refusal(found.replies[0].text, found.refused or what, audit=False)
-        return
-    person = core.selfcheck.person(s, user) if s is not None else None
-    if person is None:
-        raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried {what}", audit=False)
-    if not person.active:
-        raise Refusal(texts.INACTIVE, f"inactive user {user.id} tried {what}", audit=False)
-    if who is Who.unit and person.role == "coordinator":
-        raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried {what}", audit=False)
+        found: object = core.coordination.coordinator(s, user, what)  # audits a refusal
+    elif who is Who.unit:
+        found = core.selfcheck.access.scorer(s, user)
+    else:
+        person = core.selfcheck.binding(s, user)
+        if person is None:
+            raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried {what}", audit=False)
+        found = person if person.active else refusal(texts.INACTIVE, f"inactive user {user.id} tried {what}")
+    if isinstance(found, Outcome):
+        raise _refused(found)
 
 
 def run_command(entry: Command, core: Core, s: Session | None, request: Request) -> Outcome:
