@@ -345,18 +345,14 @@ def remind_list(now: Optional[str] = typer.Option(None, "--now", help="Pretend i
 
 
 def _bot():
-    from telegram import Bot
-
     from bot.common.config import ConfigError, telegram_settings
+    from bot.delivery.client import telegram_bot
 
     try:
         settings = telegram_settings()
     except ConfigError as exc:
         _fail(str(exc))
-    kwargs = {}
-    if settings.base_url:
-        kwargs = {"base_url": settings.base_url, "base_file_url": settings.base_file_url}
-    return Bot(settings.token, **kwargs)
+    return telegram_bot(settings)
 
 
 @remind_app.command("run-due")
