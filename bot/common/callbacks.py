@@ -187,7 +187,100 @@ class CoordOp:
         object.__setattr__(self, "op", CoordAction(self.op))
 
 
-Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp, CoordOp]
+# --- field inspection (bot/inspection) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InspectLevel:
+    """An inspector's level for a criterion of an inspection; ``rev`` as in PickLevel."""
+
+    inspection: int
+    task: int
+    criterion: int
+    level: int
+    rev: int
+
+
+class InspectMove(StrEnum):
+    prev = "prev"  # previous criterion
+    skip = "skip"  # next unanswered criterion
+    pause = "pause"  # stop here; /inspect resumes
+    goto = "goto"  # open a criterion (from the review page)
+    self_files = "self_files"  # the unit's own evidence for this criterion
+    own_files = "own_files"  # the inspectors' evidence for this criterion
+    field_skip = "field_skip"  # skip the finding or recommendation being asked
+
+
+INSPECT_MOVE_CODES: dict[InspectMove, int] = {
+    InspectMove.prev: 0,
+    InspectMove.skip: 1,
+    InspectMove.pause: 2,
+    InspectMove.goto: 3,
+    InspectMove.self_files: 4,
+    InspectMove.own_files: 5,
+    InspectMove.field_skip: 6,
+}
+
+
+@dataclass(frozen=True)
+class InspectNav:
+    """Move within an inspection, or show either side's evidence for a criterion."""
+
+    inspection: int
+    move: InspectMove | str
+    task: int
+    criterion: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "move", InspectMove(self.move))
+
+
+class InspectAction(StrEnum):
+    open = "open"  # open a unit (id: its assignment) on table x (0 party, 1 government)
+    resume = "resume"  # continue inspection id where this user left off
+    view = "view"  # the summary of inspection id
+    review = "review"  # the task-by-task page of inspection id
+    submit = "submit"  # ask to submit inspection id
+    confirm = "confirm"  # 确认提交
+    cancel = "cancel"  # 再看看
+    reopen = "reopen"  # a coordinator reopens inspection id
+    release = "release"  # a coordinator releases inspection id to its unit (反馈)
+    report = "report"  # the 督察报告 (.docx) of inspection id
+    list = "list"  # the group's units (inspectors) or every group (coordinators)
+    ranking = "ranking"  # the ranking (coordinators)
+    invite = "invite"  # a coordinator makes an invite code for group id
+
+
+INSPECT_CODES: dict[InspectAction, int] = {
+    InspectAction.open: 0,
+    InspectAction.resume: 1,
+    InspectAction.view: 2,
+    InspectAction.review: 3,
+    InspectAction.submit: 4,
+    InspectAction.confirm: 5,
+    InspectAction.cancel: 6,
+    InspectAction.reopen: 7,
+    InspectAction.release: 8,
+    InspectAction.report: 9,
+    InspectAction.list: 10,
+    InspectAction.ranking: 11,
+    InspectAction.invite: 12,
+}
+
+
+@dataclass(frozen=True)
+class InspectOp:
+    """Whole-inspection and group actions; ``id`` is an inspection, assignment or group id."""
+
+    op: InspectAction | str
+    id: int = 0
+    x: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", InspectAction(self.op))
+
+
+Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp, CoordOp, InspectLevel, InspectNav, InspectOp]
 _PHASE_CODES = {
     "all": "0",
     "prepare": "1",
@@ -205,6 +298,8 @@ def _inverse(d: dict[K, V]) -> dict[V, K]:
 _NAV_BY_CODE = _inverse(NAV_CODES)
 _ASSESSMENT_BY_CODE = _inverse(ASSESSMENT_CODES)
 _COORD_BY_CODE = _inverse(COORD_CODES)
+_INSPECT_MOVE_BY_CODE = _inverse(INSPECT_MOVE_CODES)
+_INSPECT_BY_CODE = _inverse(INSPECT_CODES)
 
 
 def pack(action: Action, owner: int | None = None) -> str:
@@ -223,6 +318,12 @@ def pack(action: Action, owner: int | None = None) -> str:
         body = f"o:{action.assessment}:{ASSESSMENT_CODES[AssessmentAction(action.op)]}"
     elif isinstance(action, CoordOp):
         body = f"c:{COORD_CODES[CoordAction(action.op)]}:{action.id}:{action.x}:{action.y}"
+    elif isinstance(action, InspectLevel):
+        body = f"i:{action.inspection}:{action.task}:{action.criterion}:{action.level}:{action.rev}"
+    elif isinstance(action, InspectNav):
+        body = f"j:{action.inspection}:{INSPECT_MOVE_CODES[InspectMove(action.move)]}:{action.task}:{action.criterion}"
+    elif isinstance(action, InspectOp):
+        body = f"k:{INSPECT_CODES[InspectAction(action.op)]}:{action.id}:{action.x}"
     else:  # pragma: no cover - the type checker keeps this unreachable
         raise TypeError(f"not an action: {action!r}")
     data = f"{VERSION}:{'-' if owner is None else owner}:{body}"
@@ -271,6 +372,15 @@ def unpack(data: str | None) -> tuple[int | None, Action]:
         if op == "c" and len(args) == 4:
             o, i, x, y = (_natural(v) for v in args)
             return owner, CoordOp(_COORD_BY_CODE[o], i, x, y)
+        if op == "i" and len(args) == 5:
+            a, t, c, lv, rev = (_natural(x) for x in args)
+            return owner, InspectLevel(a, t, c, lv, rev)
+        if op == "j" and len(args) == 4:
+            a, m, t, c = (_natural(x) for x in args)
+            return owner, InspectNav(a, _INSPECT_MOVE_BY_CODE[m], t, c)
+        if op == "k" and len(args) == 3:
+            o, i, x = (_natural(v) for v in args)
+            return owner, InspectOp(_INSPECT_BY_CODE[o], i, x)
     except (KeyError, ValueError):
         pass
     raise InvalidCallback(f"malformed: {data[:40]!r}")

@@ -15,6 +15,11 @@ class Role(StrEnum):
     government = "government"
     department = "department"
     coordinator = "coordinator"
+    inspector = "inspector"  # a member of an inspection group (督察组); ``unit`` is the group's name
+
+
+# Bound people who are no inspected unit's users: never in a unit's audience, progress or nudges.
+NOT_UNIT_ROLES: tuple[Role, ...] = (Role.coordinator, Role.inspector)
 
 
 class Step(StrEnum):

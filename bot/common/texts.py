@@ -164,9 +164,13 @@ CHAT_CHOICES = "可选操作（输入数字）："
 CHAT_ANONYMOUS = "终端用户"
 
 # --- Registration and roles -------------------------------------------------------------
-ROLE_LABEL = {"party": "党委", "government": "政府", "department": "市直部门", "coordinator": "协调员（市委依法治市办）"}
+ROLE_LABEL = {
+    "party": "党委", "government": "政府", "department": "市直部门", "coordinator": "协调员（市委依法治市办）",
+    "inspector": "督察组成员",
+}
 COORDINATOR_UNIT = "市委依法治市办"
 BOUND = "绑定成功！您已加入“{unit}”，身份：{role}。发送 /score 开始或继续本单位的自评打分。"
+BOUND_INSPECTOR = "绑定成功！您已加入“{group}”，身份：督察组成员。发送 /inspect 查看本组负责的单位并开始实地督察打分。"
 BOUND_COORDINATOR = "绑定成功！您是市委依法治市办协调员，可查看各单位进度、重新开放已提交的自评。"
 ALREADY_BOUND = "您已绑定“{unit}”（{role}），无需重复绑定。如需更换单位，请联系市委依法治市办。"
 INVITE_UNKNOWN = "邀请码无效，请核对后重试，或向市委依法治市办索取新的邀请码。"
@@ -175,6 +179,7 @@ INVITE_USED_UP = "该邀请码的使用次数已满，请向市委依法治市�
 NOT_BOUND = "此功能需要先绑定单位。请使用市委依法治市办发给您的邀请链接，或发送 /start 邀请码。查询打分表内容无需绑定，直接提问即可。"
 PRIVATE_ONLY = "自评打分请在与我的私聊中进行，以免打扰群内同事。"
 COORDINATOR_NO_SCORE = "协调员不参与自评打分。"
+INSPECTOR_NO_SCORE = "督察组成员不参与单位自评打分。实地督察请发送 /inspect。"
 NOT_COORDINATOR = "此操作仅限市委依法治市办协调员。"
 INACTIVE = "您的账号已停用，请联系市委依法治市办。"
 

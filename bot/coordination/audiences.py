@@ -8,7 +8,7 @@ import re
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.states import OWING, AssessmentStatus, Role
+from bot.common.states import NOT_UNIT_ROLES, OWING, AssessmentStatus
 from bot.coordination.context import CoordinationContext
 from bot.coordination.rectification import Rectification
 from bot.scoring.membership import ROLES, table_of
@@ -28,9 +28,9 @@ class Audiences:
         """(user id, unit) of every active user the audience names."""
         spec = spec.strip()
         people = s.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
-        units = {p.unit for p in people if p.role != Role.coordinator}
+        units = {p.unit for p in people if p.role not in NOT_UNIT_ROLES}
         if spec == "all":
-            chosen = [p for p in people if p.role != Role.coordinator]
+            chosen = [p for p in people if p.role not in NOT_UNIT_ROLES]
         elif spec.startswith("role:"):
             role = spec[5:]
             if role not in ROLES:
@@ -42,13 +42,13 @@ class Audiences:
             unknown = [u for u in wanted if u not in known]
             if unknown or not wanted:
                 raise AudienceError(texts.BC_UNKNOWN_UNITS.format(units="、".join(unknown) or "（空）"))
-            chosen = [p for p in people if p.unit in wanted and p.role != Role.coordinator]
+            chosen = [p for p in people if p.unit in wanted and p.role not in NOT_UNIT_ROLES]
         elif spec == "not-submitted":
             done = self.submitted(s)
-            chosen = [p for p in people if p.role != Role.coordinator and (p.unit, table_of(p)) not in done]
+            chosen = [p for p in people if p.role not in NOT_UNIT_ROLES and (p.unit, table_of(p)) not in done]
         elif spec == "open-rectification":
             owing = {i.unit for i in self.rectification.items(s) if i.state in OWING}
-            chosen = [p for p in people if p.role != Role.coordinator and p.unit in owing]
+            chosen = [p for p in people if p.role not in NOT_UNIT_ROLES and p.unit in owing]
         else:
             raise AudienceError(texts.BC_BAD_AUDIENCE.format(audience=spec))
         return sorted({(p.user_id, p.unit) for p in chosen})

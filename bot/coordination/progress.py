@@ -10,7 +10,7 @@ from bot.common.callbacks import CoordOp
 from bot.common.format import fmt_points
 from bot.common.reply import Answer, Button, Intent, Outcome, OutFile, User
 from bot.common.richtext import Doc
-from bot.common.states import Role
+from bot.common.states import NOT_UNIT_ROLES
 from bot.coordination.context import CoordinationContext
 from bot.scoring.membership import table_of
 from bot.storage.models import Assessment, Person
@@ -25,7 +25,7 @@ class Progress:
         the lowest average score across units."""
         from bot.files.progress import TaskAverage, UnitProgress
 
-        people = s.exec(select(Person).where(Person.active == True, Person.role != Role.coordinator)).all()  # noqa: E712
+        people = s.exec(select(Person).where(Person.active == True, Person.role.not_in(NOT_UNIT_ROLES))).all()  # type: ignore[attr-defined]  # noqa: E712
         users: dict[tuple[str, str], int] = {}
         for p in people:
             key = (p.unit, table_of(p) or "")

@@ -213,6 +213,11 @@ def has_cjk_font() -> bool:
     return _find_cjk_font() is not None
 
 
+def cjk_font() -> CjkFont | None:
+    """The CJK font charts use (family, file, bold face), or None: other charts share it."""
+    return _find_cjk_font()
+
+
 @functools.cache
 def _find_cjk_font() -> CjkFont | None:
     """The best installed CJK font, registered with Matplotlib's font manager; None if none.

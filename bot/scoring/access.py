@@ -30,6 +30,8 @@ class Access:
             return refusal(texts.INACTIVE, f"inactive user {user.id}")
         if person.role == Role.coordinator:
             return refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score")
+        if person.role == Role.inspector:
+            return refusal(texts.INSPECTOR_NO_SCORE, f"inspector {user.id} tried to self-score")
         return person
 
     def owned(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:

@@ -92,6 +92,8 @@ class Membership:
         """A new invite code for ``unit`` and ``role``; the unit must be one the data knows."""
         if role not in ROLES:
             raise InviteError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        if role == Role.inspector:
+            raise InviteError("inspectors join an inspection group: use --group NAME --role inspector")
         known = {u.name for u in self.ctx.rubric.units} | {texts.COORDINATOR_UNIT}
         if unit not in known:
             raise InviteError(f"unknown unit {unit!r}: add it to rubric_data/units.yaml (known: {'、'.join(sorted(known))})")
@@ -146,6 +148,8 @@ class Membership:
         s.add(AuditEntry(at=now, actor_id=user.id, actor=user.name, action="invite.use", detail=f"{invite.code} {invite.unit} {invite.role}"))
         if invite.role == Role.coordinator:
             return Outcome().say(texts.BOUND_COORDINATOR)
+        if invite.role == Role.inspector:  # an invite made for an inspection group (bot/inspection)
+            return Outcome().say(texts.BOUND_INSPECTOR.format(group=invite.unit))
         return Outcome().say(
             texts.BOUND.format(unit=invite.unit, role=texts.ROLE_LABEL[invite.role]),
             [[Button("开始自评", AssessmentOp(0, "score"))]],

@@ -256,3 +256,139 @@ class CoordinatorPending(SQLModel, table=True):
     task_no: int = 0
     criterion: int = 0
     created_at: dt.datetime = Field(default_factory=_now)
+
+
+# --- Field inspection (实地督察): groups, their units, inspections, findings -------------------
+
+
+class InspectionGroup(SQLModel, table=True):
+    """A 督察组 of one round. Its members are people bound with role ``inspector`` whose
+    ``unit`` is the group's name (they join by the usual invite, made for the group)."""
+
+    __tablename__ = "inspection_groups"
+    __table_args__ = (UniqueConstraint("round", "name", name="uq_inspection_group_round_name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    round: str = Field(max_length=16)
+    name: str = Field(max_length=64)
+    created_by: str = Field(max_length=128)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class InspectionAssignment(SQLModel, table=True):
+    """A unit assigned to a group for this round: at most one group per unit and round."""
+
+    __tablename__ = "inspection_assignments"
+    __table_args__ = (UniqueConstraint("round", "unit", name="uq_inspection_assignment_round_unit"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    round: str = Field(max_length=16)
+    unit: str = Field(max_length=64)
+    group_id: int = Field(foreign_key="inspection_groups.id", index=True)
+    assigned_by: str = Field(max_length=128)
+    assigned_at: dt.datetime = Field(default_factory=_now)
+
+
+class Inspection(SQLModel, table=True):
+    """A group's on-site scoring of one unit's table in one round (beside its self-assessment)."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (UniqueConstraint("unit", "table_key", "round", name="uq_inspection_unit_table_round"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit: str = Field(max_length=64, index=True)
+    table_key: str = Field(max_length=16)
+    round: str = Field(max_length=16)
+    group_id: Optional[int] = Field(default=None, foreign_key="inspection_groups.id")
+    rubric_version: str = Field(max_length=32)
+    status: str = Field(default="open", max_length=16)  # open | submitted | released
+    submitted_by: Optional[str] = Field(default=None, max_length=128)
+    submitted_at: Optional[dt.datetime] = None
+    released_by: Optional[str] = Field(default=None, max_length=128)
+    released_at: Optional[dt.datetime] = None
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class InspectionAnswer(SQLModel, table=True):
+    """The inspectors' level for one criterion, with the finding (问题) and recommendation
+    (整改意见) when below full points."""
+
+    __tablename__ = "inspection_answers"
+    __table_args__ = (UniqueConstraint("inspection_id", "task_no", "criterion", name="uq_inspection_answer_criterion"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspections.id", index=True)
+    task_no: int
+    criterion: int
+    level: int
+    points: float
+    fingerprint: str = Field(max_length=16)
+    revision: int = 1  # bumped on every change: a button drawn before a colleague's change is stale
+    answered_by: str = Field(max_length=128)
+    answered_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    answered_at: dt.datetime = Field(default_factory=_now)
+    finding: Optional[str] = Field(default=None, max_length=2000)
+    recommendation: Optional[str] = Field(default=None, max_length=2000)
+
+
+class InspectionEvidence(SQLModel, table=True):
+    """A photo or document an inspector sent on a criterion (kept on Telegram's servers)."""
+
+    __tablename__ = "inspection_evidence"
+    __table_args__ = (UniqueConstraint("inspection_id", "file_unique_id", name="uq_inspection_evidence_file"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspections.id", index=True)
+    task_no: int
+    criterion: int
+    kind: str = Field(max_length=16)  # document | photo
+    file_id: str = Field(max_length=256)
+    file_unique_id: str = Field(max_length=128)
+    file_name: str = Field(max_length=256)
+    size: int = 0
+    caption: Optional[str] = Field(default=None, max_length=1024)
+    added_by: str = Field(max_length=128)
+    added_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    added_at: dt.datetime = Field(default_factory=_now)
+
+
+class InspectionCursor(SQLModel, table=True):
+    """Where an inspector is in the inspection conversation: survives any restart."""
+
+    __tablename__ = "inspection_cursors"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    inspection_id: int = Field(foreign_key="inspections.id")
+    task_no: int
+    criterion: int
+    step: str = Field(max_length=16)  # level | finding | recommendation | paused
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class RectificationItem(SQLModel, table=True):
+    """A rectification item that does not come from the unit's own self-check answers:
+    today the inspection groups' findings once released (source ``inspection``, 督察反馈).
+    It runs through the same loop (open → reported → closed, or returned) as the
+    self-check's items, whose state lives in ``rectification_states``."""
+
+    __tablename__ = "rectification_items"
+    __table_args__ = (UniqueConstraint("inspection_id", "task_no", "criterion", name="uq_rectification_item_finding"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    round: str = Field(max_length=16)
+    unit: str = Field(max_length=64, index=True)
+    table_key: str = Field(max_length=16)
+    source: str = Field(default="inspection", max_length=16)
+    inspection_id: Optional[int] = Field(default=None, foreign_key="inspections.id")
+    task_no: int
+    criterion: int
+    problem: str = Field(max_length=2000)
+    measure: Optional[str] = Field(default=None, max_length=2000)
+    deadline: Optional[dt.date] = None
+    state: str = Field(default="open", max_length=16)  # open | reported | closed | returned
+    note: Optional[str] = Field(default=None, max_length=1000)
+    comment: Optional[str] = Field(default=None, max_length=1000)
+    created_by: str = Field(max_length=128)
+    created_at: dt.datetime = Field(default_factory=_now)
+    updated_by: str = Field(max_length=128)
+    updated_at: dt.datetime = Field(default_factory=_now)

@@ -1,0 +1,59 @@
+"""What every part of the inspection feature shares: rubric, clock, round, admins, calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.common.reply import Clock, utc_now
+from bot.common.rubric import Rubric, Table
+from bot.storage.models import PhaseDate
+from scheduler.calendar import RoundCalendar, round_calendar
+
+Overrides = Mapping[str, tuple[dt.date | None, dt.date | None]]
+
+
+@dataclass
+class Context:
+    """One rubric, one round, one clock. ``overrides`` reads this round's phase dates (the
+    coordination side passes its own, which also reads DUCHA_CAMPAIGN_FILE)."""
+
+    rubric: Rubric
+    round: str
+    clock: Clock = utc_now
+    admin_ids: frozenset[int] = frozenset()
+    overrides: Callable[[Session], Overrides] | None = None
+    tz: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.rubric.campaign.timezone)
+
+    def table(self, key: str) -> Table:
+        return self.rubric.tables[key]  # type: ignore[index]
+
+    def calendar(self, s: Session) -> RoundCalendar:
+        """This round's calendar (the notice's dates with the coordinators' changes)."""
+        if self.overrides is not None:
+            found = dict(self.overrides(s))
+        else:
+            rows = s.exec(select(PhaseDate).where(PhaseDate.round == self.round)).all()
+            found = {r.phase: (r.start, r.end) for r in rows}
+        return round_calendar(self.rubric.campaign, found)
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(self.tz).date()
+
+    def local(self, at: dt.datetime | None) -> str:
+        """A moment as officials read it: 2020年8月12日 10:05 (Asia/Shanghai)."""
+        if at is None:
+            return "—"
+        local = at.astimezone(self.tz)
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def month_day(d: dt.date | None) -> str:
+    return f"{d.month}月{d.day}日" if d else "—"
