@@ -74,7 +74,7 @@ def send_time(day: dt.date, at: dt.time, quiet: QuietHours, tz: dt.tzinfo) -> tu
 # --- texts -------------------------------------------------------------------------------
 
 
-def phase_start_text(phase: PhaseWindow, sent_on: dt.date) -> str:
+def phase_start_text(phase: PhaseWindow, sent_on: dt.date, audience: Audience = "all") -> str:
     """The notice that a phase begins, worded from the day it is sent."""
     assert phase.start is not None
     days = (phase.start - sent_on).days
@@ -93,7 +93,8 @@ def phase_start_text(phase: PhaseWindow, sent_on: dt.date) -> str:
             parts.append(
                 texts.PHASE_DELIVERABLE.format(sender=d.sender, due=texts.month_day(d.due), name=d.name, to=d.to)
             )
-    parts.append(texts.PHASE_HINT.get(phase.key, ""))
+    hints = texts.PHASE_HINT_GROUPS if audience == "groups" else texts.PHASE_HINT
+    parts.append(hints.get(phase.key, ""))
     return "".join(parts)
 
 
@@ -138,7 +139,7 @@ def _occurrences(phases: list[PhaseWindow], rules: ReminderRules, tz: dt.tzinfo)
                     deliverable=None,
                     due=due,
                     audience=rule.audience,
-                    text=phase_start_text(phase, due.date()),
+                    text=phase_start_text(phase, due.date(), rule.audience),
                     nominal=nominal,
                 )
                 continue

@@ -20,7 +20,7 @@ from rubric_data.loader import DATA_DIR, RubricError, _read_yaml, _validate
 RULES_FILE = "reminders.yaml"
 
 Kind = Literal["phase_start", "deadline"]
-Audience = Literal["all", "owing"]
+Audience = Literal["all", "owing", "groups"]  # groups: the inspection groups' members
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 

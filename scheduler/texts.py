@@ -41,6 +41,11 @@ PHASE_HINT = {
     "central_inspection": "请积极配合做好中央依法治国办和省委依法治省办的督察工作。",
 }
 
+# What a phase asks of the inspection groups (rules with audience "groups").
+PHASE_HINT_GROUPS = {
+    "field_inspection": "请各督察组发送 /inspect 查看本组负责的单位，逐项核查打分，督察结束后现场反馈，并按时提交督察结果。",
+}
+
 # --- deadlines ---------------------------------------------------------------------------
 
 # When the deliverable's due date is the phase's last day, the reminder names the phase.
@@ -58,7 +63,7 @@ BY_PAST = "尽快"
 # Added to "owing" reminders: what the recipient still owes, by deliverable key.
 OWING = {
     "self_check_report": "贵单位自评尚未提交，可发送 /score 继续。",
-    "inspection_group_report": "本督察组报告尚未提交，请抓紧提交。",
+    "inspection_group_report": "本督察组尚有单位的督察结果未提交，请抓紧完成（发送 /inspect 查看）。",
     "rectification_report": "贵单位整改报告尚未报送，请抓紧报送。",
 }
 OWING_DEFAULT = "贵单位尚未报送{name}，请抓紧报送。"

@@ -480,3 +480,33 @@ def test_cursor_table_is_per_user(db, insp, sc):
     open_unit(db, insp, LIU, "范县")
     cursor = db.call(lambda s: s.get(InspectionCursor, LIU.id))
     assert db.call(lambda s: s.get(Inspection, cursor.inspection_id).unit) == "范县"
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def test_reminders_reach_the_groups_and_only_groups_still_owing_their_report(db, insp, sc, coord):
+    setup_groups(db, insp)
+    join(db, sc, insp, LIU, "第一督察组")
+    join(db, sc, insp, SUN, "第二督察组")
+    bind_unit(db, sc, WANG, "华龙区")
+    start = dt.datetime(2020, 8, 11, 1, 0, 30, tzinfo=dt.timezone.utc)  # 09:00:30 in Shanghai
+    sent, _ = db.call(lambda s: coord.due_reminders(s, start))
+    by_rule = {}
+    for occ, uid, _unit in sent:
+        by_rule.setdefault(occ.rule.key, set()).add(uid)
+    assert by_rule["inspection-start"] == {LIU.id, SUN.id}
+    assert by_rule["phase-start"] == {WANG.id}  # units, never the inspectors
+    text = next(occ.text for occ, uid, _ in sent if occ.rule.key == "inspection-start")
+    assert "/inspect" in text and "实地督察阶段" in text
+    # 第二督察组 finishes 清丰县 (both tables); 第一督察组 has not: only 刘组长 is reminded
+    for key in ("party", "government"):
+        out = db.call(lambda s: insp.inspect(s, SUN))
+        action = next(b.action for b in buttons(out) if b.label == f"清丰县·{'党委' if key == 'party' else '政府'}")
+        inspect_all(db, insp, SUN, db.call(lambda s, a=action: insp.op(s, SUN, a)))
+        _submit(db, insp, SUN)
+    t3 = dt.datetime(2020, 8, 21, 1, 0, 30, tzinfo=dt.timezone.utc)
+    sent, _ = db.call(lambda s: coord.due_reminders(s, t3))
+    owing = [(occ, uid) for occ, uid, _ in sent if occ.deliverable and occ.deliverable.key == "inspection_group_report"]
+    assert {uid for _, uid in owing} == {LIU.id}
+    assert "尚有单位的督察结果未提交" in owing[0][0].text

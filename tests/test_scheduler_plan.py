@@ -62,11 +62,13 @@ def test_default_rules_file(default_rules):
     assert default_rules.quiet_hours == QuietHours(start=dt.time(22), end=dt.time(8))
     assert [(r.key, r.kind, r.days_before, r.at, r.audience) for r in default_rules.rules] == [
         ("phase-start", "phase_start", 0, dt.time(9), "all"),
+        ("inspection-start", "phase_start", 0, dt.time(9), "groups"),
         ("deadline-3", "deadline", 3, dt.time(9), "owing"),
         ("deadline-1", "deadline", 1, dt.time(9), "owing"),
         ("deadline-0", "deadline", 0, dt.time(9), "owing"),
     ]
-    assert all(r.phases is None and r.deliverables is None for r in default_rules.rules)
+    assert all(r.phases is None and r.deliverables is None for r in default_rules.rules if r.key != "inspection-start")
+    assert default_rules.rules[1].phases == ("field_inspection",)
 
 
 def test_whole_campaign_local_times(occurrences):
@@ -77,6 +79,8 @@ def test_whole_campaign_local_times(occurrences):
         # 8月10日 is a Monday: T-3 is Friday 8月7日; T-1 (Sunday) moves onto it and is merged.
         ("deadline-3:self_check_report:2020-08-07", at(2020, 8, 7)),
         ("deadline-0:self_check_report:2020-08-10", at(2020, 8, 10)),
+        # The inspection groups get their own notice of the field inspection's first day.
+        ("inspection-start:field_inspection:2020-08-11", at(2020, 8, 11)),
         ("phase-start:field_inspection:2020-08-11", at(2020, 8, 11)),
         # 督察组报告 due Tuesday 8月25日: T-3 is Saturday 8月22日, sent Friday 8月21日.
         ("deadline-3:inspection_group_report:2020-08-21", at(2020, 8, 21)),
@@ -407,7 +411,7 @@ GOOD_RULE = '  - {key: t3, kind: deadline, days_before: 3, at: "09:00"}\n'
         ("rules:\n  - {key: t3, kind: reminder}\n", ["rules[0] › kind", "phase_start", "deadline"]),
         ("rules:\n  - {key: t3, kind: deadline, days_before: -1}\n", ["rules[0] › days_before", "greater than or equal to 0"]),
         ("rules:\n  - {key: t3, kind: deadline, days_befor: 3}\n", ["rules[0] › days_befor", "Extra inputs"]),
-        ("rules:\n  - {key: t3, kind: deadline, audience: some}\n", ["rules[0] › audience", "'all' or 'owing'"]),
+        ("rules:\n  - {key: t3, kind: deadline, audience: some}\n", ["rules[0] › audience", "'all', 'owing' or 'groups'"]),
         ("rules:\n  - {key: s, kind: phase_start, audience: owing}\n", ["rules[0]", "owing needs a deadline rule"]),
         ("rules:\n  - {key: s, kind: phase_start, deliverables: [self_check_report]}\n", ["only apply to deadline rules"]),
         ("rules:\n  - {key: s, kind: phase_start, phases: [selfcheck]}\n", ["rules[0] › phases[0]", "self_check"]),

@@ -14,6 +14,7 @@ from bot.common.richtext import Doc
 from bot.coordination.audiences import Audiences
 from bot.coordination.calendar import Calendar
 from bot.coordination.context import CoordinationContext
+from bot.inspection.audience import group_members, owing_group_members
 from bot.storage.db import insert_new
 from bot.storage.models import ReminderDelivery
 from scheduler.plan import Occurrence, plan
@@ -45,9 +46,11 @@ class Reminders:
         """Who this reminder is for: everyone, or only those who still owe its deliverable."""
         if occurrence.audience == "all":
             return self.audiences.recipients(s, "all")
+        if occurrence.audience == "groups":  # the inspection groups' members
+            return group_members(s, self.ctx.round)
         deliverable = occurrence.deliverable.key if occurrence.deliverable else ""
-        if deliverable == "inspection_group_report":
-            return [(uid, texts.COORDINATOR_UNIT) for uid in self.ctx.sc.coordinators(s)]
+        if deliverable == "inspection_group_report":  # groups whose units are not all submitted
+            return owing_group_members(s, self.ctx.rubric, self.ctx.round)
         if deliverable == "rectification_report" or occurrence.phase.key == "rectification":
             return self.audiences.recipients(s, "open-rectification")
         return self.audiences.recipients(s, "not-submitted")

@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 
 from bot.common.errors import Refusal
 from bot.common.reply import User
+from bot.common.states import Role
 from bot.inspection import records, texts
 from bot.inspection.context import Context
-from bot.inspection.states import InspectionStatus, Role
+from bot.inspection.states import InspectionStatus
 from bot.storage.models import Inspection, InspectionAssignment, Person
 
 logger = logging.getLogger(__name__)

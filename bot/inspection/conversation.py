@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.common.callbacks import InspectLevel, InspectNav
@@ -96,18 +95,15 @@ class Conversation:
         return self.resume(s, user, insp.id or 0)
 
     def _create(self, s: Session, unit: str, key: str, group_id: int) -> Inspection:
-        try:
-            with s.begin_nested():  # a colleague may open it at the same moment
-                insp = Inspection(
-                    unit=unit, table_key=key, round=self.ctx.round, group_id=group_id,
-                    rubric_version=self.ctx.rubric.version, created_at=self.ctx.clock(),
-                )
-                s.add(insp)
-            return insp
-        except IntegrityError:
-            found = records.find_inspection(s, self.ctx.round, unit, key)
-            assert found is not None
-            return found
+        """The inspection, made on first use; a colleague opening it at the same moment gets
+        the same row (INSERT … ON CONFLICT DO NOTHING on its unique key)."""
+        insert_new(
+            s, Inspection, unit=unit, table_key=key, round=self.ctx.round, group_id=group_id,
+            rubric_version=self.ctx.rubric.version, status=str(InspectionStatus.open), created_at=self.ctx.clock(),
+        )
+        found = records.find_inspection(s, self.ctx.round, unit, key)
+        assert found is not None
+        return found
 
     def resume(self, s: Session, user: User, inspection_id: int) -> Outcome:
         viewer = self.access.viewer(s, user)

@@ -11,17 +11,17 @@ import datetime as dt
 import re
 import secrets
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.common.callbacks import InspectOp
 from bot.common.errors import Refusal
 from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc
+from bot.common.states import Role
 from bot.inspection import records, texts
 from bot.inspection.access import Access
 from bot.inspection.context import Context
-from bot.inspection.states import Role
+from bot.storage.db import insert_new
 from bot.storage.models import (
     AuditEntry,
     Inspection,
@@ -54,14 +54,14 @@ class GroupAdmin:
         if not 2 <= len(name) <= 20 or name in known or name == texts.ROLE_INSPECTOR:
             raise Refusal(texts.GROUP_BAD_NAME, f"bad group name {name!r}", audit=False)
         self._check_units(units)
-        if records.group_by_name(s, self.ctx.round, name) is not None:
+        self._check_free(s, units, None)
+        # INSERT … ON CONFLICT DO NOTHING: of two coordinators naming a group at once, one wins
+        # (and no savepoint, which SQLite's driver would commit early).
+        made = insert_new(
+            s, InspectionGroup, round=self.ctx.round, name=name, created_by=_who(actor), created_at=self.ctx.clock()
+        )
+        if not made:
             raise Refusal(texts.GROUP_EXISTS.format(name=name), f"group {name} exists", audit=False)
-        try:
-            with s.begin_nested():
-                group = InspectionGroup(round=self.ctx.round, name=name, created_by=_who(actor), created_at=self.ctx.clock())
-                s.add(group)
-        except IntegrityError:
-            raise Refusal(texts.GROUP_EXISTS.format(name=name), f"group {name} created concurrently", audit=False) from None
         self._audit(s, actor, "group.create", f"{self.ctx.round} {name}")
         out = Outcome().say(texts.GROUP_CREATED.format(name=name))
         if units:
@@ -74,29 +74,17 @@ class GroupAdmin:
         self._check_units(units)
         if not units:
             return Outcome().say(texts.GROUPS_USAGE)
-        for unit in units:
-            current = records.assignment_of(s, self.ctx.round, unit)
-            if current is not None and current.group_id != group.id:
-                other = s.get(InspectionGroup, current.group_id)
-                raise Refusal(
-                    texts.UNIT_TAKEN.format(unit=unit, other=other.name if other else "其他督察组"),
-                    f"{unit} already assigned to group {current.group_id}",
-                    audit=False,
-                )
+        self._check_free(s, units, group.id)
         added = []
         for unit in units:
             if records.assignment_of(s, self.ctx.round, unit) is not None:
                 continue  # already this group's
-            try:
-                with s.begin_nested():
-                    s.add(
-                        InspectionAssignment(
-                            round=self.ctx.round, unit=unit, group_id=group.id or 0,
-                            assigned_by=_who(actor), assigned_at=self.ctx.clock(),
-                        )
-                    )
-            except IntegrityError:  # another coordinator assigned it a moment ago
-                raise Refusal(texts.UNIT_TAKEN.format(unit=unit, other="其他督察组"), f"{unit} assigned concurrently", audit=False) from None
+            # The unique (round, unit) key decides a race between two coordinators.
+            if not insert_new(
+                s, InspectionAssignment, round=self.ctx.round, unit=unit, group_id=group.id or 0,
+                assigned_by=_who(actor), assigned_at=self.ctx.clock(),
+            ):
+                raise Refusal(texts.UNIT_TAKEN.format(unit=unit, other="其他督察组"), f"{unit} assigned concurrently", audit=False)
             # An inspection begun under another group follows the unit to its new group.
             for insp in s.exec(select(Inspection).where(Inspection.round == self.ctx.round, Inspection.unit == unit)).all():
                 insp.group_id = group.id
@@ -202,6 +190,18 @@ class GroupAdmin:
             known = "、".join(g.name for g in records.groups(s, self.ctx.round)) or "（无）"
             raise Refusal(texts.GROUP_UNKNOWN.format(name=name, known=known), f"no group {name!r}", audit=False)
         return group
+
+    def _check_free(self, s: Session, units: list[str], group_id: int | None) -> None:
+        """Refuse (before anything is written) a unit another group already inspects."""
+        for unit in units:
+            current = records.assignment_of(s, self.ctx.round, unit)
+            if current is not None and current.group_id != group_id:
+                other = s.get(InspectionGroup, current.group_id)
+                raise Refusal(
+                    texts.UNIT_TAKEN.format(unit=unit, other=other.name if other else "其他督察组"),
+                    f"{unit} already assigned to group {current.group_id}",
+                    audit=False,
+                )
 
     def _check_units(self, units: list[str]) -> None:
         known = [u.name for u in self.ctx.rubric.units]

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from bot.common.reply import EvidenceRecord
 from bot.common.rubric import Rubric
-from bot.inspection.states import TABLE_KEYS, Role
+from bot.common.states import Role
+from bot.inspection.states import TABLE_KEYS
 from bot.scoring.scores import AnswerRecord, AssessmentSnapshot, Rectification
 from bot.storage.models import (
     Assessment,
@@ -96,21 +97,18 @@ def coordinators(s: Session, admin_ids: frozenset[int]) -> list[int]:
 
 
 def tables_for_unit(s: Session, rubric: Rubric, round_: str, unit: str) -> list[str]:
-    """The tables a unit is inspected on: those it scored this round; else those its users
-    score (a department by its reference table); else both."""
-    scored = set(
-        s.exec(select(Assessment.table_key).where(Assessment.unit == unit, Assessment.round == round_)).all()
-    )
-    inspected = set(s.exec(select(Inspection.table_key).where(Inspection.unit == unit, Inspection.round == round_)).all())
-    found = scored | inspected
-    if not found:
+    """The tables a unit is inspected on: both for a county, district or zone (its party and
+    its government leader); a department by its reference table (the one it scored or its
+    users score by), or both while that is unknown."""
+    kind = next((u.kind for u in rubric.units if u.name == unit), None)
+    found: set[str] = set()
+    if kind == "department":
+        found |= set(s.exec(select(Assessment.table_key).where(Assessment.unit == unit, Assessment.round == round_)).all())
+        found |= set(s.exec(select(Inspection.table_key).where(Inspection.unit == unit, Inspection.round == round_)).all())
         for p in s.exec(select(Person).where(Person.unit == unit, Person.active == True)).all():  # noqa: E712
-            key = p.role if p.role in TABLE_KEYS else p.table_key
-            if key in TABLE_KEYS:
-                found.add(key)
-    if not found:
-        found = set(TABLE_KEYS)
-    return [k for k in TABLE_KEYS if k in found and k in rubric.tables]
+            if p.table_key in TABLE_KEYS:
+                found.add(p.table_key)
+    return [k for k in TABLE_KEYS if k in rubric.tables and (k in found or not found)]
 
 
 def find_inspection(s: Session, round_: str, unit: str, table_key: str) -> Inspection | None:

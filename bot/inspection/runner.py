@@ -41,7 +41,8 @@ def run(db: Database, user: User | None, fn: Callable[[Session], Outcome]) -> Ou
     try:
         return db.call(fn)
     except Refusal as exc:
-        logger.warning("refused %s: %s", user.id if user else "cli", exc.reason)
-        if exc.audit:
-            db.call(lambda s: refused(s, user, exc))
-        return as_outcome(exc)
+        no = exc
+    logger.warning("refused %s: %s", user.id if user else "cli", no.reason)
+    if no.audit:
+        db.call(lambda s: refused(s, user, no))
+    return as_outcome(no)

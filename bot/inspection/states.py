@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.common.states import Role  # noqa: F401  (the one list of roles)
-
 
 class InspectionStatus(StrEnum):
     """open → submitted (locked) → released (反馈 to the unit); a coordinator may reopen."""

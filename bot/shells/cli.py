@@ -12,6 +12,8 @@ from typing import Optional
 import typer
 
 from bot.common import texts
+from bot.shells.cli_inspection import group_app, inspection_report, inspector_invite
+from bot.shells.cli_inspection import ranking as ranking_command
 from rubric_data.loader import RubricError, load_rubric
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ducha-bot: 督察工作助手")
@@ -27,6 +29,7 @@ app.add_typer(invite_app, name="invite")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(remind_app, name="remind")
 app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(group_app, name="group")
 
 
 class TableChoice(str, Enum):
@@ -48,6 +51,11 @@ class Role(str, Enum):
     government = "government"
     department = "department"
     coordinator = "coordinator"
+    inspector = "inspector"
+
+
+class ReportKind(str, Enum):
+    inspection = "inspection"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -181,8 +189,9 @@ def db_upgrade() -> None:
 
 @invite_app.command("create")
 def invite_create(
-    unit: str = typer.Option(..., "--unit", help="Unit name as in rubric_data/units.yaml, e.g. 华龙区"),
-    role: Role = typer.Option(..., "--role", help="party, government, department or coordinator"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="Unit name as in rubric_data/units.yaml, e.g. 华龙区"),
+    role: Role = typer.Option(..., "--role", help="party, government, department, coordinator or inspector"),
+    group: Optional[str] = typer.Option(None, "--group", help="The inspection group an inspector joins, e.g. 第一督察组"),
     uses: int = typer.Option(1, "--uses", help="How many people may join with it"),
     expires: Optional[str] = typer.Option(None, "--expires", help="Lifetime such as 7d, 12h or 2w"),
     bot_username: Optional[str] = typer.Option(None, "--bot", envvar="TELEGRAM_BOT_USERNAME", help="Bot username for the link"),
@@ -196,11 +205,19 @@ def invite_create(
         lifetime = parse_duration(expires) if expires else None
     except ValueError as exc:
         _fail(str(exc))
-    db = _database()
-    try:
-        invite = db.call(lambda s: service.create_invite(s, unit, role.value, uses, lifetime, created_by="cli"))
-    except InviteError as exc:
-        _fail(str(exc))
+    if role == Role.inspector or group:
+        if not group or role != Role.inspector:
+            _fail("督察组成员的邀请码请写 --group 督察组名称 --role inspector。")
+        invite = inspector_invite(group, uses, lifetime)
+        unit = group
+    else:
+        if not unit:
+            _fail("请用 --unit 指定单位，例如 --unit 华龙区。")
+        db = _database()
+        try:
+            invite = db.call(lambda s: service.create_invite(s, unit, role.value, uses, lifetime, created_by="cli"))
+        except InviteError as exc:
+            _fail(str(exc))
     name = (bot_username or "<bot>").lstrip("@")
     typer.echo(invite.code)
     typer.echo(f"https://t.me/{name}?start={invite.code}")
@@ -212,10 +229,17 @@ def invite_create(
 def export(
     unit: str = typer.Option(..., "--unit", help="Unit name, e.g. 华龙区"),
     table: TableChoice = typer.Option(..., "--table"),
-    fmt: FileFormat = typer.Option(..., "--format"),
+    fmt: Optional[FileFormat] = typer.Option(None, "--format"),
+    report: Optional[ReportKind] = typer.Option(None, "--report", help="inspection: the group's 督察报告 (.docx)"),
     out: Optional[Path] = typer.Option(None, "--out", help="File or folder to write (default: the current folder)"),
 ) -> None:
-    """Write a unit's score sheet (xlsx) or self-check report draft (docx)."""
+    """Write a unit's score sheet (xlsx) or self-check report draft (docx), or with --report
+    inspection the inspection group's 督察报告 of the unit."""
+    if report == ReportKind.inspection:
+        inspection_report(unit, table.value, out)
+        return
+    if fmt is None:
+        _fail("请用 --format xlsx|docx 指定文件，或 --report inspection 导出督察报告。")
     engine = _engine()
     service = _selfcheck(engine)
     db = _database()
@@ -464,6 +488,9 @@ def audit(limit: int = typer.Option(50, "--limit")) -> None:
         typer.echo(f"{c.local(r.at)}  {r.actor}  {r.action}  {r.detail}")
     if not rows:
         typer.echo(texts.AUDIT_EMPTY)
+
+
+app.command("ranking")(ranking_command)
 
 
 def main() -> None:
