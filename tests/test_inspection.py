@@ -510,3 +510,26 @@ def test_reminders_reach_the_groups_and_only_groups_still_owing_their_report(db,
     owing = [(occ, uid) for occ, uid, _ in sent if occ.deliverable and occ.deliverable.key == "inspection_group_report"]
     assert {uid for _, uid in owing} == {LIU.id}
     assert "尚有单位的督察结果未提交" in owing[0][0].text
+
+
+def test_inspection_button_codes_are_pinned():
+    """These numbers are on buttons in inspectors' chats: never renumber or reuse one."""
+    from bot.common.callbacks import INSPECT_CODES, INSPECT_MOVE_CODES, InvalidCallback, pack, unpack
+
+    assert {k.value: v for k, v in INSPECT_MOVE_CODES.items()} == {
+        "prev": 0, "skip": 1, "pause": 2, "goto": 3, "self_files": 4, "own_files": 5, "field_skip": 6,
+    }
+    assert {k.value: v for k, v in INSPECT_CODES.items()} == {
+        "open": 0, "resume": 1, "view": 2, "review": 3, "submit": 4, "confirm": 5, "cancel": 6, "reopen": 7,
+        "release": 8, "report": 9, "list": 10, "ranking": 11, "invite": 12,
+    }
+    for data, action in [
+        ("d1:7:i:4:6:0:2:1", InspectLevel(4, 6, 0, 2, 1)),
+        ("d1:7:j:4:4:6:0", InspectNav(4, "self_files", 6, 0)),
+        ("d1:7:k:0:12:1", InspectOp("open", 12, 1)),
+        ("d1:7:k:8:3:0", InspectOp("release", 3)),
+    ]:
+        assert unpack(data) == (7, action) and pack(action, 7) == data
+    for bad in ("d1:7:k:13:1:0", "d1:7:j:4:7:6:0", "d1:7:i:4:6:0:2"):
+        with pytest.raises(InvalidCallback):
+            unpack(bad)
