@@ -22,6 +22,7 @@ from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database
 from bot.registry import Core
 from handlers import ask, buttons, commands, coordinate, errors, score
+from handlers.render import quiet_prebuilt_sends
 
 TICK_SECONDS = 30
 
@@ -57,6 +58,7 @@ def build_application(
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     application = builder.build()
+    quiet_prebuilt_sends()
     coordination = coordination or Coordination(selfcheck)
     dispatcher = Dispatcher(db, coordination)
     core = Core.of(engine, selfcheck, coordination)
