@@ -135,6 +135,14 @@ def _hint(core: Core, s: Session | None, request: Request) -> str | None:
     return core.selfcheck.table_hint(s, request.user)
 
 
+def _dates(core: Core, s: Session | None) -> dict[str, Any]:
+    """This round's calendar and today, for every answer that speaks a date. Without a
+    session (plain `ducha chat`), the calendar the shell loaded at start."""
+    calendars = core.selfcheck.calendars
+    calendar = calendars.get(s) if s is not None else (calendars.peek() or calendars.without_database())
+    return {"calendar": calendar, "today": core.selfcheck.ctx.today()}
+
+
 def _start(core: Core, s: Session | None, request: Request, code: str) -> Outcome:
     if code and s is not None and not request.group:
         return core.selfcheck.bind(s, request.user, code)
@@ -149,13 +157,13 @@ def _help(core: Core, s: Session | None, request: Request, _: str) -> Outcome:
 def _task(core: Core, s: Session | None, request: Request, question: str | None) -> Outcome:
     if question is None:
         return Outcome().say(texts.TASK_USAGE)
-    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request))])
+    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request), **_dates(core, s))])
 
 
 def _ask(core: Core, s: Session | None, request: Request, question: str) -> Outcome:
     if not question:
         return Outcome().say(texts.ASK_USAGE)
-    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request))])
+    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request), **_dates(core, s))])
 
 
 def _files(core: Core, s: Session, request: Request, _: str) -> Outcome:
@@ -177,29 +185,9 @@ def _broadcast(core: Core, s: Session, request: Request, args: str) -> Outcome:
     return core.coordination.draft(s, request.user, args)
 
 
-def parse_campaign(args: str) -> tuple[str, dt.date | None, dt.date | None] | None:
-    """`/campaign` (None: show the calendar) or `/campaign PHASE START END`, `-` for no date."""
-    parts = args.split()
-    if not parts:
-        return None
-    if len(parts) != 3:
-        raise Refusal(texts.CAL_USAGE, "campaign usage", audit=False)
-    dates: list[dt.date | None] = []
-    for text in parts[1:]:
-        if text in ("-", "无"):
-            dates.append(None)
-            continue
-        try:
-            dates.append(dt.date.fromisoformat(text))
-        except ValueError:
-            raise Refusal(texts.CAL_BAD_DATE.format(text=text), f"bad date {text!r}", audit=False) from None
-    return parts[0], dates[0], dates[1]
-
-
-def _campaign(core: Core, s: Session, request: Request, phase: tuple[str, dt.date | None, dt.date | None] | None) -> Outcome:
-    if phase is None:
-        return Outcome(replies=[core.coordination.calendar(s)]).say(texts.CAL_USAGE)
-    return core.coordination.set_phase(s, request.user, *phase)
+def _campaign(core: Core, s: Session, request: Request, args: str) -> Outcome:
+    """`/campaign`: the calendar; `/campaign 自查阶段 12月1日 12月10日`; `/campaign 全部 2026-12-01`."""
+    return core.coordination.campaign_command(s, request.user, args)
 
 
 def _ack(core: Core, s: Session, request: Request, action: CoordOp) -> Outcome:
@@ -221,7 +209,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), coordinator_help=texts.HELP_COORD_PROGRESS),
     Command(("broadcast",), Who.coordinator, _broadcast, coordinator_help=texts.HELP_COORD_BROADCAST),
     Command(("broadcasts",), Who.coordinator, lambda c, s, r, _: c.coordination.broadcasts(s, r.user)),
-    Command(("campaign",), Who.coordinator, _campaign, parse=parse_campaign, coordinator_help=texts.HELP_COORD_CAMPAIGN),
+    Command(("campaign",), Who.coordinator, _campaign, coordinator_help=texts.HELP_COORD_CAMPAIGN),
     Command(
         ("rectify",), Who.bound, lambda c, s, r, _: c.coordination.rectify(s, r.user),
         help=texts.HELP_RECTIFY, coordinator_help=texts.HELP_COORD_RECTIFY,
@@ -234,7 +222,9 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 BUTTONS: tuple[ButtonAction, ...] = (
-    ButtonAction((ShowTask, ShowUnit, ShowPhase), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a)]), tx=Tx.none, open=True),
+    ButtonAction((ShowTask, ShowUnit), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a)]), tx=Tx.none, open=True),
+    # 督察时间安排: this round's dates, read in a transaction
+    ButtonAction((ShowPhase,), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]), tx=Tx.read, open=True),
     ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
     ButtonAction((Navigate,), Who.unit, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),
     ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
@@ -353,7 +343,7 @@ def text(core: Core, s: Session | None, request: Request) -> Outcome:
         if outcome is not None:
             return outcome
     hint = None if request.group else _hint(core, s, request)
-    answer = core.engine.answer(request.args, hint)
+    answer = core.engine.answer(request.args, hint, **_dates(core, s))
     if answer.intent is Intent.out_of_scope:
         logger.info("out of scope from user %s: %r", request.user.id, request.args[:80])
     return Outcome(replies=[answer])

@@ -10,6 +10,7 @@ and plain Monday–Friday for years it does not.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -166,19 +167,25 @@ def effective_phases(
     return windows
 
 
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+
+
 @dataclass(frozen=True)
 class RoundCalendar:
     """This round's calendar as every answer, button, reminder and file speaks of it.
 
     ``phases`` are the effective windows (the notice's template with coordinators' overrides);
     ``template`` is True while no date has been set, so answers can say 通知原定. ``year`` and
-    ``name`` follow the dates that were set (a 2026 calendar is 本轮（2026）).
+    ``name`` follow the dates that were set (a 2026 calendar is 本轮（2026）). ``notice`` holds
+    the notice's own windows, for "通知原定" where someone asks for them.
     """
 
     phases: tuple[PhaseWindow, ...]
     year: int
     name: str
     template: bool
+    notice: tuple[PhaseWindow, ...] = ()
+    notice_year: int = 0
 
     def phase(self, key: str) -> PhaseWindow:
         return next(p for p in self.phases if p.key == key)
@@ -190,6 +197,79 @@ class RoundCalendar:
                     return p, d
         raise KeyError(key)
 
+    def notice_phase(self, key: str) -> PhaseWindow | None:
+        return next((p for p in self.notice if p.key == key), None)
+
+    def notice_deliverable(self, key: str) -> DeliverableWindow | None:
+        return next((d for p in self.notice for d in p.deliverables if d.key == key), None)
+
+    def moved(self, key: str) -> bool:
+        """True if this round's dates of phase ``key`` differ from the notice's."""
+        original = self.notice_phase(key)
+        mine = self.phase(key)
+        return original is not None and (original.start, original.end) != (mine.start, mine.end)
+
+    def day(self, d: dt.date | None, weekday: bool = False) -> str:
+        """2026年12月10日 (with its weekday if asked); 待定 for no date."""
+        if d is None:
+            return texts.NO_DATE
+        text = texts.month_day(d, with_year=True)
+        return f"{text}（{texts.weekday(d)}）" if weekday else text
+
+    def window(self, p: PhaseWindow) -> str:
+        """A phase's dates in full: 2026年12月1日至12月10日, 2026年11月30日前, 具体时间待定."""
+        if p.start and p.end:
+            end = texts.month_day(p.end, with_year=p.end.year != p.start.year)
+            return texts.WINDOW_BOTH.format(start=self.day(p.start), end=end)
+        if p.start:
+            return texts.WINDOW_FROM.format(start=self.day(p.start))
+        if p.end:
+            return texts.WINDOW_UNTIL.format(end=self.day(p.end))
+        return texts.WINDOW_NONE
+
+    def localize(self, text: str, prefer: str | None = None) -> str:
+        """The notice's wording with its dates (8月10日) replaced by this round's.
+
+        A template date may belong to two phases (8月25日 ends the inspection groups' report
+        and starts rectification); ``prefer`` names the phase whose dates win. A date this
+        round has cleared reads 规定时间; a date the calendar does not know stays as written.
+        """
+        if self.template or not self.notice:
+            return text
+        mapping: dict[dt.date, dt.date | None] = {}
+        ordered = sorted(zip(self.notice, self.phases), key=lambda pair: pair[0].key != prefer)
+        for original, mine in ordered:
+            pairs = [(original.start, mine.start), (original.end, mine.end)]
+            pairs += [(a.due, b.due) for a, b in zip(original.deliverables, mine.deliverables)]
+            for old, new in pairs:
+                if old is not None:
+                    mapping.setdefault(old, new)
+
+        def swap(m: re.Match[str]) -> str:
+            try:
+                old = dt.date(self.notice_year, int(m.group(1)), int(m.group(2)))
+            except ValueError:
+                return m.group(0)
+            if old not in mapping:
+                return m.group(0)
+            new = mapping[old]
+            if new is None:
+                return texts.DUE_UNSET
+            return texts.month_day(new, with_year=new.year != self.year)
+
+        return _MONTH_DAY.sub(swap, text)
+
+    def as_notice(self) -> RoundCalendar:
+        """The notice's own calendar (通知原定), in the same shape."""
+        return RoundCalendar(
+            phases=self.notice,
+            year=self.notice_year,
+            name=texts.NOTICE_NAME.format(year=self.notice_year),
+            template=True,
+            notice=self.notice,
+            notice_year=self.notice_year,
+        )
+
 
 def round_calendar(
     campaign: Campaign, overrides: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = None
@@ -198,4 +278,29 @@ def round_calendar(
     phases = tuple(effective_phases(campaign, overrides))
     set_dates = [d for key, window in (overrides or {}).items() for d in window if d is not None]
     year = min(set_dates).year if set_dates else campaign.year
-    return RoundCalendar(phases=phases, year=year, name=texts.ROUND_NAME.format(year=year), template=not set_dates)
+    return RoundCalendar(
+        phases=phases,
+        year=year,
+        name=texts.ROUND_NAME.format(year=year),
+        template=not set_dates,
+        notice=tuple(effective_phases(campaign)),
+        notice_year=campaign.year,
+    )
+
+
+def shift_overrides(campaign: Campaign, start: dt.date) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """Every dated phase moved so that the first phase start falls on ``start``, keeping the
+    notice's spacing (筹备 ends the day before 自查 starts, and so on). Undated phases are left out."""
+    anchor = shift_anchor(campaign)
+    delta = start - anchor.start  # type: ignore[operator]
+    out: dict[str, tuple[dt.date | None, dt.date | None]] = {}
+    for p in campaign.phases:
+        if p.start is None and p.end is None:
+            continue
+        out[p.key] = (p.start + delta if p.start else None, p.end + delta if p.end else None)
+    return out
+
+
+def shift_anchor(campaign: Campaign) -> Phase:
+    """The phase whose start a whole-calendar move sets: the first phase with a start date."""
+    return min((p for p in campaign.phases if p.start is not None), key=lambda p: p.start)  # type: ignore[arg-type,return-value]

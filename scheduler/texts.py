@@ -11,6 +11,10 @@ import datetime as dt
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 ROUND_NAME = "本轮（{year}）"
+NOTICE_NAME = "通知原定（{year}）"
+NO_DATE = "待定"
+# A notice date whose phase this round has no date for.
+DUE_UNSET = "规定时间"
 
 MONTH_DAY = "{m}月{d}日"
 YEAR_MONTH_DAY = "{y}年{m}月{d}日"
@@ -112,3 +116,7 @@ BAD_WINDOW_SHAPE = "阶段“{key}”的日期应为（开始日期, 结束日�
 START_LABEL = "开始日期"
 END_LABEL = "结束日期"
 END_BEFORE_START = "{phase}的结束日期（{end}）早于开始日期（{start}），请检查后重新设置。"
+
+# --- questioning a typed date ----------------------------------------------------------------
+DAY_PAST = "{day}已经过去"
+DAY_FAR = "{day}距今超过一年"

@@ -20,14 +20,17 @@ def sqlite_env(tmp_path, monkeypatch):
 def test_campaign_show_and_set():
     shown = runner.invoke(app, ["campaign", "show"])
     assert shown.exit_code == 0 and "自查阶段：8月1日 至 8月10日" in shown.stdout and "迎接督察阶段：未设定日期" in shown.stdout
-    changed = runner.invoke(app, ["campaign", "set", "central_inspection", "--start", "2020-09-14", "--end", "2020-09-18"])
+    # 2020 has passed: the command line asks for --yes instead of setting it
+    asked = runner.invoke(app, ["campaign", "set", "central_inspection", "--start", "2020-09-14", "--end", "2020-09-18"])
+    assert asked.exit_code == 2 and "2020年9月14日已经过去" in asked.stdout and "--yes" in asked.output
+    changed = runner.invoke(app, ["campaign", "set", "central_inspection", "--start", "2020-09-14", "--end", "2020-09-18", "--yes"])
     assert changed.exit_code == 0 and "迎接督察阶段：9月14日 至 9月18日" in changed.stdout
     bad = runner.invoke(app, ["campaign", "set", "self_check", "--start", "2020-08-10", "--end", "2020-08-01"])
     assert bad.exit_code == 2
     unknown = runner.invoke(app, ["campaign", "set", "holiday", "--start", "2020-08-10"])
     assert unknown.exit_code == 2
     log = runner.invoke(app, ["audit"])
-    assert "calendar.set" in log.stdout and "central_inspection" in log.stdout
+    assert "设定阶段日期  迎接督察阶段 2020-09-14 至 2020-09-18" in log.stdout
 
 
 def test_remind_list_counts_recipients():

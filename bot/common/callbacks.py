@@ -152,6 +152,9 @@ class CoordAction(StrEnum):
     nudge_unit = "nudge_unit"  # nudge the users of the unit of assessment id (催办)
     nudge_unsubmitted = "nudge_unsubmitted"  # nudge every unit that has not submitted
     progress = "progress"  # the progress page
+    cal_set = "cal_set"  # set phase id (1-5) to start ordinal x, end ordinal y (0: no date), after a question
+    cal_shift = "cal_shift"  # move the whole calendar to start on ordinal x, after a question
+    cal_cancel = "cal_cancel"  # leave the calendar as it is
 
 
 COORD_CODES: dict[CoordAction, int] = {
@@ -169,6 +172,9 @@ COORD_CODES: dict[CoordAction, int] = {
     CoordAction.nudge_unit: 11,
     CoordAction.nudge_unsubmitted: 12,
     CoordAction.progress: 13,
+    CoordAction.cal_set: 14,
+    CoordAction.cal_shift: 15,
+    CoordAction.cal_cancel: 16,
 }
 
 

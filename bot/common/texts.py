@@ -48,7 +48,7 @@ HELP_RECTIFY = ("/rectify", "查看并报告本单位整改事项")
 HELP_HELP = ("/help", "查看使用说明")
 HELP_COORD_PROGRESS = ("/progress", "各单位自评进度、进度图和进度表")
 HELP_COORD_BROADCAST = ("/broadcast 对象 内容", "发送通知（预览后确认），/broadcasts 查看确认情况")
-HELP_COORD_CAMPAIGN = ("/campaign", "查看或设定本轮各阶段日期")
+HELP_COORD_CAMPAIGN = ("/campaign", "查看或设定本轮各阶段日期（“/campaign 全部 日期”整体调整，“/campaign 自查阶段 开始 结束”单独调整）")
 HELP_COORD_RECTIFY = ("/rectify", "待销号的整改事项")
 HELP_COORD_REOPEN = ("/reopen 单位 党委|政府", "重新开放已提交的自评")
 HELP_COORDINATOR_TITLE = "协调员命令："
@@ -112,6 +112,17 @@ UNIT_NONE = "打分表里没有以“{unit}”为落实单位的任务。"
 
 # Phases and deliverables
 PHASES_TITLE = "督察工作共分五个阶段（{year}年通知中的时间）："
+PHASES_TITLE_ROUND = "{round}督察工作共分五个阶段："
+NOTICE_ORIGINAL = "通知原定：{dates}"
+NOTICE_ORIGINAL_DUE = "通知原定：{due}前"
+NOTICE_DATES_PREFIX = "通知原定"
+NOTICE_DATES_NOTE = "以上为通知原定的时间，本轮的时间已由市委依法治市办另行设定，直接问“自查报告哪天交”即可查看。"
+NOTICE_DATES_UNSET = "以上为通知原定的{year}年时间，本轮日期尚未由市委依法治市办设定。"
+PROVINCIAL_NOTICE = "另（通知原定，{year}年）：{text}"
+DELIVERABLE_NO_DUE = "本轮尚未设定报送时间，由{sender}报送{to}。"
+DUE_LEFT = "距截止还有{days}天。"
+DUE_TODAY = "今天截止。"
+DUE_PASSED = "已截止{days}天。"
 PHASE_LINE = "（{i}）{name}：{date_text}"
 PHASE_DETAIL_TITLE = "{name}（{date_text}）"
 PHASE_ACTORS = "参与：{actors}"
@@ -159,6 +170,7 @@ CLI_CHAT_BANNER = "督察工作助手（终端模式，输入问题后回车；�
 CLI_FILE_MISSING = "找不到文件：{path}"
 CLI_BAD_FORMAT = "不支持的格式：{fmt}（目前支持 json）"
 CLI_BAD_TABLE = "不认识的表：{table}（可选 party 或 government）"
+CLI_NO_ASSESSMENT = "没有找到{unit}{round}的{table}自评。"
 CHAT_PROMPT = "您> "
 CHAT_CHOICES = "可选操作（输入数字）："
 CHAT_ANONYMOUS = "终端用户"
@@ -217,7 +229,7 @@ RECT_ASK = {
     "leader": "请填写责任领导：",
     "unit": "请填写责任单位（本项落实单位：{units}）：",
     "person": "请填写责任人：",
-    "deadline": "请填写完成时限（如 9月5日、2020-09-05、两周内）：",
+    "deadline": "请填写完成时限（如 {md}、{iso}、两周内）：",
 }
 RECT_LABEL = {
     "problem": "存在问题",
@@ -228,7 +240,7 @@ RECT_LABEL = {
     "deadline": "完成时限",
 }
 RECT_SAVED = "已保存{field}。"
-RECT_BAD_DEADLINE = "无法识别“{text}”这个日期，请换一种写法（如 9月5日、2020-09-05、两周内），或点“跳过”。"
+RECT_BAD_DEADLINE = "无法识别“{text}”这个日期，请换一种写法（如 {md}、{iso}、两周内），或点“跳过”。"
 RECT_TOO_LONG = "内容过长（{length}字），请精简到{limit}字以内。"
 RECT_EMPTY = "内容为空，请重新输入，或点“跳过”。"
 
@@ -279,15 +291,58 @@ FILES_SHARE_OK = "问题及整改措施约占报告篇幅的{share}%，符合不
 NO_ASSESSMENT = "本单位还没有开始自评，发送 /score 开始。"
 
 # --- Coordination: calendar, broadcasts, rectification, progress -----------------------------
-CAL_TITLE = "本轮（{round}）督察时间安排："
+CAL_TITLE = "{round}督察时间安排："
+CAL_TITLE_TEMPLATE = "督察时间安排（本轮尚未设定日期，以下为通知原定时间）："
 CAL_LINE = "（{i}）{name}：{dates}{source}"
+CAL_NOTICE_LINE = "　通知原定：{dates}"
 CAL_NO_DATE = "未设定日期（不会发送提醒）"
+CAL_NO_DAY = "不设日期"
 CAL_DUE = "　· {name}：{due}前"
 CAL_SOURCE_SET = "（由{by}设定）"
-CAL_USAGE = "用法：/campaign 阶段 开始日期 结束日期，例如 /campaign self_check 2021-08-01 2021-08-10。阶段：prepare、self_check、field_inspection、rectification、central_inspection。"
-CAL_SET = "已更新：{name} {start} 至 {end}。"
+CAL_USAGE = (
+    "设定本轮日期：\n"
+    "· 整体调整：/campaign 全部 {start}（以自查阶段开始日为准，其余阶段按通知原定的间隔一并调整）\n"
+    "· 单个阶段：/campaign 自查阶段 {start} {end}（不设日期写“-”）\n"
+    "日期{forms}阶段可写名称（如 自查阶段、实地督察阶段、反馈整改阶段）。"
+)
+CAL_FORMS = "可写作 {iso}、{slash}、{cn}、{md} 或 {dot}；"
+CAL_SET = "已记为：{name} {start}至{end}。"
+CAL_SHIFTED = "已整体调整：{name}自{day}开始，其余阶段按通知原定的间隔一并调整（共{count}个阶段），可再逐个阶段微调。"
 CAL_BAD = "无法设定：{reason}"
-CAL_BAD_DATE = "日期“{text}”无法识别，请使用 2021-08-01 这样的格式。"
+CAL_BAD_DATE = "日期“{text}”无法识别，{forms}请换一种写法。"
+CAL_BAD_PHASE = "无法设定：没有“{text}”这个阶段。可写：组织筹备阶段、自查阶段、实地督察阶段、反馈整改阶段、迎接督察阶段，或“全部”整体调整。"
+CAL_DAY_OFF = "注意：{name}的截止日{day}是休息日，提醒将提前到此前的工作日发送。"
+CAL_STALE_PHASES = "提示：{phases}仍是通知原定的{year}年日期。如需整体调整，可发送 /campaign 全部 {example}（命令行：ducha campaign shift --start {example}）。"
+CAL_CONFIRM = "请确认：{reason}。{question}"
+CAL_CONFIRM_SET = "仍要将{name}设为{start}至{end}吗？"
+CAL_CONFIRM_SHIFT = "仍要将整个日历调整为自{day}开始吗？"
+CAL_CONFIRM_YES = "确认设定"
+CAL_CONFIRM_OTHER = "改为{what}"
+CAL_CONFIRM_NO = "取消"
+CAL_RANGE = "{start}至{end}"
+CAL_END_BEFORE = "结束日期{end}早于开始日期{start}"
+CAL_CANCELLED = "已取消，日期未改动。"
+AUDIT_CAL_SET = "{name} {start} 至 {end}"
+AUDIT_CAL_SHIFT = "整体调整，自查阶段自 {start} 开始"
+DUE_UNSET = "规定时间"
+CAL_CLI_CONFIRM = "如确认无误，请加上 --yes 重新运行；如指的是其他年份，请写明年份（如 {example}）。"
+CLI_ACTOR = "命令行"
+PHASE_LABEL = {
+    "prepare": "组织筹备阶段",
+    "self_check": "自查阶段",
+    "field_inspection": "实地督察阶段",
+    "rectification": "反馈整改阶段",
+    "central_inspection": "迎接督察阶段",
+}
+
+ROUND_STARTED_BY = "系统"
+ROUND_BAD_KEY = "轮次名称“{key}”不可用：应为1至{limit}个字符。"
+ROUND_MISMATCH = (
+    "DUCHA_ROUND={requested}，但本轮的日期和自评记录保存在“{current}”名下（已设定{dates}个阶段的日期、自评{assessments}份）。"
+    "直接改用“{requested}”会让日历回到通知原定时间、各单位自评从零开始。"
+    "继续本轮：请去掉 DUCHA_ROUND 或设为 {current}；确要开始新一轮：请先运行 ducha campaign new-round {requested}（原有记录保留）。"
+)
+ROUND_STARTED = "已开始新一轮（{key}）：日历暂为通知原定时间，请用 ducha campaign shift --start 日期 设定本轮日期。以前各轮的记录均保留。"
 
 BC_USAGE = (
     "用法：/broadcast 对象 通知内容。对象可以是：all（全部）、role:party、role:government、"
@@ -353,7 +408,7 @@ ASM_RETURNED = "已退回{unit}的{table}自评。"
 ASM_NOTICE_RETURNED = "市委依法治市办退回了本单位（{unit}）的{table}自评，意见：{comment}。请修改后重新提交（发送 /score 继续）。"
 ASM_NOT_SUBMITTED = "该自评尚未提交。"
 
-PROGRESS_TITLE = "各单位自评进度（{round}）："
+PROGRESS_TITLE = "{round}各单位自评进度："
 PROGRESS_LINE = "{mark} {unit}·{table}：绑定{users}人，已答{answered}/{total}，{status}，自评{score}分"
 PROGRESS_SUBMITTED = "已提交（{at}）"
 PROGRESS_OPEN = "未提交"
@@ -378,3 +433,22 @@ NUDGE_SENT = "已催办，共 {count} 人。"
 REMINDER_MISSED = "以下提醒因机器人停机未能按时发送（超过{hours}小时），请酌情人工通知："
 REMINDER_MISSED_LINE = "· {due} {text}"
 AUDIT_EMPTY = "没有记录。"
+AUDIT_LINE = "{at}  {actor}  {action}  {detail}"
+# What each audited action is called in the log (an action not listed shows its key).
+AUDIT_ACTIONS = {
+    "refused": "越权操作被拒绝",
+    "calendar.set": "设定阶段日期",
+    "calendar.shift": "整体调整日期",
+    "round.start": "开始新一轮",
+    "invite.create": "创建邀请码",
+    "invite.use": "使用邀请码",
+    "assessment.submit": "提交自评",
+    "assessment.reopen": "重新开放自评",
+    "assessment.return": "退回自评",
+    "broadcast.create": "创建通知",
+    "broadcast.send": "发送通知",
+    "rectification.close": "整改销号",
+    "rectification.return": "退回整改",
+}
+# Words of older audit details, said in Chinese when the log is shown.
+AUDIT_TERMS = {"party": "党委表", "government": "政府表", "department": "市直部门", "coordinator": "协调员", "uses": "可用次数"}

@@ -71,7 +71,7 @@ class Progress:
         rows, lowest = self.data(s)
         if not rows:
             return Outcome().say(texts.PROGRESS_NONE)
-        doc = Doc().bold(texts.PROGRESS_TITLE.format(round=self.ctx.round))
+        doc = Doc().bold(texts.PROGRESS_TITLE.format(round=self.ctx.sc.calendars.get(s).name))
         buttons = []
         assessments = {(a.unit, a.table_key): a.id for a in s.exec(select(Assessment).where(Assessment.round == self.ctx.round)).all()}
         for r in rows:
@@ -95,7 +95,7 @@ class Progress:
         out = Outcome(replies=[Answer(Intent.help, doc, buttons=rows_of_buttons)])
         if files:
             now = self.ctx.clock().astimezone(self.ctx.tz)
-            chart = progress_chart_png(rows, lowest, texts.PROGRESS_TITLE.format(round=self.ctx.round).rstrip("："))
+            chart = progress_chart_png(rows, lowest, texts.PROGRESS_TITLE.format(round=self.ctx.sc.calendars.get(s).name).rstrip("："))
             caption = "\n".join(chart.legend)[:1000] or texts.PROGRESS_CHART
             out.files.append(OutFile(f"进度图-{now:%Y%m%d}.png", chart.png, caption))
             out.files.append(OutFile(f"进度表-{now:%Y%m%d}.xlsx", progress_xlsx(rows, lowest, now), texts.PROGRESS_XLSX))

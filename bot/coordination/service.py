@@ -24,6 +24,7 @@ from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.broadcast_pages import BroadcastPages
 from bot.coordination.broadcasts import Broadcasts, html_problem, made_recipients, visible_length
 from bot.coordination.calendar import Calendar
+from bot.coordination.calendar_requests import CONFIRM_OPS, CalendarRequests
 from bot.coordination.context import CoordinationContext
 from bot.coordination.digest import Digest
 from bot.coordination.pending import PendingInputs
@@ -34,7 +35,8 @@ from bot.coordination.review import SendBack
 from bot.scoring.membership import Binding
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.models import AuditEntry, Broadcast
-from scheduler.calendar import PhaseWindow
+from bot.rounds import RoundCalendars
+from scheduler.calendar import PhaseWindow, RoundCalendar
 from scheduler.plan import Occurrence
 
 __all__ = ["AudienceError", "Coordination", "RectItem", "html_problem", "made_recipients", "visible_length"]
@@ -55,6 +57,7 @@ class Coordination:
         self.rubric, self.clock, self.tz, self.round = selfcheck.rubric, selfcheck.clock, selfcheck.tz, selfcheck.round
         self.pending = PendingInputs(self.ctx)
         self.cal = Calendar(self.ctx, campaign_file)
+        self.calendar_requests = CalendarRequests(self.ctx, self.cal)
         self.rectification = Rectification(self.ctx, self.pending)
         self.audiences = Audiences(self.ctx, self.rectification)
         self.notices = Broadcasts(self.ctx, self.audiences)
@@ -102,6 +105,27 @@ class Coordination:
 
     def set_phase(self, s: Session, actor: User | None, phase: str, start: dt.date | None, end: dt.date | None) -> Outcome:
         return self.cal.set_phase(s, actor, phase, start, end)
+
+    def shift(self, s: Session, actor: User | None, start: dt.date) -> Outcome:
+        """Move the whole calendar so the first phase starts on ``start`` (the notice's spacing kept)."""
+        return self.cal.shift(s, actor, start)
+
+    @property
+    def calendars(self) -> RoundCalendars:
+        """This process's one provider of this round's calendar (shared with self-scoring)."""
+        return self.cal.calendars
+
+    def round_calendar(self, s: Session) -> RoundCalendar:
+        """This round's calendar: what every answer, reminder and file says."""
+        return self.cal.round_calendar(s)
+
+    def campaign_command(self, s: Session, user: User, args: str) -> Outcome:
+        """`/campaign [阶段|全部] [日期…]`, typed in Telegram or the terminal."""
+        return self.calendar_requests.command(s, user, args)
+
+    def campaign_request(self, s: Session, actor: User | None, phase: str, dates: list[str], confirmed: bool = False) -> Outcome:
+        """A phase (or 全部) and dates as typed, from the command line (``actor`` None)."""
+        return self.calendar_requests.request(s, actor, phase, dates, confirmed)
 
     def recipients(self, s: Session, spec: str) -> list[tuple[int, str]]:
         return self.audiences.recipients(s, spec)
@@ -206,6 +230,8 @@ class Coordination:
             return self.progress(s, user)
         if op.op == A.nudge_unsubmitted:
             return self.nudge_unsubmitted(s, user)
+        if op.op in CONFIRM_OPS:
+            return self.calendar_requests.op(s, user, op)
         if op.op == A.item_done:
             return self.rectification.report(s, user, op)
         person = self.coordinator(s, user, op.op)

@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 
 from bot.common.format import fmt_points
 from bot.common.rubric import Campaign, Criterion, Table, Task
+from scheduler.calendar import RoundCalendar
 from bot.scoring.scores import (
     AnswerRecord,
     AssessmentSnapshot,
@@ -90,6 +91,8 @@ BASIC_TEXT = (
     "（{criteria_done}条标准），自评得分{total}分（满分{full}分）；共有{deductions}条检查标准未得满分，"
     "合计扣{lost}分。"
 )
+# With this round's calendar: when the self-check ran and when the report is due.
+BASIC_ROUND = "按照{round}督察时间安排，自查阶段为{window}，自查报告应于{due}前报送{to}。"
 BASIC_INCOMPLETE = "尚有{n}条检查标准未完成自评，上述得分暂不完整。"
 BASIC_PLACEHOLDER = "【请在此补充本单位推进法治建设的主要工作、经验做法和实际数据。】"
 SCORE_HEADERS = ("主要职责", "满分", "得分", "扣分")
@@ -378,8 +381,12 @@ def _task_note(snapshot: AssessmentSnapshot, task: Task) -> str:
 # --- self-check report (.docx) ---------------------------------------------------------------
 
 
-def self_check_report_docx(snapshot: AssessmentSnapshot, campaign: Campaign, today: dt.date) -> ReportDraft:
-    """Draft the 自查报告 with its problem list and rectification table, and check it."""
+def self_check_report_docx(
+    snapshot: AssessmentSnapshot, campaign: Campaign, today: dt.date, calendar: RoundCalendar | None = None
+) -> ReportDraft:
+    """Draft the 自查报告 with its problem list and rectification table, and check it.
+
+    With ``calendar`` (this round's), 基本情况 names the round's self-check dates and due date."""
     table = snapshot.table
     deductions = snapshot.deductions()
     doc = Document()
@@ -415,6 +422,10 @@ def self_check_report_docx(snapshot: AssessmentSnapshot, campaign: Campaign, tod
     )
     if not snapshot.complete:
         basic += BASIC_INCOMPLETE.format(n=snapshot.criteria_total - snapshot.criteria_done)
+    if calendar is not None and not calendar.template:
+        phase, report = calendar.deliverable("self_check_report")
+        if report.due is not None:
+            basic += BASIC_ROUND.format(round=calendar.name, window=calendar.window(phase), due=calendar.day(report.due), to=report.to)
     _body(doc, basic)
     _body(doc, BASIC_PLACEHOLDER)
 

@@ -19,6 +19,7 @@ from bot.common.richtext import Doc, Span
 from bot.common.rubric import Document, Rubric, Section, Table, Task
 from bot.qa.query import MAX_QUESTION_CHARS, Question, clean
 from bot.qa.search import Hit, TaskIndex, Tokenizer
+from scheduler.calendar import RoundCalendar, round_calendar
 
 # A topic search below this score has found nothing the user would recognise.
 MIN_TOPIC_SCORE = 3.0
@@ -74,10 +75,8 @@ _NOISE = re.compile(
     r"主要职责|职责|哪些|有|是|的|吗|呢|请问|我们|要|做|什么|个|[\s\W\d]"
 )
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
-
-
-def _fmt_date(d: dt.date) -> str:
-    return texts.DATE_FORMAT.format(year=d.year, month=d.month, day=d.day)
+# Asking for the notice's own dates rather than this round's.
+_NOTICE_DATES = re.compile(r"通知原定|原定|原来的?时间|通知里的?|通知上的?|文件里的?|2020年")
 
 
 class Engine:
@@ -97,21 +96,32 @@ class Engine:
         self._documents = [
             (doc, [clean(x) for x in (doc.short, doc.full) if x]) for doc in rubric.campaign.documents
         ]
+        self.notice_calendar = round_calendar(rubric.campaign)
 
     # --- public API -------------------------------------------------------------------
 
-    def answer(self, raw: str | None, table_hint: str | None = None) -> Answer:
-        """Answer one question. ``table_hint`` is the table the user's role implies, if any."""
+    def answer(
+        self,
+        raw: str | None,
+        table_hint: str | None = None,
+        calendar: RoundCalendar | None = None,
+        today: dt.date | None = None,
+    ) -> Answer:
+        """Answer one question. ``table_hint`` is the table the user's role implies, if any;
+        ``calendar`` is this round's (dates are the notice's without it)."""
         q = Question.read(raw)
         if not q.text or _EMOJI_ONLY.match(q.text):
             return self._refuse(q, Doc().add(texts.EMPTY_QUESTION) if not q.text else None)
-        answer = self._dispatch(q, table_hint)
+        cal = calendar or self.notice_calendar
+        if not cal.template and _NOTICE_DATES.search(q.text):
+            cal = cal.as_notice()
+        answer = self._dispatch(q, table_hint, cal, today)
         if q.truncated:
             answer.doc.lines.insert(0, (Span(texts.TRUNCATED.format(limit=MAX_QUESTION_CHARS), italic=True),))
         return answer
 
-    def perform(self, action: Action) -> Answer:
-        """What a button shows."""
+    def perform(self, action: Action, calendar: RoundCalendar | None = None, today: dt.date | None = None) -> Answer:
+        """What a button shows (dates from ``calendar``, this round's)."""
         if isinstance(action, ShowTask):
             return self.task_answer(action.table, action.no, action.aspect)
         if isinstance(action, ShowUnit):
@@ -119,7 +129,8 @@ class Engine:
                 return self._refuse(Question.read(""), Doc().add(texts.STALE_BUTTON))
             return self._unit_answer(self.units[action.index], "")
         if isinstance(action, ShowPhase):
-            return self._phases_answer(None if action.key == "all" else action.key)
+            cal = calendar or self.notice_calendar
+            return self._phases_answer(None if action.key == "all" else action.key, cal, today)
         raise TypeError(action)
 
     def task_answer(self, table_key: str, no: int, aspect: Aspect = "card") -> Answer:
@@ -138,12 +149,17 @@ class Engine:
 
     # --- dispatch -----------------------------------------------------------------------
 
-    def _dispatch(self, q: Question, table_hint: str | None) -> Answer:
+    def _dispatch(self, q: Question, table_hint: str | None, cal: RoundCalendar, today: dt.date | None) -> Answer:
         table = q.table or table_hint
         if q.task_no is not None:
             return self._task_lookup(q, table)
-        for handler in (self._campaign_answer, self._phase_answer, self._totals_answer, self._unit_lookup):
-            answer = handler(q)
+        for handler in (
+            lambda: self._campaign_answer(q, cal),
+            lambda: self._phase_answer(q, cal, today),
+            lambda: self._totals_answer(q),
+            lambda: self._unit_lookup(q),
+        ):
+            answer = handler()
             if answer is not None:
                 return answer
         return self._topic_search(q, table)
@@ -214,7 +230,7 @@ class Engine:
 
     # --- campaign: report rules, documents, organisation ---------------------------------
 
-    def _campaign_answer(self, q: Question) -> Answer | None:
+    def _campaign_answer(self, q: Question, cal: RoundCalendar) -> Answer | None:
         c = self.rubric.campaign
         text = q.text
         doc_hits = [d for d, names in self._documents if any(n and n in text for n in names)]
@@ -232,7 +248,7 @@ class Engine:
                 return self._section_answer(c.rectification_plan, "rectification_plan", texts.RECTIFICATION_TITLE)
         if _REPORT.search(text) and _WRITE.search(text) and not _TIME.search(text) and not _SEND.search(text):
             if re.search(r"自查|问题清单|报告", text) and not re.search(r"述职|工作情况报告|报告制度", text):
-                return self._section_answer(c.report_rules, "report_rules", texts.REPORT_RULES_TITLE)
+                return self._section_answer(c.report_rules, "report_rules", texts.REPORT_RULES_TITLE, cal)
         if _ATTACHMENT2.search(text):
             doc = Doc().bold(texts.ATTACHMENT2_TITLE)
             for section in c.attachment2:
@@ -263,10 +279,10 @@ class Engine:
                 text = text.replace(n, "")
         return text.replace("《", "").replace("》", "").strip()
 
-    def _section_answer(self, section: Section, topic: str, title: str) -> Answer:
+    def _section_answer(self, section: Section, topic: str, title: str, cal: RoundCalendar | None = None) -> Answer:
         doc = Doc().bold(title)
         for point in section.points:
-            doc.add(f"· {point}")
+            doc.add(f"· {cal.localize(point, 'self_check') if cal else point}")
         c = self.rubric.campaign
         doc.blank().add(Span(texts.NOTICE_SOURCE.format(issuer=c.issuer, title=c.title, doc_no=c.doc_no), italic=True))
         return Answer(Intent.report_rule, doc, topic=topic)
@@ -306,60 +322,90 @@ class Engine:
 
     # --- phases and deadlines ---------------------------------------------------------
 
-    def _phase_answer(self, q: Question) -> Answer | None:
+    def _phase_answer(self, q: Question, cal: RoundCalendar, today: dt.date | None) -> Answer | None:
         text = q.text
         timed = bool(_TIME.search(text) or _SEND.search(text))
         deliverable = next((k for k, rx in _DELIVERABLE_WORDS if rx.search(text)), None)
         phase = next((k for k, rx in _PHASE_WORDS if rx.search(text)), None)
         if deliverable and timed:
-            return self._deliverable_answer(deliverable)
+            return self._deliverable_answer(deliverable, cal, today)
         if phase and timed:
-            return self._phases_answer(phase)
+            return self._phases_answer(phase, cal, today)
         if _ALL_PHASES.search(text) and (timed or "阶段" in text) and not self.index.search(text, limit=1):
-            return self._phases_answer(None)
+            return self._phases_answer(None, cal, today)
         if _ALL_PHASES.search(text) and re.search(r"督察|阶段", text) and phase is None:
-            return self._phases_answer(None)
+            return self._phases_answer(None, cal, today)
         return None
 
-    def _phases_answer(self, key: str | None) -> Answer:
+    def _phases_answer(self, key: str | None, cal: RoundCalendar, today: dt.date | None = None) -> Answer:
         c = self.rubric.campaign
         if key is None:
-            doc = Doc().bold(texts.PHASES_TITLE.format(year=c.year))
-            for i, p in enumerate(c.phases, 1):
-                doc.add(texts.PHASE_LINE.format(i=i, name=p.name, date_text=p.date_text))
+            title = texts.PHASES_TITLE.format(year=cal.year) if cal.template else texts.PHASES_TITLE_ROUND.format(round=cal.name)
+            doc = Doc().bold(title)
+            for i, p in enumerate(cal.phases, 1):
+                doc.add(texts.PHASE_LINE.format(i=i, name=p.name, date_text=self._window(cal, p)))
                 for d in p.deliverables:
-                    doc.add(texts.DELIVERABLE_LINE.format(name=d.name, due=_fmt_date(d.due), sender=d.from_, to=d.to))
-            doc.blank().add(Span(texts.PROVINCIAL.format(text=c.provincial_inspection), italic=True))
+                    doc.add(texts.DELIVERABLE_LINE.format(name=d.name, due=cal.day(d.due), sender=d.sender, to=d.to))
+            doc.blank().add(Span(self._provincial(cal), italic=True))
+            self._notice_note(doc, cal, today)
             buttons = [[Button(p.name, ShowPhase(p.key)) for p in c.phases[:3]], [Button(p.name, ShowPhase(p.key)) for p in c.phases[3:]]]
             return Answer(Intent.phase_deadline, doc, buttons=buttons, topic="phases")
-        p = c.phase(key)  # type: ignore[arg-type]
-        doc = Doc().bold(texts.PHASE_DETAIL_TITLE.format(name=p.name, date_text=p.date_text))
+        p = cal.phase(key)
+        template = c.phase(key)  # type: ignore[arg-type]
+        doc = Doc().bold(texts.PHASE_DETAIL_TITLE.format(name=p.name, date_text=self._window(cal, p)))
         if p.start is None and p.end is None:
             doc.add(texts.PHASE_NO_DATE)
-        doc.add(p.summary)
-        doc.add(texts.PHASE_ACTORS.format(actors="、".join(p.actors)))
+        doc.add(cal.localize(template.summary, key))
+        doc.add(texts.PHASE_ACTORS.format(actors="、".join(template.actors)))
         for d in p.deliverables:
-            doc.add(texts.DELIVERABLE_LINE.format(name=d.name, due=_fmt_date(d.due), sender=d.from_, to=d.to))
+            doc.add(texts.DELIVERABLE_LINE.format(name=d.name, due=cal.day(d.due), sender=d.sender, to=d.to))
+        original = cal.notice_phase(key)
+        if original is not None and cal.moved(key):
+            doc.add(Span(texts.NOTICE_ORIGINAL.format(dates=self._window(cal.as_notice(), original)), italic=True))
         if key == "central_inspection":
-            doc.blank().add(Span(texts.PROVINCIAL.format(text=c.provincial_inspection), italic=True))
+            doc.blank().add(Span(self._provincial(cal), italic=True))
+        self._notice_note(doc, cal, today)
         return Answer(Intent.phase_deadline, doc, buttons=[[Button("全部阶段", ShowPhase("all"))]], topic=key)
 
-    def _deliverable_answer(self, key: str) -> Answer:
+    def _deliverable_answer(self, key: str, cal: RoundCalendar, today: dt.date | None = None) -> Answer:
         c = self.rubric.campaign
-        phase = next(p for p in c.phases if any(d.key == key for d in p.deliverables))
-        d = next(d for d in phase.deliverables if d.key == key)
+        phase, d = cal.deliverable(key)
         doc = Doc().bold(texts.DELIVERABLE_TITLE.format(name=d.name))
-        doc.add(
-            texts.DELIVERABLE_DUE.format(
-                due=_fmt_date(d.due), weekday=texts.WEEKDAYS[d.due.weekday()], sender=d.from_, to=d.to
-            )
-        )
-        doc.add(texts.PHASE_OF_DELIVERABLE.format(name=phase.name, date_text=phase.date_text))
+        if d.due is None:
+            doc.add(texts.DELIVERABLE_NO_DUE.format(sender=d.sender, to=d.to))
+        else:
+            doc.add(texts.DELIVERABLE_DUE.format(due=cal.day(d.due), weekday=texts.WEEKDAYS[d.due.weekday()], sender=d.sender, to=d.to))
+            if today is not None and not cal.template and -60 <= (d.due - today).days <= 366:
+                left = (d.due - today).days
+                doc.add(texts.DUE_LEFT.format(days=left) if left > 0 else texts.DUE_TODAY if left == 0 else texts.DUE_PASSED.format(days=-left))
+        doc.add(texts.PHASE_OF_DELIVERABLE.format(name=phase.name, date_text=self._window(cal, phase)))
+        original = cal.notice_deliverable(key)
+        if original is not None and original.due != d.due:
+            doc.add(Span(texts.NOTICE_ORIGINAL_DUE.format(due=cal.as_notice().day(original.due)), italic=True))
         if key == "self_check_report":
             doc.blank().bold(texts.REPORT_RULES_TITLE)
             for point in c.report_rules.points:
-                doc.add(f"· {point}")
+                doc.add(f"· {cal.localize(point, 'self_check')}")
+        self._notice_note(doc, cal, today)
         return Answer(Intent.phase_deadline, doc, buttons=[[Button("全部阶段", ShowPhase("all"))]], topic=key)
+
+    def _window(self, cal: RoundCalendar, p) -> str:
+        """A phase's dates: the notice's own wording while they are the notice's, else in full."""
+        return p.date_text if cal.template else cal.window(p)
+
+    def _provincial(self, cal: RoundCalendar) -> str:
+        text = self.rubric.campaign.provincial_inspection
+        if cal.template:
+            return texts.PROVINCIAL.format(text=text)
+        return texts.PROVINCIAL_NOTICE.format(year=cal.notice_year, text=text)
+
+    def _notice_note(self, doc: Doc, cal: RoundCalendar, today: dt.date | None = None) -> None:
+        """Say whose dates these are: the notice's own when asked for (通知原定), or the
+        notice's because this round has none yet (never silently another year's)."""
+        if cal.template and cal.name.startswith(texts.NOTICE_DATES_PREFIX):
+            doc.blank().add(Span(texts.NOTICE_DATES_NOTE, italic=True))
+        elif cal.template and today is not None and today.year != cal.year:
+            doc.blank().add(Span(texts.NOTICE_DATES_UNSET.format(year=cal.year), italic=True))
 
     # --- totals and duties ------------------------------------------------------------
 

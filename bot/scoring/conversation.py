@@ -256,7 +256,7 @@ class Conversation:
         if step == Step.deadline:
             deadline = parse_deadline(text, self.ctx.today())
             if deadline is None:
-                out = Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_BAD_DEADLINE.format(text=text[:20]))), self.views.rect_prompt(snap, key, step)])
+                out = Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_BAD_DEADLINE.format(text=text[:20], **self.ctx.deadline_examples()))), self.views.rect_prompt(snap, key, step)])
                 out.refused = f"unparseable deadline {text[:40]!r} from {user.id}"
                 return out
             row.deadline, row.deadline_text = deadline, text

@@ -52,7 +52,8 @@ class Exports:
             data = score_sheet_xlsx(snap, self.ctx.rubric.campaign, now.astimezone(self.ctx.tz))
             out.files.append(OutFile(name, data, texts.FILES_SENT.format(name=name)))
             return out
-        draft = self_check_report_docx(snap, self.ctx.rubric.campaign, today)
+        calendar = self.ctx.calendars.get(s) if self.ctx.calendars else None
+        draft = self_check_report_docx(snap, self.ctx.rubric.campaign, today, calendar)
         name = export_filename(a.unit, a.table_key, "self_check_report", today)
         caption = "\n".join(draft.warnings) or texts.FILES_SHARE_OK.format(share=round(draft.problem_share * 100))
         out.files.append(OutFile(name, draft.data, caption[:1000]))

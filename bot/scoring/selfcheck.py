@@ -24,6 +24,7 @@ from bot.common import texts
 from bot.common.callbacks import AssessmentAction, AssessmentOp, Navigate, PickLevel
 from bot.common.reply import Clock, Outcome, User, refusal, utc_now
 from bot.common.rubric import Rubric
+from bot.rounds import RoundCalendars, campaign_file_from_env
 from bot.scoring.access import Access
 from bot.scoring.context import ScoringContext
 from bot.scoring.conversation import Conversation
@@ -52,7 +53,9 @@ class SelfCheck:
         self.admin_ids = admin_ids
         self.round = round_ or str(rubric.campaign.year)
         self.tz = ZoneInfo(rubric.campaign.timezone)
-        self.ctx = ScoringContext(rubric, clock, admin_ids, self.round, self.tz)
+        # this round's calendar, read from the database and kept in memory; coordination shares it
+        self.calendars = RoundCalendars(rubric.campaign, self.round, campaign_file_from_env())
+        self.ctx = ScoringContext(rubric, clock, admin_ids, self.round, self.tz, self.calendars)
         self.membership = Membership(self.ctx)
         self.access = Access(self.ctx, self.membership)
         self.views = Views(self.ctx)

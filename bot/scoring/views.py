@@ -79,7 +79,7 @@ class Views:
             got = snap.answers[key].points if key in snap.answers else 0
             doc.add(texts.RECT_INTRO.format(got=fmt_points(got), full=fmt_points(c.points)))
         doc.add(Span(f"第{task.no}项第{key[1] + 1}条：{c.text}", italic=True))
-        doc.bold(texts.RECT_ASK[step].format(units="、".join(task.units)))
+        doc.bold(texts.RECT_ASK[step].format(units="、".join(task.units), **self.ctx.deadline_examples()))
         return Answer(Intent.help, doc, buttons=[[Button(texts.SCORE_SKIP, Navigate(snap.id, "field_skip", key[0], key[1]))]], topic="rectify")
 
     def done(self, snap: AssessmentSnapshot, note: str | None = None) -> Answer:

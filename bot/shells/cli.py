@@ -93,8 +93,10 @@ def ask(
             _fail(str(exc))
         return
 
+    calendar = _calendar(engine)
+
     def emit(q: str) -> None:
-        answer = engine.answer(q, hint)
+        answer = engine.answer(q, hint, calendar=calendar, today=_today(engine))
         if as_json:
             typer.echo(json.dumps(answer.as_json(), ensure_ascii=False))
         else:
@@ -129,14 +131,48 @@ def _database():
         _fail(f"无法打开数据库（{type(exc).__name__}），请检查 DATABASE_URL。")
 
 
-def _selfcheck(engine):
+def _selfcheck(engine, db):
+    """The self-check service in this round: DUCHA_ROUND checked against the database."""
     from bot.common.config import ConfigError, admin_ids, campaign_round
+    from bot.common.reply import utc_now
+    from bot.rounds import resolve_round
     from bot.scoring.selfcheck import SelfCheck
 
     try:
-        return SelfCheck(engine.rubric, admin_ids=admin_ids(), round_=campaign_round())
+        default = str(engine.rubric.campaign.year)
+        round_ = db.call(lambda s: resolve_round(s, campaign_round(), default, utc_now()))
+        return SelfCheck(engine.rubric, admin_ids=admin_ids(), round_=round_)
     except ConfigError as exc:
         _fail(str(exc))
+
+
+def _calendar(engine):
+    """This round's calendar for answers: from the database when there is one, else the
+    notice's (with DUCHA_CAMPAIGN_FILE). Asking never creates a database."""
+    from bot.common.config import ConfigError, campaign_round
+    from bot.common.reply import utc_now
+    from bot.rounds import RoundCalendars, campaign_file_from_env, resolve_round
+    from bot.storage.db import DEFAULT_SQLITE, database_url
+
+    campaign = engine.rubric.campaign
+    default = str(campaign.year)
+    calendars = RoundCalendars(campaign, campaign_round() or default, campaign_file_from_env())
+    url = database_url()
+    if url.startswith("sqlite") and not Path(url.split(":///", 1)[-1] or DEFAULT_SQLITE).is_file():
+        return calendars.without_database()
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.storage.db import Database
+
+    try:
+        db = Database.from_env(migrate=False)  # read only: asking never changes the database
+        key = db.call(lambda s: resolve_round(s, campaign_round(), default, utc_now(), record=False))
+        calendars.round = key
+        return db.call(calendars.get)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except SQLAlchemyError:  # no database yet, or one the bot has not migrated: the notice's dates
+        return calendars.without_database()
 
 
 @app.command()
@@ -151,9 +187,10 @@ def chat(
     engine = _engine()
     hint = table.value if table else None
     if user is None:
-        run_chat(ChatSession(engine, hint))
+        run_chat(ChatSession(engine, hint, calendar=_calendar(engine)))
         return
-    run_chat(ChatSession(engine, hint, _database(), _selfcheck(engine), user, out))
+    db = _database()
+    run_chat(ChatSession(engine, hint, db, _selfcheck(engine, db), user, out))
 
 
 @app.command()
@@ -166,8 +203,8 @@ def run() -> None:
     except ConfigError as exc:
         _fail(str(exc))
     engine = _engine()
-    selfcheck = _selfcheck(engine)
     db = _database()
+    selfcheck = _selfcheck(engine, db)
     from bot.app import run_polling
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -200,7 +237,6 @@ def invite_create(
     from bot.scoring.selfcheck import InviteError, parse_duration
 
     engine = _engine()
-    service = _selfcheck(engine)
     try:
         lifetime = parse_duration(expires) if expires else None
     except ValueError as exc:
@@ -214,6 +250,7 @@ def invite_create(
         if not unit:
             _fail("请用 --unit 指定单位，例如 --unit 华龙区。")
         db = _database()
+        service = _selfcheck(engine, db)
         try:
             invite = db.call(lambda s: service.create_invite(s, unit, role.value, uses, lifetime, created_by="cli"))
         except InviteError as exc:
@@ -241,8 +278,8 @@ def export(
     if fmt is None:
         _fail("请用 --format xlsx|docx 指定文件，或 --report inspection 导出督察报告。")
     engine = _engine()
-    service = _selfcheck(engine)
     db = _database()
+    service = _selfcheck(engine, db)
 
     def produce(s):
         a = service.find_assessment(s, unit, table.value)
@@ -250,7 +287,8 @@ def export(
 
     outcome = db.call(produce)
     if outcome is None:
-        _fail(f"没有找到{unit}的{table.value}自评（本轮 {service.round}）。")
+        name = db.call(service.calendars.get).name
+        _fail(texts.CLI_NO_ASSESSMENT.format(unit=unit, table=texts.TABLE_LABEL[table.value], round=name))
     f = outcome.files[0]
     target = out or Path(".")
     path = target / f.name if target.is_dir() or not target.suffix else target
@@ -289,17 +327,25 @@ def rubric_export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format"
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
+def _today(engine):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(engine.rubric.campaign.timezone)).date()
+
+
 def _coordination(now: Optional[str] = None):
     """Engine, database and coordination services, with the clock fixed at ``now`` if given."""
 
     from bot.coordination.service import Coordination
 
     engine = _engine()
-    service = _selfcheck(engine)
+    db = _database()
+    service = _selfcheck(engine, db)
     if now:
         fixed = _parse_time(now, service.tz)
         service.clock = lambda: fixed
-    return engine, _database(), Coordination(service)
+    return engine, db, Coordination(service)
 
 
 def _parse_time(text: str, tz):
@@ -322,28 +368,61 @@ def campaign_show() -> None:
     typer.echo(db.call(lambda s: c.calendar(s).text))
 
 
+def _calendar_result(out) -> None:
+    """Print a calendar command's replies; a date that needs confirming exits with 2."""
+    from bot.common.callbacks import CoordOp
+
+    typer.echo("\n".join(a.text for a in out.replies))
+    asks = any(isinstance(b.action, CoordOp) and b.action.op in ("cal_set", "cal_shift") for a in out.replies for row in a.buttons for b in row)
+    if asks:
+        import datetime as dt
+
+        typer.echo(texts.CAL_CLI_CONFIRM.format(example=f"{dt.date.today().year + 1}-01-22"), err=True)
+    if out.refused or asks:
+        raise typer.Exit(2)
+
+
 @campaign_app.command("set")
 def campaign_set(
-    phase: str = typer.Argument(..., help="prepare, self_check, field_inspection, rectification or central_inspection"),
-    start: Optional[str] = typer.Option(None, "--start", help="YYYY-MM-DD"),
-    end: Optional[str] = typer.Option(None, "--end", help="YYYY-MM-DD"),
+    phase: str = typer.Argument(..., help="阶段：自查阶段、实地督察阶段… 或 self_check 等"),
+    start: Optional[str] = typer.Option(None, "--start", help="开始日期，如 2026-12-01、2026/12/1、12月1日"),
+    end: Optional[str] = typer.Option(None, "--end", help="结束日期，写法同上"),
+    yes: bool = typer.Option(False, "--yes", help="日期已过或超过一年时，确认照此设定"),
 ) -> None:
-    """Set a phase's dates for this round (audited)."""
-    import datetime as dt
-
-    def day(value: Optional[str]):
-        if value is None:
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            _fail(texts.CAL_BAD_DATE.format(text=value))
-
+    """设定本轮某一阶段的日期（记入操作日志）。"""
     _, db, c = _coordination()
-    out = db.call(lambda s: c.set_phase(s, None, phase, day(start), day(end)))
-    typer.echo("\n".join(a.text for a in out.replies))
-    if out.refused:
-        raise typer.Exit(2)
+    _calendar_result(db.call(lambda s: c.campaign_request(s, None, phase, [start or "-", end or "-"], confirmed=yes)))
+
+
+@campaign_app.command("shift")
+def campaign_shift(
+    start: str = typer.Option(..., "--start", help="自查阶段的开始日期，如 2026-12-01"),
+    yes: bool = typer.Option(False, "--yes", help="日期已过或超过一年时，确认照此设定"),
+) -> None:
+    """整体调整本轮日历：自查阶段从 --start 开始，其余阶段按通知原定的间隔一并调整。"""
+    _, db, c = _coordination()
+    _calendar_result(db.call(lambda s: c.campaign_request(s, None, "全部", [start], confirmed=yes)))
+
+
+@campaign_app.command("new-round")
+def campaign_new_round(key: str = typer.Argument(..., help="新一轮的名称，如 2027")) -> None:
+    """开始新一轮督察：日历回到通知原定时间，各单位重新自评；以前各轮的记录保留。"""
+    from bot.common.reply import utc_now
+    from bot.rounds import start_round
+    from bot.storage.models import AuditEntry
+
+    db = _database()
+
+    def begin(s):
+        now = utc_now()
+        start_round(s, key, texts.CLI_ACTOR, now)
+        s.add(AuditEntry(at=now, actor=texts.CLI_ACTOR, action="round.start", detail=key))
+
+    try:
+        db.call(begin)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(texts.ROUND_STARTED.format(key=key))
 
 
 @remind_app.command("list")
@@ -485,12 +564,19 @@ def audit(limit: int = typer.Option(50, "--limit")) -> None:
     _, db, c = _coordination()
     rows = db.call(lambda s: c.audit_log(s, limit))
     for r in rows:
-        typer.echo(f"{c.local(r.at)}  {r.actor}  {r.action}  {r.detail}")
+        typer.echo(texts.AUDIT_LINE.format(at=c.local(r.at), actor=r.actor, action=texts.AUDIT_ACTIONS.get(r.action, r.action), detail=_audit_detail(r.detail)))
     if not rows:
         typer.echo(texts.AUDIT_EMPTY)
 
 
 app.command("ranking")(ranking_command)
+
+
+def _audit_detail(detail: str) -> str:
+    """An audit entry's detail with the stored English words (party, uses=3) in Chinese."""
+    import re
+
+    return re.sub(r"\b(party|government|department|coordinator|uses)\b", lambda m: texts.AUDIT_TERMS[m.group(1)], detail)
 
 
 def main() -> None:

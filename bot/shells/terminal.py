@@ -26,6 +26,7 @@ from bot.qa.engine import Engine
 from bot.registry import Attachment, Core, Request, Tx
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database
+from scheduler.calendar import RoundCalendar
 
 T = TypeVar("T")
 
@@ -50,8 +51,11 @@ class ChatSession:
         selfcheck: SelfCheck | None = None,
         user_name: str | None = None,
         out_dir: Path = Path("out"),
+        calendar: RoundCalendar | None = None,
     ) -> None:
         selfcheck = selfcheck or SelfCheck(engine.rubric)
+        if calendar is not None:  # read at start by the shell (plain chat has no session)
+            selfcheck.calendars.hold(calendar)
         self.core = Core.of(engine, selfcheck)
         self.table_hint = table_hint
         self.db = db if user_name else None

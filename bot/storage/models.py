@@ -171,6 +171,22 @@ class PhaseDate(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=_now)
 
 
+class CampaignRound(SQLModel, table=True):
+    """A campaign round: the key its phase dates and assessments are stored under.
+
+    ``version`` goes up with every change of the round's calendar, so each process can
+    check with one primary-key read whether the calendar it holds in memory is current.
+    The round started last is the current one unless DUCHA_ROUND names another.
+    """
+
+    __tablename__ = "campaign_rounds"
+
+    key: str = Field(primary_key=True, max_length=16)
+    version: int = 1
+    started_at: dt.datetime = Field(default_factory=_now)
+    started_by: str = Field(max_length=128)
+
+
 class ReminderDelivery(SQLModel, table=True):
     """One reminder occurrence for one recipient: the outbox row that makes it happen once.
 
