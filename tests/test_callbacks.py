@@ -61,7 +61,7 @@ def test_action_codes_are_pinned():
     assert {k.value: v for k, v in COORD_CODES.items()} == {
         "ack": 0, "bc_send": 1, "bc_morning": 2, "bc_cancel": 3, "bc_page": 4, "bc_nudge": 5, "item_done": 6,
         "item_close": 7, "item_return": 8, "asm_view": 9, "asm_return": 10, "nudge_unit": 11,
-        "nudge_unsubmitted": 12, "progress": 13,
+        "nudge_unsubmitted": 12, "progress": 13, "cal_set": 14, "cal_shift": 15, "cal_cancel": 16,
     }
 
 
@@ -83,7 +83,7 @@ def test_buttons_made_before_keep_working(data, action):
     assert pack(action, 7) == data
 
 
-@pytest.mark.parametrize("data", ["d1:7:c:14:1:0:0", "d1:7:o:4:11", "d1:7:n:4:7:3:0"])
+@pytest.mark.parametrize("data", ["d1:7:c:99:1:0:0", "d1:7:o:4:11", "d1:7:n:4:7:3:0"])
 def test_codes_no_action_has_are_refused(data):
     with pytest.raises(InvalidCallback):
         unpack(data)
