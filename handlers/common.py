@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import TypeVar
 
 from sqlmodel import Session
@@ -15,7 +15,6 @@ from bot.common.reply import User
 from bot.registry import Core, Tx
 from bot.storage.db import Database, insert_new
 from bot.storage.models import ProcessedUpdate
-from scheduler.calendar import RoundCalendar
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -23,14 +22,6 @@ logger = logging.getLogger(__name__)
 
 def core(context: ContextTypes.DEFAULT_TYPE) -> Core:
     return context.application.bot_data["core"]
-
-
-async def calendar_and_today(context: ContextTypes.DEFAULT_TYPE) -> tuple[RoundCalendar, date]:
-    """This round's calendar (kept in memory, checked against the database now and then) and
-    today's date in the campaign's time zone: what every answer that speaks a date needs."""
-    service = selfcheck(context)
-    calendar = await service.calendars.current(context.application.bot_data["db"])
-    return calendar, service.clock().astimezone(service.tz).date()
 
 
 def acting_user(update: Update) -> User | None:
