@@ -20,11 +20,16 @@ class Span:
     italic: bool = False
 
     def html(self) -> str:
-        out = html.escape(self.text, quote=False)
-        if self.italic:
-            out = f"<i>{out}</i>"
-        if self.bold:
-            out = f"<b>{out}</b>"
+        # Spans are immutable and the static ones (a question's card) are shared between
+        # messages, so each renders once; the cache sits outside the compared fields.
+        out = self.__dict__.get("_html")
+        if out is None:
+            out = html.escape(self.text, quote=False)
+            if self.italic:
+                out = f"<i>{out}</i>"
+            if self.bold:
+                out = f"<b>{out}</b>"
+            self.__dict__["_html"] = out
         return out
 
 

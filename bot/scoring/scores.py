@@ -7,7 +7,9 @@ line, review page, summary, score sheet, report) is computed here, in one way.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.common.reply import EvidenceRecord  # noqa: F401  (part of a snapshot)
 from bot.common.rubric import Criterion, Table, Task
@@ -61,9 +63,70 @@ class Deduction:
     lost: float
 
 
+class AnswerRows(Mapping[CriterionKey, AnswerRecord]):
+    """A snapshot's answers as the database returned them, each made into an AnswerRecord only
+    when it is looked at: a level press reads every answer of the table, but shows one."""
+
+    __slots__ = ("_rows", "_make", "_made")
+
+    def __init__(self, rows: dict[CriterionKey, Any], make: Callable[[Any], AnswerRecord]) -> None:
+        self._rows = rows  # key -> a row with at least .points and .fingerprint
+        self._make = make
+        self._made: dict[CriterionKey, AnswerRecord] = {}
+
+    def __getitem__(self, key: CriterionKey) -> AnswerRecord:
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._make(self._rows[key])
+        return made
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[CriterionKey]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def points_and_fingerprints(self) -> Iterator[tuple[CriterionKey, float, str]]:
+        for key, row in self._rows.items():
+            yield key, row.points, row.fingerprint
+
+
+class TableLayout:
+    """What a table's shape gives every snapshot of it, computed once per table: the criterion
+    keys in order, each key's position and current fingerprint, each task's keys."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.keys: tuple[CriterionKey, ...] = tuple((t.no, i) for t in table.tasks for i in range(len(t.criteria)))
+        self.position: dict[CriterionKey, int] = {k: i for i, k in enumerate(self.keys)}
+        self.fingerprints: dict[CriterionKey, str] = {
+            (t.no, i): criterion_fingerprint(c) for t in table.tasks for i, c in enumerate(t.criteria)
+        }
+        self.task_keys: tuple[tuple[Task, tuple[CriterionKey, ...]], ...] = tuple(
+            (t, tuple((t.no, i) for i in range(len(t.criteria)))) for t in table.tasks
+        )
+
+
+_LAYOUTS: dict[int, TableLayout] = {}
+
+
+def layout(table: Table) -> TableLayout:
+    """The table's layout (tables are immutable and live as long as the rubric)."""
+    found = _LAYOUTS.get(id(table))
+    if found is None or found.table is not table:
+        found = _LAYOUTS[id(table)] = TableLayout(table)
+    return found
+
+
 @dataclass
 class AssessmentSnapshot:
-    """Everything about one unit's self-assessment of one table, read at one moment."""
+    """Everything about one unit's self-assessment of one table, read at one moment.
+
+    A snapshot is read, not changed: its progress and scores are worked out once, on first
+    use, from the answers it was made with."""
 
     id: int
     unit: str
@@ -71,43 +134,51 @@ class AssessmentSnapshot:
     round: str
     status: str  # open | submitted
     rubric_version: str
-    answers: dict[CriterionKey, AnswerRecord]
+    answers: Mapping[CriterionKey, AnswerRecord]
     evidence: list[EvidenceRecord] = field(default_factory=list)
     submitted_by: str | None = None
     submitted_at: dt.datetime | None = None
+    _derived: _Derived | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _figures(self) -> _Derived:
+        if self._derived is None:
+            self._derived = _Derived.of(self)
+        return self._derived
 
     # --- progress -------------------------------------------------------------------
 
     def keys(self) -> list[CriterionKey]:
-        return [(t.no, i) for t in self.table.tasks for i in range(len(t.criteria))]
+        return list(layout(self.table).keys)
 
     def is_stale(self, key: CriterionKey) -> bool:
         """The answer was given under a criterion the rubric has since changed."""
         answer = self.answers.get(key)
         if answer is None or not answer.fingerprint:
             return False
-        task = self.table.task(key[0])
-        if task is None or key[1] >= len(task.criteria):
-            return True
-        return answer.fingerprint != criterion_fingerprint(task.criteria[key[1]])
+        current = layout(self.table).fingerprints.get(key)
+        return current is None or answer.fingerprint != current
 
     def answered(self, key: CriterionKey) -> bool:
-        return key in self.answers and not self.is_stale(key)
+        if key in layout(self.table).position:
+            return key in self._figures().fresh
+        answer = self.answers.get(key)  # not a criterion of this table: stale unless unmarked
+        return answer is not None and not self.is_stale(key)
 
     def task_done(self, task: Task) -> bool:
-        return all(self.answered((task.no, i)) for i in range(len(task.criteria)))
+        fresh = self._figures().fresh
+        return all((task.no, i) in fresh for i in range(len(task.criteria)))
 
     @property
     def tasks_done(self) -> int:
-        return sum(1 for t in self.table.tasks if self.task_done(t))
+        return self._figures().tasks_done
 
     @property
     def criteria_done(self) -> int:
-        return sum(1 for k in self.keys() if self.answered(k))
+        return len(self._figures().fresh)
 
     @property
     def criteria_total(self) -> int:
-        return len(self.keys())
+        return len(layout(self.table).keys)
 
     @property
     def complete(self) -> bool:
@@ -115,26 +186,31 @@ class AssessmentSnapshot:
 
     def next_unanswered(self, after: CriterionKey | None = None) -> CriterionKey | None:
         """The first unanswered criterion after ``after`` (wrapping round), or None when done."""
-        keys = self.keys()
-        start = keys.index(after) + 1 if after in keys else 0
-        for key in keys[start:] + keys[:start]:
-            if not self.answered(key):
+        keys = layout(self.table).keys
+        fresh = self._figures().fresh
+        start = layout(self.table).position[after] + 1 if after in layout(self.table).position else 0
+        for i in range(start, start + len(keys)):
+            key = keys[i % len(keys)]
+            if key not in fresh:
                 return key
         return None
 
     def stale_keys(self) -> list[CriterionKey]:
-        return [k for k in self.keys() if k in self.answers and self.is_stale(k)]
+        return [k for k in layout(self.table).keys if k in self.answers and self.is_stale(k)]
 
     # --- scores ---------------------------------------------------------------------
 
     def task_score(self, task: Task) -> float:
         """Points earned on a task so far, capped at the task's stated points."""
+        return self._figures().task_scores.get(task.no, 0.0) if task is self.table.task(task.no) else self._task_score(task)
+
+    def _task_score(self, task: Task) -> float:
         raw = sum(self.answers[(task.no, i)].points for i in range(len(task.criteria)) if self.answered((task.no, i)))
         return task.capped(raw)
 
     @property
     def total(self) -> float:
-        return sum(self.task_score(t) for t in self.table.tasks)
+        return self._figures().total
 
     def duty_subtotals(self) -> list[tuple[int, float, float]]:
         """(duty number, score, full points) for each of the six duties."""
@@ -158,3 +234,38 @@ class AssessmentSnapshot:
         return [e for e in self.evidence if (e.task_no, e.criterion) == key]
 
 
+
+@dataclass(frozen=True)
+class _Derived:
+    """A snapshot's figures, worked out in one pass over its answers."""
+
+    fresh: frozenset[CriterionKey]  # answered, and not under a since-changed criterion
+    task_scores: dict[int, float]  # task number -> capped score
+    tasks_done: int
+    total: float
+
+    @staticmethod
+    def of(snap: AssessmentSnapshot) -> _Derived:
+        shape = layout(snap.table)
+        fingerprints = shape.fingerprints
+        answers = snap.answers
+        pairs = (
+            answers.points_and_fingerprints()
+            if isinstance(answers, AnswerRows)
+            else ((k, a.points, a.fingerprint) for k, a in answers.items())
+        )
+        points: dict[CriterionKey, float] = {}
+        for key, got, fingerprint in pairs:
+            current = fingerprints.get(key)
+            if current is None:
+                continue  # a criterion the table no longer has
+            if fingerprint and fingerprint != current:
+                continue  # stale
+            points[key] = got
+        scores: dict[int, float] = {}
+        done = 0
+        for task, keys in shape.task_keys:
+            got = [points[k] for k in keys if k in points]
+            scores[task.no] = task.capped(sum(got))
+            done += len(got) == len(keys)
+        return _Derived(frozenset(points), scores, done, sum(scores[t.no] for t in snap.table.tasks))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
@@ -11,7 +12,9 @@ from sqlmodel import Session, select
 from bot.common.rubric import Rubric
 from bot.scoring.scores import (
     AnswerRecord,
+    AnswerRows,
     AssessmentSnapshot,
+    CriterionKey,
     EvidenceRecord,
     Rectification,
 )
@@ -65,7 +68,10 @@ def snapshot(s: Session, rubric: Rubric, a: Assessment | AssessmentRow, full: bo
     table = rubric.table(a.table_key)
     statement = _ANSWERS_FULL if full else _ANSWERS_BRIEF
     rows = s.connection().execute(statement, {"assessment_id": a.id})
-    answers = {(r.task_no, r.criterion): _answer_record(r, full) for r in rows}
+    if full:
+        answers: Mapping[CriterionKey, AnswerRecord] = {(r.task_no, r.criterion): _answer_record(r, True) for r in rows}
+    else:
+        answers = AnswerRows({(r.task_no, r.criterion): r for r in rows}, _brief_record)
     evidence = [EvidenceRecord(**r._mapping) for r in s.connection().execute(_EVIDENCE, {"assessment_id": a.id})]
     return AssessmentSnapshot(
         id=a.id or 0,
@@ -81,6 +87,13 @@ def snapshot(s: Session, rubric: Rubric, a: Assessment | AssessmentRow, full: bo
     )
 
 
+_NO_RECTIFICATION = Rectification()  # shared by every brief row (it is immutable)
+
+
+def _brief_record(r) -> AnswerRecord:
+    return _answer_record(r, False)
+
+
 def _answer_record(r, full: bool) -> AnswerRecord:
     """An answer row as the scoring core sees it; brief rows carry no rectification."""
     rectification = (
@@ -94,7 +107,7 @@ def _answer_record(r, full: bool) -> AnswerRecord:
             deadline_text=r.deadline_text,
         )
         if full
-        else Rectification()
+        else _NO_RECTIFICATION
     )
     return AnswerRecord(
         task_no=r.task_no,

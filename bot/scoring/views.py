@@ -8,6 +8,7 @@ from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
 from bot.common.format import fmt_points
 from bot.common.reply import Answer, Button, Intent
 from bot.common.richtext import Doc, Span
+from bot.common.rubric import Task
 from bot.common.states import RECT_STEPS, AssessmentStatus, Step
 from bot.scoring.context import ScoringContext
 from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification
@@ -16,6 +17,7 @@ from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification
 class Views:
     def __init__(self, ctx: ScoringContext) -> None:
         self.ctx = ctx
+        self._cards: dict[tuple[str, int, int], tuple[Doc, tuple[str, ...]]] = {}
 
     def progress_line(self, snap: AssessmentSnapshot) -> str:
         return texts.SCORE_PROGRESS.format(
@@ -32,15 +34,12 @@ class Views:
         assert task is not None
         ci = key[1]
         c = task.criteria[ci]
+        card, labels = self._card(snap.table.key, task, ci)
         doc = Doc()
         if note:
             doc.add(note)
         doc.add(Span(self.progress_line(snap), italic=True))
-        doc.bold(texts.SCORE_TASK_HEAD.format(no=task.no, title=task.title, points=fmt_points(task.points)))
-        if ci == 0:
-            doc.add(texts.SCORE_TASK_TEXT.format(text=task.text))
-            doc.add(texts.SCORE_CHECK.format(text=task.check_method))
-        doc.add(Span(texts.SCORE_CRITERION.format(i=ci + 1, n=len(task.criteria), points=fmt_points(c.points), text=c.text), bold=True))
+        doc.extend(card)
         current = snap.answers.get(key)
         if current is not None:
             label = c.levels[current.level].label if current.level < len(c.levels) else "?"
@@ -50,10 +49,7 @@ class Views:
         files = snap.evidence_for(key)
         doc.add(Span(texts.SCORE_EVIDENCE_COUNT.format(count=len(files)) if files else texts.SCORE_EVIDENCE_HINT, italic=True))
         rev = current.revision if current else 0
-        levels = [
-            Button(texts.SCORE_LEVEL_BUTTON.format(label=lv.label, points=fmt_points(lv.points)), PickLevel(snap.id, task.no, ci, i, rev))
-            for i, lv in enumerate(c.levels)
-        ]
+        levels = [Button(label, PickLevel(snap.id, task.no, ci, i, rev)) for i, label in enumerate(labels)]
         rows = [levels[i : i + 2] for i in range(0, len(levels), 2)] if len(levels) > 3 else [levels]
         nav = [
             Button(texts.SCORE_PREV, Navigate(snap.id, "prev", task.no, ci)),
@@ -64,6 +60,22 @@ class Views:
             nav.append(Button(texts.SCORE_SHOW_EVIDENCE, Navigate(snap.id, "evidence", task.no, ci)))
         rows.append(nav)
         return Answer(Intent.help, doc, buttons=rows, topic="score")
+
+    def _card(self, table_key: str, task: Task, ci: int) -> tuple[Doc, tuple[str, ...]]:
+        """What a criterion's question always says (task head, on the first criterion the task
+        and how it is checked, the criterion) and its level buttons' labels: the same for every
+        unit, so made once per criterion. The lines are immutable and shared."""
+        cached = self._cards.get((table_key, task.no, ci))
+        if cached is None:
+            c = task.criteria[ci]
+            card = Doc().bold(texts.SCORE_TASK_HEAD.format(no=task.no, title=task.title, points=fmt_points(task.points)))
+            if ci == 0:
+                card.add(texts.SCORE_TASK_TEXT.format(text=task.text))
+                card.add(texts.SCORE_CHECK.format(text=task.check_method))
+            card.add(Span(texts.SCORE_CRITERION.format(i=ci + 1, n=len(task.criteria), points=fmt_points(c.points), text=c.text), bold=True))
+            labels = tuple(texts.SCORE_LEVEL_BUTTON.format(label=lv.label, points=fmt_points(lv.points)) for lv in c.levels)
+            cached = self._cards[(table_key, task.no, ci)] = (card, labels)
+        return cached
 
     def rect_prompt(
         self, snap: AssessmentSnapshot, key: CriterionKey, step: Step, intro: bool = False, note: str | None = None
