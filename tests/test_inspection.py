@@ -533,3 +533,63 @@ def test_inspection_button_codes_are_pinned():
     for bad in ("d1:7:k:13:1:0", "d1:7:j:4:7:6:0", "d1:7:i:4:6:0:2"):
         with pytest.raises(InvalidCallback):
             unpack(bad)
+
+
+# --- the findings in the rectification loop -------------------------------------------------
+
+
+def test_released_findings_run_through_the_rectification_loop(db, insp, sc, coord, clock):
+    from bot.common.callbacks import CoordOp
+    from bot.inputs import Inputs
+
+    # 华龙区 deducts itself on 1.2 (its own item) and the group finds three more problems
+    setup_groups(db, insp)
+    bind_unit(db, sc, WANG, "华龙区")
+    self_score(db, sc, WANG, low={(1, 1)})
+    submit_self(db, sc, WANG)
+    join(db, sc, insp, LIU, "第一督察组")
+    inspect_all(db, insp, LIU, open_unit(db, insp, LIU, "华龙区"), LOW)
+    _submit(db, insp, LIU)
+    db.call(lambda s: insp.release(s, ADMIN, "华龙区 党委"))
+    listed = db.call(lambda s: coord.rectify(s, WANG))
+    text = text_of(listed)
+    assert "华龙区的整改事项（4项）" in text
+    assert "第1项第2条：自查发现的问题" in text
+    assert "【督察反馈】第6项第1条：未制定法治建设指标体系" in text and "措施：年内制定并印发指标体系" in text
+    assert text.count("9月5日") == 3  # the findings' deadline: the end of 反馈整改阶段
+    report = [b.action for b in buttons(listed) if b.label.startswith("报告完成")]
+    assert len(report) == 4 and sum(1 for a in report if a.op == "fb_done") == 3
+    # the unit reports a finding rectified, with a note and a file
+    inputs = Inputs(sc, coord, insp)
+    fb = next(a for a in report if a.op == "fb_done")
+    asked = db.call(lambda s: coord.op(s, WANG, fb))
+    assert "请简要说明【督察反馈】第3项第1条的整改情况" in text_of(asked)
+    db.call(lambda s: inputs.evidence(s, WANG, "document", "F-9", "U-9", "规划.pdf", 4096, None))
+    done = db.call(lambda s: inputs.text(s, WANG, "已纳入“十四五”规划"))
+    assert "已报告【督察反馈】第3项第1条整改完成" in text_of(done)
+    to_coord = next(n for n in done.notices if n.user_id == ADMIN.id)
+    assert "华龙区报告【督察反馈】第3项第1条整改完成：已纳入“十四五”规划" in to_coord.answer.text
+    close, send_back = (b.action for row in to_coord.answer.buttons for b in row)
+    assert close == CoordOp("fb_close", fb.id)
+    # a unit user cannot close it; the coordinator sends it back, then closes it once reported again
+    assert "仅限" in text_of(db.call(lambda s: coord.op(s, WANG, close)))
+    db.call(lambda s: coord.op(s, ADMIN, send_back))
+    returned = db.call(lambda s: inputs.text(s, ADMIN, "请附规划文本页码"))
+    assert "已退回：华龙区【督察反馈】第3项第1条" in text_of(returned)
+    row = db.call(lambda s: s.get(RectificationItem, fb.id))
+    assert (row.state, row.comment, row.note) == ("returned", "请附规划文本页码", "已纳入“十四五”规划")
+    db.call(lambda s: coord.op(s, WANG, fb))
+    db.call(lambda s: inputs.text(s, WANG, "见规划第12页"))
+    closed = db.call(lambda s: coord.op(s, ADMIN, close))
+    assert "已销号：华龙区【督察反馈】第3项第1条" in text_of(closed)
+    assert db.call(lambda s: s.get(RectificationItem, fb.id)).state == "closed"
+    actions = [a.action for a in db.call(lambda s: s.exec(select(AuditEntry)).all())]
+    assert "rectification.return" in actions and "rectification.close" in actions
+    # the self-check's own item is untouched; open items count for audiences and the digest
+    states = {(i.source, i.task_no): i.state for i in db.call(lambda s: coord.rect_items(s, "华龙区"))}
+    assert states[("self_check", 1)] == "open" and states[("inspection", 3)] == "closed"
+    assert (WANG.id, "华龙区") in db.call(lambda s: coord.recipients(s, "open-rectification"))
+    clock.now = dt.datetime(2020, 9, 7, 1, 0, tzinfo=dt.timezone.utc)
+    digest = db.call(lambda s: coord.digest(s)).text
+    assert "逾期整改事项（3）" in digest  # the self-check's own item (due 8月20日) and two findings
+    assert "· 华龙区 【督察反馈】第6项第1条，时限9月5日" in digest and "· 华龙区 第1项第2条，时限8月20日" in digest

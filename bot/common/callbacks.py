@@ -155,6 +155,11 @@ class CoordAction(StrEnum):
     cal_set = "cal_set"  # set phase id (1-5) to start ordinal x, end ordinal y (0: no date), after a question
     cal_shift = "cal_shift"  # move the whole calendar to start on ordinal x, after a question
     cal_cancel = "cal_cancel"  # leave the calendar as it is
+    # Rectification items that are not the self-check's own (rectification_items: the
+    # inspection groups' findings, 督察反馈), named by their row id:
+    fb_done = "fb_done"  # the unit reports item id done
+    fb_close = "fb_close"  # a coordinator closes (销号) it
+    fb_return = "fb_return"  # a coordinator sends it back with a comment
 
 
 COORD_CODES: dict[CoordAction, int] = {
@@ -175,6 +180,9 @@ COORD_CODES: dict[CoordAction, int] = {
     CoordAction.cal_set: 14,
     CoordAction.cal_shift: 15,
     CoordAction.cal_cancel: 16,
+    CoordAction.fb_done: 17,
+    CoordAction.fb_close: 18,
+    CoordAction.fb_return: 19,
 }
 
 

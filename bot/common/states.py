@@ -65,6 +65,14 @@ class ItemState(StrEnum):
     returned = "returned"  # a coordinator sent it back
 
 
+class ItemSource(StrEnum):
+    """Where a rectification item comes from: a deduction in the unit's own self-check, or a
+    finding of an inspection group released to the unit (``rectification_items.source``)."""
+
+    self_check = "self_check"
+    inspection = "inspection"  # 督察反馈
+
+
 OWING: tuple[ItemState, ...] = (ItemState.open, ItemState.returned)  # the unit still has to act
 
 

@@ -45,7 +45,7 @@ class Digest:
         if overdue:
             doc.add(texts.DIGEST_OVERDUE.format(count=len(overdue)))
             for i in overdue[:20]:
-                doc.add(texts.DIGEST_OVERDUE_LINE.format(unit=i.unit, no=i.task_no, i=i.criterion + 1, deadline=day(i.deadline)))
+                doc.add(texts.DIGEST_OVERDUE_LINE.format(unit=i.unit, item=i.label, deadline=day(i.deadline)))
             seen = []
             for i in overdue:
                 if i.assessment_id not in seen:

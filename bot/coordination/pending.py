@@ -21,17 +21,22 @@ from bot.storage.models import CoordinatorPending
 @dataclass(frozen=True)
 class Pending:
     kind: PendingKind
-    assessment_id: int
+    assessment_id: int | None
     task_no: int
     criterion: int
+    item_id: int | None = None  # a rectification_items row (督察反馈) instead of a self-check item
 
 
 class PendingInputs:
     def __init__(self, ctx: CoordinationContext) -> None:
         self.ctx = ctx
 
-    def ask(self, s: Session, user_id: int, kind: PendingKind, assessment_id: int, task_no: int = 0, criterion: int = 0) -> None:
-        """The user's next typed text answers ``kind`` about this assessment (and item)."""
+    def ask(
+        self, s: Session, user_id: int, kind: PendingKind, assessment_id: int | None, task_no: int = 0, criterion: int = 0,
+        item_id: int | None = None,
+    ) -> None:
+        """The user's next typed text answers ``kind`` about this assessment (and item), or
+        about the rectification_items row ``item_id``."""
         upsert(
             s,
             CoordinatorPending,
@@ -40,6 +45,7 @@ class PendingInputs:
             assessment_id=assessment_id,
             task_no=task_no,
             criterion=criterion,
+            item_id=item_id,
             created_at=self.ctx.clock(),
         )
         step_aside(s, user_id)
@@ -49,7 +55,7 @@ class PendingInputs:
         row = s.get(CoordinatorPending, user_id)
         if row is None or not stepped_aside(s, user_id):
             return None
-        return Pending(PendingKind(row.kind), row.assessment_id, row.task_no, row.criterion)
+        return Pending(PendingKind(row.kind), row.assessment_id, row.task_no, row.criterion, row.item_id)
 
     def done(self, s: Session, user_id: int) -> None:
         """The text arrived: nothing is waiting any more, and typed text is a question again."""

@@ -1,23 +1,35 @@
-"""The rectification loop after the self-assessment: every deduction is an item with a
-deadline; the unit reports it done (with a note, and evidence), a coordinator closes (销号) or
-returns it with a comment. /rectify lists a unit's items, or for coordinators those waiting."""
+"""The rectification loop: every deduction of the self-assessment is an item with a deadline,
+and so is every finding of an inspection group once released to the unit (督察反馈, rows of
+``rectification_items``); the unit reports an item done (with a note, and evidence), a
+coordinator closes (销号) or returns it with a comment. /rectify lists a unit's items, or for
+coordinators those waiting. Both kinds run through the same steps, side by side."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordAction, CoordOp
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
-from bot.common.states import OWING, ItemState, PendingKind, Role
+from bot.common.states import OWING, ItemSource, ItemState, PendingKind, Role
 from bot.coordination.context import CoordinationContext, day, notice
 from bot.coordination.pending import Pending, PendingInputs
 from bot.storage.db import upsert
-from bot.storage.models import Assessment, CriterionAnswer, RectificationState
+from bot.storage.models import Assessment, CriterionAnswer, RectificationItem, RectificationState
+
+# The buttons of an item that is a rectification_items row (named by its id).
+ROW_ACTIONS = {
+    CoordAction.item_done: CoordAction.fb_done,
+    CoordAction.item_close: CoordAction.fb_close,
+    CoordAction.item_return: CoordAction.fb_return,
+}
+DONE_ACTIONS = (CoordAction.item_done, CoordAction.fb_done)
+CLOSE_ACTIONS = (CoordAction.item_close, CoordAction.fb_close)
 
 
 @dataclass(frozen=True)
@@ -33,10 +45,23 @@ class RectItem:
     deadline_text: str | None
     state: str
     comment: str | None
+    source: str = ItemSource.self_check
+    item_id: int | None = None  # the rectification_items row, for items not from the self-check
 
     @property
     def key(self) -> tuple[int, int, int]:
         return (self.assessment_id, self.task_no, self.criterion)
+
+    def op(self, action: CoordAction) -> CoordOp:
+        """This item's button for ``action`` (item_done / item_close / item_return)."""
+        if self.item_id is not None:
+            return CoordOp(ROW_ACTIONS[action], self.item_id)
+        return CoordOp(action, *self.key)
+
+    @property
+    def label(self) -> str:
+        """What the unit and coordinators read: 第6项第1条, tagged 【督察反馈】 when it is one."""
+        return texts.RECT_SOURCE.get(self.source, "") + texts.RECT_ITEM_LABEL.format(no=self.task_no, i=self.criterion + 1)
 
 
 class Rectification:
@@ -79,14 +104,64 @@ class Rectification:
                     comment=st.comment if st else None,
                 )
             )
-        items.sort(key=lambda i: (i.unit, i.table_key, i.task_no, i.criterion))
+        items += self._rows(s, unit)
+        items.sort(key=lambda i: (i.unit, i.table_key, i.source != ItemSource.self_check, i.task_no, i.criterion))
         return items
 
+    def _rows(self, s: Session, unit: str | None = None) -> list[RectItem]:
+        """The items that are rows of their own (the inspection groups' released findings)."""
+        query = select(RectificationItem).where(RectificationItem.round == self.ctx.round)
+        if unit:
+            query = query.where(RectificationItem.unit == unit)
+        return [
+            RectItem(
+                assessment_id=0, unit=r.unit, table_key=r.table_key, task_no=r.task_no, criterion=r.criterion,
+                problem=r.problem, measure=r.measure, deadline=r.deadline, deadline_text=None, state=r.state,
+                comment=r.comment, source=r.source, item_id=r.id,
+            )
+            for r in s.exec(query).all()
+        ]
+
     def item(self, s: Session, assessment_id: int, task_no: int, criterion: int) -> RectItem | None:
+        """A self-check item by its (assessment, task, criterion)."""
         for item in self.items(s):
-            if item.key == (assessment_id, task_no, criterion):
+            if item.item_id is None and item.key == (assessment_id, task_no, criterion):
                 return item
         return None
+
+    def row_item(self, s: Session, item_id: int) -> RectItem | None:
+        """An item that is a rectification_items row, by its id."""
+        return next((i for i in self._rows(s) if i.item_id == item_id), None)
+
+    def find(self, s: Session, op: CoordOp) -> RectItem | None:
+        """The item a button names, whichever kind it is."""
+        if op.op in ROW_ACTIONS.values():
+            return self.row_item(s, op.id)
+        return self.item(s, op.id, op.x, op.y)
+
+    def pending_item(self, s: Session, pending: Pending) -> RectItem | None:
+        if pending.item_id is not None:
+            return self.row_item(s, pending.item_id)
+        return self.item(s, pending.assessment_id or 0, pending.task_no, pending.criterion)
+
+    def evidence_target(self, s: Session, pending: Pending) -> tuple[int, int, int] | None:
+        """Where files sent while reporting an item go: the self-check's evidence of that
+        criterion (for a 督察反馈 item, of the unit's own assessment of that table, if any)."""
+        if pending.item_id is None:
+            return (pending.assessment_id or 0, pending.task_no, pending.criterion)
+        item = self.row_item(s, pending.item_id)
+        if item is None:
+            return None
+        a = s.exec(
+            select(Assessment.id).where(Assessment.unit == item.unit, Assessment.table_key == item.table_key, Assessment.round == self.ctx.round)
+        ).first()
+        return (a, item.task_no, item.criterion) if a else None
+
+    def _ask(self, s: Session, user_id: int, kind: PendingKind, item: RectItem) -> None:
+        if item.item_id is not None:
+            self.pending.ask(s, user_id, kind, None, item.task_no, item.criterion, item_id=item.item_id)
+        else:
+            self.pending.ask(s, user_id, kind, *item.key)
 
     def overdue(self, s: Session, unit: str | None = None) -> list[RectItem]:
         """Items the unit still owes whose deadline has passed."""
@@ -123,16 +198,19 @@ class Rectification:
             doc.add(
                 (f"{item.unit} " if coordinator else "")
                 + texts.RECT_ITEM.format(
-                    mark=self._mark(item), n=n, no=item.task_no, i=item.criterion + 1, problem=item.problem[:60],
+                    mark=self._mark(item), n=n, item=item.label, problem=item.problem[:60],
                     measure=(item.measure or "待定")[:40], deadline=deadline, state=texts.RECT_STATE[item.state],
                 )
             )
             if item.comment and item.state == ItemState.returned:
                 doc.add(f"　　退回意见：{item.comment}")
             if coordinator and item.state == ItemState.reported:
-                buttons.append([Button(f"{texts.RECT_CLOSE} {n}", CoordOp("item_close", *item.key)), Button(f"{texts.RECT_RETURN} {n}", CoordOp("item_return", *item.key))])
+                buttons.append([
+                    Button(f"{texts.RECT_CLOSE} {n}", item.op(CoordAction.item_close)),
+                    Button(f"{texts.RECT_RETURN} {n}", item.op(CoordAction.item_return)),
+                ])
             elif not coordinator and item.state in OWING:
-                buttons.append([Button(texts.RECT_REPORT_BUTTON.format(n=n), CoordOp("item_done", *item.key))])
+                buttons.append([Button(texts.RECT_REPORT_BUTTON.format(n=n), item.op(CoordAction.item_done))])
         return Outcome(replies=[Answer(Intent.help, doc, buttons=buttons[:20])])
 
     def _set(self, s: Session, item: RectItem, state: ItemState, by: str, note: str | None = None, comment: str | None = None) -> None:
@@ -141,6 +219,9 @@ class Rectification:
             values["note"] = note
         if comment is not None:
             values["comment"] = comment
+        if item.item_id is not None:
+            s.exec(update(RectificationItem).where(RectificationItem.id == item.item_id).values(**values))  # type: ignore[call-overload]
+            return
         upsert(s, RectificationState, {"assessment_id": item.assessment_id, "task_no": item.task_no, "criterion": item.criterion}, **values)
 
     # --- the unit reports an item done -----------------------------------------------
@@ -148,13 +229,13 @@ class Rectification:
     def report(self, s: Session, user: User, op: CoordOp) -> Outcome:
         """整改完成 on an item: ask for a note (evidence welcome too)."""
         person = self.ctx.sc.binding(s, user)
-        item = self.item(s, op.id, op.x, op.y)
+        item = self.find(s, op)
         if person is None or item is None or person.unit != item.unit or person.role == Role.coordinator:
             return refusal(texts.SCORE_WRONG_UNIT if item else texts.STALE_BUTTON, f"user {user.id} item_done {op}")
         if item.state not in OWING:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
-        self.pending.ask(s, user.id, PendingKind.rect_note, *item.key)
-        return Outcome().say(texts.RECT_ASK_NOTE.format(no=item.task_no, i=item.criterion + 1))
+        self._ask(s, user.id, PendingKind.rect_note, item)
+        return Outcome().say(texts.RECT_ASK_NOTE.format(item=item.label))
 
     def note(self, s: Session, user: User, item: RectItem, text: str) -> Outcome:
         """The unit's note that the item is rectified: coordinators are asked to close it."""
@@ -164,13 +245,13 @@ class Rectification:
         if item.state not in OWING:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         self._set(s, item, ItemState.reported, user.name, note=text)
-        out = Outcome().say(texts.RECT_REPORTED.format(no=item.task_no, i=item.criterion + 1))
+        out = Outcome().say(texts.RECT_REPORTED.format(item=item.label))
         for uid in self.ctx.sc.coordinators(s):
             out.notices.append(
                 notice(
                     uid,
-                    texts.RECT_NOTICE_REPORTED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1, note=text),
-                    [[Button(texts.RECT_CLOSE, CoordOp("item_close", *item.key)), Button(texts.RECT_RETURN, CoordOp("item_return", *item.key))]],
+                    texts.RECT_NOTICE_REPORTED.format(unit=item.unit, item=item.label, note=text),
+                    [[Button(texts.RECT_CLOSE, item.op(CoordAction.item_close)), Button(texts.RECT_RETURN, item.op(CoordAction.item_return))]],
                 )
             )
         return out
@@ -180,19 +261,19 @@ class Rectification:
     def decide(self, s: Session, user: User, op: CoordOp) -> Outcome:
         """销号 closes a reported item; 退回 asks for the comment to send back with it.
         The caller has checked that ``user`` is a coordinator."""
-        item = self.item(s, op.id, op.x, op.y)
+        item = self.find(s, op)
         if item is None:
             return refusal(texts.STALE_BUTTON, f"no item {op}")
         if item.state != ItemState.reported:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
-        if op.op == CoordAction.item_close:
+        if op.op in CLOSE_ACTIONS:
             self._set(s, item, ItemState.closed, user.name)
-            self.ctx.audit(s, user.id, user.name, "rectification.close", f"{item.unit} {item.table_key} {item.task_no}.{item.criterion + 1}")
-            out = Outcome().say(texts.RECT_CLOSED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1))
+            self.ctx.audit(s, user.id, user.name, "rectification.close", _detail(item))
+            out = Outcome().say(texts.RECT_CLOSED.format(unit=item.unit, item=item.label))
             for uid in self.ctx.sc.membership.unit_users(s, item.unit):
-                out.notices.append(notice(uid, texts.RECT_NOTICE_CLOSED.format(no=item.task_no, i=item.criterion + 1)))
+                out.notices.append(notice(uid, texts.RECT_NOTICE_CLOSED.format(item=item.label)))
             return out
-        self.pending.ask(s, user.id, PendingKind.item_comment, *item.key)
+        self._ask(s, user.id, PendingKind.item_comment, item)
         return Outcome().say(texts.RECT_ASK_COMMENT)
 
     def comment(self, s: Session, user: User, item: RectItem, text: str) -> Outcome:
@@ -203,17 +284,23 @@ class Rectification:
         if item.state != ItemState.reported:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         self._set(s, item, ItemState.returned, user.name, comment=text)
-        self.ctx.audit(s, user.id, user.name, "rectification.return", f"{item.unit} {item.table_key} {item.task_no}.{item.criterion + 1}: {text}")
-        out = Outcome().say(texts.RECT_RETURNED.format(unit=item.unit, no=item.task_no, i=item.criterion + 1))
+        self.ctx.audit(s, user.id, user.name, "rectification.return", f"{_detail(item)}: {text}")
+        out = Outcome().say(texts.RECT_RETURNED.format(unit=item.unit, item=item.label))
         for uid in self.ctx.sc.membership.unit_users(s, item.unit):
-            out.notices.append(notice(uid, texts.RECT_NOTICE_RETURNED.format(no=item.task_no, i=item.criterion + 1, comment=text)))
+            out.notices.append(notice(uid, texts.RECT_NOTICE_RETURNED.format(item=item.label, comment=text)))
         return out
 
     def pending_text(self, s: Session, user: User, pending: Pending, text: str) -> Outcome:
         """Typed text for an item: the unit's note or the coordinator's comment."""
-        item = self.item(s, pending.assessment_id, pending.task_no, pending.criterion)
+        item = self.pending_item(s, pending)
         if item is None:
             return refusal(texts.STALE_BUTTON, f"item vanished {pending}")
         if pending.kind == PendingKind.rect_note:
             return self.note(s, user, item, text)
         return self.comment(s, user, item, text)
+
+
+def _detail(item: RectItem) -> str:
+    """An item in the audit log: unit, table, task.criterion, and its source when not the self-check."""
+    source = "" if item.source == ItemSource.self_check else f" {item.source}#{item.item_id}"
+    return f"{item.unit} {item.table_key} {item.task_no}.{item.criterion + 1}{source}"

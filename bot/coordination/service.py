@@ -232,12 +232,12 @@ class Coordination:
             return self.nudge_unsubmitted(s, user)
         if op.op in CONFIRM_OPS:
             return self.calendar_requests.op(s, user, op)
-        if op.op == A.item_done:
+        if op.op in (A.item_done, A.fb_done):
             return self.rectification.report(s, user, op)
         person = self.coordinator(s, user, op.op)
         if isinstance(person, Outcome):
             return person
-        if op.op in (A.item_close, A.item_return):
+        if op.op in (A.item_close, A.item_return, A.fb_close, A.fb_return):
             return self.rectification.decide(s, user, op)
         if op.op == A.asm_view:
             return self.send_back.view(s, op.id)
@@ -267,4 +267,4 @@ class Coordination:
         pending = self.pending.waiting(s, user.id)
         if pending is None or pending.kind != PendingKind.rect_note:
             return None
-        return (pending.assessment_id, pending.task_no, pending.criterion)
+        return self.rectification.evidence_target(s, pending)

@@ -268,9 +268,11 @@ class CoordinatorPending(SQLModel, table=True):
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     kind: str = Field(max_length=16)  # PendingKind
-    assessment_id: int = Field(foreign_key="assessments.id")
+    assessment_id: Optional[int] = Field(default=None, foreign_key="assessments.id")
     task_no: int = 0
     criterion: int = 0
+    # an item that is not the self-check's own (rectification_items, e.g. 督察反馈) instead
+    item_id: Optional[int] = Field(default=None, foreign_key="rectification_items.id")
     created_at: dt.datetime = Field(default_factory=_now)
 
 
