@@ -21,7 +21,7 @@ class Inputs:
     def __init__(self, selfcheck: SelfCheck, coordination: Coordination, inspection: InspectionService | None = None) -> None:
         self.selfcheck = selfcheck
         self.coordination = coordination
-        self.inspection = inspection or InspectionService.beside(selfcheck, coordination.overrides)
+        self.inspection = inspection or InspectionService.beside(selfcheck)
 
     def text(self, s: Session, user: User, text: str) -> Outcome | None:
         """The reply to typed text if a conversation is waiting for it, else None."""

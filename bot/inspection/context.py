@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -14,19 +14,20 @@ from bot.common.rubric import Rubric, Table
 from bot.storage.models import PhaseDate
 from scheduler.calendar import RoundCalendar, round_calendar
 
-Overrides = Mapping[str, tuple[dt.date | None, dt.date | None]]
+CalendarSource = Callable[[Session], RoundCalendar]
 
 
 @dataclass
 class Context:
-    """One rubric, one round, one clock. ``overrides`` reads this round's phase dates (the
-    coordination side passes its own, which also reads DUCHA_CAMPAIGN_FILE)."""
+    """One rubric, one round, one clock. ``calendars`` gives this round's calendar (the
+    process's one provider, bot/rounds.py, shared with self-scoring and coordination);
+    without it the phase dates coordinators stored are read directly."""
 
     rubric: Rubric
     round: str
     clock: Clock = utc_now
     admin_ids: frozenset[int] = frozenset()
-    overrides: Callable[[Session], Overrides] | None = None
+    calendars: CalendarSource | None = None
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -37,12 +38,10 @@ class Context:
 
     def calendar(self, s: Session) -> RoundCalendar:
         """This round's calendar (the notice's dates with the coordinators' changes)."""
-        if self.overrides is not None:
-            found = dict(self.overrides(s))
-        else:
-            rows = s.exec(select(PhaseDate).where(PhaseDate.round == self.round)).all()
-            found = {r.phase: (r.start, r.end) for r in rows}
-        return round_calendar(self.rubric.campaign, found)
+        if self.calendars is not None:
+            return self.calendars(s)
+        rows = s.exec(select(PhaseDate).where(PhaseDate.round == self.round)).all()
+        return round_calendar(self.rubric.campaign, {r.phase: (r.start, r.end) for r in rows})
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()

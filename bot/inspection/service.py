@@ -19,7 +19,7 @@ from bot.common.reply import Clock, Outcome, User, utc_now
 from bot.common.rubric import Rubric
 from bot.inspection import texts
 from bot.inspection.access import Access, is_inspector
-from bot.inspection.context import Context, Overrides
+from bot.inspection.context import CalendarSource, Context
 from bot.inspection.conversation import Conversation
 from bot.inspection.groups import GroupAdmin
 from bot.inspection.lifecycle import Lifecycle
@@ -38,9 +38,9 @@ class InspectionService:
         clock: Clock = utc_now,
         admin_ids: frozenset[int] = frozenset(),
         round_: str | None = None,
-        overrides: Callable[[Session], Overrides] | None = None,
+        calendars: CalendarSource | None = None,
     ) -> None:
-        self.ctx = Context(rubric, round_ or str(rubric.campaign.year), clock, admin_ids, overrides)
+        self.ctx = Context(rubric, round_ or str(rubric.campaign.year), clock, admin_ids, calendars)
         self.access = Access(self.ctx)
         self.views = Views(self.ctx)
         self.groups = GroupAdmin(self.ctx, self.access)
@@ -50,10 +50,11 @@ class InspectionService:
         self.outputs = Outputs(self.ctx, self.access, self.conversation)
 
     @classmethod
-    def beside(cls, selfcheck, overrides: Callable[[Session], Overrides] | None = None) -> InspectionService:
-        """The service for the same rubric, round, admins and clock as a SelfCheck (the
-        clock is read through it, so a command line that fixes the time fixes it here too)."""
-        return cls(selfcheck.rubric, lambda: selfcheck.clock(), selfcheck.admin_ids, selfcheck.round, overrides)
+    def beside(cls, selfcheck) -> InspectionService:
+        """The service for the same rubric, round, admins, clock and calendar as a SelfCheck
+        (the clock is read through it, so a command line that fixes the time fixes it here too)."""
+        calendars = getattr(selfcheck, "calendars", None)
+        return cls(selfcheck.rubric, lambda: selfcheck.clock(), selfcheck.admin_ids, selfcheck.round, calendars.get if calendars else None)
 
     @property
     def round(self) -> str:

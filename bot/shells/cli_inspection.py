@@ -21,7 +21,7 @@ def _service(now: Optional[str] = None):
     from bot.shells.cli import _coordination
 
     _, db, c = _coordination(now)
-    return db, InspectionService.beside(c.sc, c.overrides), c
+    return db, InspectionService.beside(c.sc), c
 
 
 def _run(db, fn):
