@@ -235,3 +235,38 @@ async def test_campaign_command_in_the_chat(engine, db, clock):
         api.send_text(outsider, "/campaign self_check 2020-08-01 2020-08-10")
         (refused,) = await api.wait_for("sendMessage", since=mark)
         assert "仅限市委依法治市办" in refused.params["text"]
+
+
+async def test_a_scheduled_notice_missed_while_down_is_held_for_its_coordinator(engine, db, clock):
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    recipients = bind_many(db, service, 3)
+    async with FakeBotAPI() as api, running_bot(api, engine, db, service) as app:
+        dispatcher: Dispatcher = app.bot_data["dispatcher"]
+        dispatcher.limiter = fast_limiter()
+        admin = api.user(ADMIN_ID, "市办")
+        mark = api.mark()
+        api.send_text(admin, "/broadcast all 请各单位明天上午参加视频会议")
+        await api.wait_for(lambda c: c.method == "sendMessage" and "reply_markup" in c.params, since=mark)
+        preview = api.sent_messages(ADMIN_ID)[-1]
+        morning = next(b for row in preview["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "明早9点发送")
+        mark = api.mark()
+        api.press_button(admin, preview, morning["callback_data"])
+        await api.wait_for(lambda c: c.method == "sendMessage" and "已安排发送" in c.params["text"], since=mark)
+
+        clock.advance(days=3)  # the bot was down through the morning it was meant for
+        report = await dispatcher.tick(app.bot, clock())
+        assert report.broadcasts is None
+        assert all(not any("视频会议" in m.get("text", "") for m in api.sent_messages(uid)) for uid in recipients)
+        (question,) = [m for m in api.sent_messages(ADMIN_ID) if "未按时发出" in m["text"]]
+        assert "未按时发出" in question["text"] and "视频会议" in question["text"]
+        labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["仍然发送", "取消发送"]
+        assert (await dispatcher.tick(app.bot, clock())).broadcasts is None  # still held
+        assert len([m for m in api.sent_messages(ADMIN_ID) if "未按时发出" in m["text"]]) == 1  # asked once
+
+        send = question["reply_markup"]["inline_keyboard"][0][0]
+        mark = api.mark()
+        api.press_button(admin, question, send["callback_data"])
+        await api.wait_for(lambda c: c.method == "sendMessage" and "正在发送" in c.params["text"], since=mark)
+        report = await dispatcher.tick(app.bot, clock())
+        assert report.broadcasts.sent == 3

@@ -25,6 +25,9 @@ from scheduler.calendar import workday_on_or_before
 
 logger = logging.getLogger(__name__)
 
+# A scheduled notice found this late (the bot was down at its moment) waits for its coordinator.
+LATE_NOTICE = dt.timedelta(hours=12)
+
 TELEGRAM_TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 # The tags Telegram's HTML parse mode accepts.
@@ -74,6 +77,12 @@ def visible_length(text: str) -> int:
 
 def made_recipients(s: Session, broadcast_id: int) -> list[BroadcastRecipient]:
     return list(s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)).all())
+
+
+def plain_preview(text: str, limit: int = 60) -> str:
+    """A notice's first words as plain text, cut with "…" when longer."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().replace("\n", " ")
+    return plain if len(plain) <= limit else plain[: limit - 1] + "…"
 
 
 class Broadcasts:
@@ -184,7 +193,7 @@ class Broadcasts:
         b = self.get(s, user, broadcast_id, "broadcast")
         if isinstance(b, Outcome):
             return b
-        if b.status != "draft":
+        if b.status not in ("draft", "held"):  # a held notice is put to its coordinator again
             return Outcome().say(texts.BC_ALREADY.format(status=b.status))
         if when == "cancel":
             s.exec(update(Broadcast).where(Broadcast.id == b.id).values(status="cancelled"))  # type: ignore[call-overload]
@@ -192,7 +201,7 @@ class Broadcasts:
         now = self.ctx.clock()
         send_at = self._next_morning(now) if when == "morning" else now
         done = s.exec(  # type: ignore[call-overload]
-            update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == "draft").values(status="scheduled", send_at=send_at)
+            update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == b.status).values(status="scheduled", send_at=send_at)
         )
         if done.rowcount != 1:
             return Outcome().say(texts.BC_ALREADY.format(status="scheduled"))
@@ -225,11 +234,36 @@ class Broadcasts:
         return texts.BC_ACKED
 
     def due(self, s: Session, now: dt.datetime) -> list[int]:
-        """Broadcasts to send by ``now`` (or being sent when a sender stopped)."""
+        """Broadcasts to send by ``now`` (or being sent when a sender stopped). A scheduled
+        notice whose moment passed more than ``LATE_NOTICE`` ago was not sent while the bot was
+        down: it is held for its coordinator (``hold_late``), never sent late on its own."""
         rows = s.exec(
-            select(Broadcast.id).where(Broadcast.status.in_(("scheduled", "sending")), Broadcast.send_at <= now)  # type: ignore[attr-defined]
+            select(Broadcast.id).where(  # type: ignore[call-overload]
+                ((Broadcast.status == "scheduled") & (Broadcast.send_at >= now - LATE_NOTICE))
+                | (Broadcast.status == "sending"),
+                Broadcast.send_at <= now,
+            )
         ).all()
         return list(rows)
+
+    def hold_late(self, s: Session, now: dt.datetime) -> list[Broadcast]:
+        """Hold the scheduled notices that were due long ago, and return them so the
+        coordinator who made each can send it now or cancel it."""
+        late = s.exec(
+            select(Broadcast).where(Broadcast.status == "scheduled", Broadcast.send_at < now - LATE_NOTICE)
+        ).all()
+        for b in late:
+            s.exec(update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == "scheduled").values(status="held"))  # type: ignore[call-overload]
+            self.ctx.audit(s, None, "system", "broadcast.hold", f"#{b.id} due {b.send_at.isoformat()} held at {now.isoformat()}")
+        return list(late)
+
+    def held_question(self, b: Broadcast) -> Answer:
+        """What the coordinator is asked about a held notice, with 仍然发送 / 取消."""
+        doc = Doc().bold(texts.BC_HELD_TITLE).add(
+            texts.BC_HELD.format(at=self.ctx.local(b.send_at), preview=plain_preview(b.text))
+        )
+        buttons = [[Button(texts.BC_HELD_SEND, CoordOp("bc_send", b.id or 0)), Button(texts.BC_HELD_CANCEL, CoordOp("bc_cancel", b.id or 0))]]
+        return Answer(Intent.help, doc, buttons=buttons)
 
     def counts(self, s: Session, broadcast_id: int) -> dict[str, int]:
         rows = s.exec(

@@ -12,7 +12,7 @@ from bot.common.richtext import Doc
 from bot.coordination.broadcasts import Broadcasts, made_recipients
 from bot.coordination.calendar import Calendar
 from bot.coordination.context import CoordinationContext, day
-from bot.coordination.progress import Progress
+from bot.coordination.progress import Progress, unjoined_units
 from bot.coordination.rectification import Rectification
 from bot.storage.models import Assessment, Broadcast
 
@@ -32,7 +32,8 @@ class Digest:
         acknowledged, each with a one-tap nudge."""
         today = self.ctx.today()
         rows, _ = self.progress.data(s)
-        unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None})
+        unjoined = unjoined_units(rows)
+        unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None} - set(unjoined))
         overdue = self.rectification.overdue(s)
         recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
         pending = {b.id: self.broadcasts.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice
@@ -42,6 +43,8 @@ class Digest:
         if unsubmitted:
             doc.add(texts.DIGEST_UNSUBMITTED.format(count=len(unsubmitted), units="、".join(unsubmitted)))
             buttons.append([Button(texts.DIGEST_NUDGE_UNSUBMITTED, CoordOp("nudge_unsubmitted", 0))])
+        if unjoined:
+            doc.add(texts.DIGEST_UNJOINED.format(count=len(unjoined), units="、".join(unjoined)))
         if overdue:
             doc.add(texts.DIGEST_OVERDUE.format(count=len(overdue)))
             for i in overdue[:20]:
@@ -56,17 +59,26 @@ class Digest:
             for b in recent:
                 if pending[b.id]:
                     buttons.append([Button(f"{texts.BC_NUDGE} #{b.id}", CoordOp("bc_nudge", b.id or 0))])
-        if not (unsubmitted or overdue or unacked):
+        if not (unsubmitted or unjoined or overdue or unacked):
             doc.add(texts.DIGEST_ALL_CLEAR)
         return Answer(Intent.help, doc, buttons=buttons[:10])
 
     def nudge_unit(self, s: Session, user: User, assessment_id: int) -> Outcome:
-        """催办 one unit: about its overdue items if it has any, else about its self-check."""
+        """催办 one unit about what it owes now (the button may be hours old): its overdue
+        items, named; else its unsubmitted self-check; else nothing is sent."""
         a = s.get(Assessment, assessment_id)
         if a is None:
             return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
-        owing = bool(self.rectification.overdue(s, a.unit))
-        text = texts.NUDGE_OVERDUE_TEXT if owing else texts.NUDGE_UNSUBMITTED_TEXT.format(due=self.calendar.self_check_due(s))
+        overdue = self.rectification.overdue(s, a.unit)
+        if overdue:
+            lines = "；".join(
+                texts.NUDGE_OVERDUE_ITEM.format(no=i.task_no, i=i.criterion + 1, deadline=day(i.deadline)) for i in overdue[:10]
+            )
+            text = texts.NUDGE_OVERDUE_TEXT.format(count=len(overdue), items=lines)
+        elif a.submitted_at is None:
+            text = texts.NUDGE_UNSUBMITTED_TEXT.format(due=self.calendar.self_check_due(s))
+        else:
+            return Outcome().say(texts.NUDGE_NOTHING_OWED.format(unit=a.unit))
         made = self.broadcasts.create(s, user, f"unit:{a.unit}", text, kind="nudge")
         if isinstance(made, str):
             return refusal(made, f"nudge refused: {made}")

@@ -16,6 +16,22 @@ from bot.scoring.membership import table_of
 from bot.storage.models import Assessment, Person
 
 
+def unit_tables(kind: str) -> tuple[str, ...]:
+    """The tables a unit of this kind answers for: counties, districts and zones both;
+    a city department the government table it scores by reference to."""
+    return ("government",) if kind == "department" else ("party", "government")
+
+
+def unjoined_units(rows) -> list[str]:
+    """Units in the round that nobody has joined yet (no user bound), in the units file's order."""
+    joined = {r.unit for r in rows if r.users or r.answered or r.submitted_at}
+    seen: list[str] = []
+    for r in rows:
+        if r.unit not in joined and r.unit not in seen:
+            seen.append(r.unit)
+    return seen
+
+
 class Progress:
     def __init__(self, ctx: CoordinationContext) -> None:
         self.ctx = ctx
@@ -52,6 +68,14 @@ class Progress:
             if table:
                 total = sum(len(t.criteria) for t in self.ctx.rubric.table(table).tasks)
                 rows.append(UnitProgress(unit=unit, table=table, users=n, answered=0, total=total, submitted_at=None, score=0))
+        # Units nobody has joined yet are part of the round too: a row per table they answer for.
+        present = {r.unit for r in rows}
+        for unit in self.ctx.rubric.units:
+            if unit.name in present:
+                continue
+            for table in unit_tables(unit.kind):
+                total = sum(len(t.criteria) for t in self.ctx.rubric.table(table).tasks)
+                rows.append(UnitProgress(unit=unit.name, table=table, users=0, answered=0, total=total, submitted_at=None, score=0))
         lowest = []
         for (table, no), scores in sums.items():
             task = self.ctx.rubric.table(table).task(no)
@@ -75,7 +99,10 @@ class Progress:
         buttons = []
         assessments = {(a.unit, a.table_key): a.id for a in s.exec(select(Assessment).where(Assessment.round == self.ctx.round)).all()}
         for r in rows:
-            status = texts.PROGRESS_SUBMITTED.format(at=self.ctx.local(r.submitted_at)) if r.submitted_at else texts.PROGRESS_OPEN
+            if r.submitted_at:
+                status = texts.PROGRESS_SUBMITTED.format(at=self.ctx.local(r.submitted_at))
+            else:
+                status = texts.PROGRESS_OPEN if r.users or r.answered else texts.PROGRESS_NOBODY
             mark = "✅" if r.submitted_at else ("🟡" if r.answered else "⬜")
             doc.add(
                 texts.PROGRESS_LINE.format(

@@ -66,7 +66,11 @@ class Reminders:
             if due > now:
                 break
             common = {"rule": occ.rule.key, "phase": occ.phase.key, "due_at": due, "claimed_at": now}
+            prefix = f"{occ.key}:"
             if due < now - self.grace:
+                if self._any_claimed(s, prefix):
+                    continue  # it went out on time; a late run has nothing to report
+
                 # Missed while the bot was down: reported once. Older than a week it belongs
                 # to a calendar nobody is running any more (say, the template's 2020 dates):
                 # recorded, not reported. INSERT … ON CONFLICT DO NOTHING: of two processes,
@@ -81,7 +85,6 @@ class Reminders:
                 continue
             # The bot ticks every half minute: look up who already has this one in a single
             # query, and only try to claim the rest.
-            prefix = f"{occ.key}:"
             claimed = set(
                 s.exec(select(ReminderDelivery.user_id).where(ReminderDelivery.key.startswith(prefix, autoescape=True))).all()  # type: ignore[attr-defined]
             )
@@ -92,6 +95,14 @@ class Reminders:
                 if insert_new(s, ReminderDelivery, key=key, user_id=user_id, unit=unit, state="claimed", **common):
                     to_send.append((occ, user_id, unit))
         return to_send, missed
+
+    @staticmethod
+    def _any_claimed(s: Session, prefix: str) -> bool:
+        """True when some copy of this occurrence was claimed (and so sent) before."""
+        row = s.exec(
+            select(ReminderDelivery.key).where(ReminderDelivery.key.startswith(prefix, autoescape=True)).limit(1)  # type: ignore[attr-defined]
+        ).first()
+        return row is not None
 
     def missed_report(self, missed: list[Occurrence]) -> Answer:
         doc = Doc().bold(texts.REMINDER_MISSED.format(hours=int(self.grace.total_seconds() // 3600)))

@@ -139,6 +139,7 @@ class Dispatcher:
 
     async def send_broadcasts(self, bot: Bot, now: dt.datetime) -> DeliveryReport | None:
         coordination = self.coordination
+        await self.put_held_notices(bot, now)
 
         def due(s):
             ids = coordination.due_broadcasts(s, now)
@@ -179,6 +180,29 @@ class Dispatcher:
 
         await self.db.run(finish)
         return result
+
+    async def put_held_notices(self, bot: Bot, now: dt.datetime) -> int:
+        """Scheduled notices whose moment passed while the bot was down are held, and their
+        coordinator (or, without one, every coordinator) is asked whether to send them now."""
+        coordination = self.coordination
+
+        def hold(s):
+            held = coordination.notices.hold_late(s, now)
+            coordinators = coordination.coordinators(s)
+            return [(coordination.notices.held_question(b), [b.created_by_id] if b.created_by_id else coordinators) for b in held]
+
+        asked = 0
+        for answer, users in await self.db.run(hold):
+            for uid in users:
+                markup = InlineKeyboardMarkup(
+                    [[InlineKeyboardButton(b.label, callback_data=pack(b.action, owner=uid)) for b in row] for row in answer.buttons]
+                )
+                try:
+                    await bot.send_message(uid, answer.doc.html_chunks()[0], parse_mode=ParseMode.HTML, reply_markup=markup)
+                    asked += 1
+                except Exception as exc:  # a coordinator who blocked the bot must not stop the rest
+                    logger.warning("held-notice question to %s failed: %s", uid, exc)
+        return asked
 
     async def send_reminders(self, bot: Bot, now: dt.datetime) -> tuple[DeliveryReport | None, int]:
         coordination = self.coordination

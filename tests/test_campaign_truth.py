@@ -1,0 +1,81 @@
+"""Reminders, digest and nudges tell the truth (issue 8): a sent reminder is never reported as
+missed, a nudge says what the unit actually owes, units nobody joined are named, and a
+scheduled notice whose moment passed while the bot was down is held for the coordinator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from test_coordination import ADMIN, SHANGHAI, WANG, ZHAO, bind, buttons, coord, score_all, service, submit, text_of  # noqa: F401
+
+from bot.common.callbacks import CoordOp
+from bot.storage.models import Broadcast
+
+
+def test_a_reminder_sent_in_the_morning_is_not_reported_missed_in_the_evening(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
+    morning = dt.datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)  # the deadline morning (T-0)
+    sent, _ = db.call(lambda s: coord.due_reminders(s, morning))
+    assert any("self_check_report" in occ.key for occ, _, _ in sent)
+    evening = dt.datetime(2026, 12, 10, 21, 1, tzinfo=SHANGHAI)  # 12 h and a minute later
+    again, missed = db.call(lambda s: coord.due_reminders(s, evening))
+    assert again == []
+    assert not [o for o in missed if o.deliverable and o.deliverable.key == "self_check_report"]
+
+
+def test_a_reminder_nobody_got_is_still_reported_missed(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
+    evening = dt.datetime(2026, 12, 10, 21, 1, tzinfo=SHANGHAI)  # the bot was down all day
+    _, missed = db.call(lambda s: coord.due_reminders(s, evening))
+    assert [o for o in missed if o.deliverable and o.deliverable.key == "self_check_report" and o.rule.days_before == 0]
+
+
+def test_the_digest_nudge_beside_overdue_items_does_not_ask_a_submitted_unit_to_submit(db, service, coord, clock):
+    bind(db, service, WANG, "华龙区")
+    score_all(db, service, WANG)  # task 5 at zero, deadline 8月20日
+    submit(db, service, WANG)
+    clock.advance(days=20)  # 2020-08-23: the item is overdue
+    digest = db.call(lambda s: coord.digest(s))
+    press = next(b.action for row in digest.buttons for b in row if b.label == "催办华龙区")
+    db.call(lambda s: coord.op(s, ADMIN, press))
+    texts_sent = db.call(lambda s: [b.text for b in s.exec(__import__("sqlmodel").select(Broadcast)).all()])
+    assert texts_sent and all("自评尚未提交" not in t for t in texts_sent)
+    assert any("逾期" in t and "第5项" in t for t in texts_sent)
+
+
+def test_a_nudge_to_a_unit_that_owes_nothing_is_not_sent(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    score_all(db, service, WANG, rectify=False)
+    done = submit(db, service, WANG)
+    assessment = next(b.action for b in buttons(done)).assessment
+    out = db.call(lambda s: coord.op(s, ADMIN, CoordOp("nudge_unit", assessment)))
+    assert "无需催办" in text_of(out)
+    assert db.call(lambda s: s.exec(__import__("sqlmodel").select(Broadcast)).all()) == []
+
+
+def test_the_digest_names_units_nobody_has_joined(db, service, coord):
+    digest = db.call(lambda s: coord.digest(s))
+    assert "各单位均已提交" not in digest.text
+    assert "尚无人绑定" in digest.text and "华龙区" in digest.text and "范县" in digest.text
+    bind(db, service, ZHAO, "范县", "government")
+    digest = db.call(lambda s: coord.digest(s))
+    line = next(l for l in digest.text.splitlines() if "尚无人绑定" in l)
+    assert "范县" not in line and "华龙区" in line
+
+
+def test_progress_lists_every_unit_including_those_nobody_joined(db, service, coord):
+    import io
+
+    from openpyxl import load_workbook
+
+    bind(db, service, WANG, "华龙区")
+    out = db.call(lambda s: coord.progress(s, ADMIN))
+    text = text_of(out)
+    assert "华龙区·党委表：绑定1人" in text
+    assert "台前县·政府表：绑定0人，已答0/61，尚无人加入" in text
+    assert "濮阳市城乡一体化示范区·党委表" in text
+    sheet = load_workbook(io.BytesIO(out.files[1].data)).active
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert any("台前县" in c for c in cells)
