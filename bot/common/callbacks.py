@@ -67,6 +67,7 @@ class NavMove(StrEnum):
     evidence = "evidence"
     field_skip = "field_skip"
     review_task = "review_task"
+    rect_edit = "rect_edit"  # change only a criterion's rectification details (修改整改信息)
 
 
 # Each action's code on the wire, fixed for good: buttons already sent in chats carry these
@@ -80,13 +81,15 @@ NAV_CODES: dict[NavMove, int] = {
     NavMove.evidence: 4,
     NavMove.field_skip: 5,
     NavMove.review_task: 6,
+    NavMove.rect_edit: 7,
 }
 
 
 @dataclass(frozen=True)
 class Navigate:
     """Move within an assessment: previous/skip/pause, go to a criterion, show its evidence,
-    skip the rectification field being asked, or open a task on the review page."""
+    skip the rectification field being asked, open a task on the review page, or change only
+    a criterion's rectification details (rect_edit)."""
 
     assessment: int
     move: NavMove | str
@@ -109,6 +112,7 @@ class AssessmentAction(StrEnum):
     score = "score"  # /score
     party = "party"  # a department scores against the party table
     government = "government"  # … or the government table
+    evidence = "evidence"  # the list of its evidence files (the unit's users and coordinators)
 
 
 ASSESSMENT_CODES: dict[AssessmentAction, int] = {
@@ -123,12 +127,14 @@ ASSESSMENT_CODES: dict[AssessmentAction, int] = {
     AssessmentAction.score: 8,
     AssessmentAction.party: 9,
     AssessmentAction.government: 10,
+    AssessmentAction.evidence: 11,
 }
 
 
 @dataclass(frozen=True)
 class AssessmentOp:
-    """Whole-assessment actions: ask to submit, confirm, cancel, files, reopen, pick table."""
+    """Whole-assessment actions: ask to submit, confirm, cancel, files, reopen, pick table,
+    list its evidence files."""
 
     assessment: int
     op: AssessmentAction | str

@@ -17,3 +17,8 @@ def fmt_local(at: dt.datetime | None, tz: tzinfo) -> str:
         return "—"
     local = at.astimezone(tz)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def fmt_date(day: dt.date) -> str:
+    """A date as the bot says it: 2026年12月31日."""
+    return f"{day.year}年{day.month}月{day.day}日"

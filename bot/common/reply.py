@@ -89,6 +89,7 @@ class EvidenceRecord:
     caption: str | None
     added_by: str
     added_at: dt.datetime
+    stage: str = "selfcheck"  # EvidenceStage: the self-check's, or a rectification item's
 
 
 @dataclass(frozen=True)

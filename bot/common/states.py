@@ -85,3 +85,10 @@ class RecipientState(StrEnum):
     sent = "sent"
     failed = "failed"
     acknowledged = "acknowledged"
+
+
+class EvidenceStage(StrEnum):
+    """What a kept file proves (``evidence.stage``)."""
+
+    selfcheck = "selfcheck"  # the answer to a criterion, sent while scoring
+    rectification = "rectification"  # that the criterion's rectification item was done

@@ -194,6 +194,17 @@ COORDINATOR_NO_SCORE = "协调员不参与自评打分。"
 INSPECTOR_NO_SCORE = "督察组成员不参与单位自评打分。实地督察请发送 /inspect。"
 NOT_COORDINATOR = "此操作仅限市委依法治市办协调员。"
 INACTIVE = "您的账号已停用，请联系市委依法治市办。"
+STANDING_UNIT = "您已绑定“{unit}”，身份：{role}。"
+STANDING_COORDINATOR = "您是市委依法治市办协调员，可发送 /progress 查看各单位进度。"
+STANDING_PICK_TABLE = "本单位尚未选择参照的打分表，发送 /score 选择后开始自评。"
+STANDING_NOT_STARTED = "本单位{table}自评尚未开始，发送 /score 开始。"
+STANDING_PROGRESS = "本单位{table}自评：已答 {done}/{total} 条检查标准，当前得分 {score} 分，{status}。"
+STANDING_SUBMITTED = "已于{at}提交"
+STANDING_OPEN = "尚未提交"
+STANDING_DEDUCTIONS = "扣分的检查标准 {count} 条，共扣 {lost} 分（/summary 查看）。"
+STANDING_RECTIFY = "整改事项：{count} 项尚未完成（/rectify 查看）。"
+STANDING_RECTIFY_NONE = "整改事项：暂无未完成的事项。"
+OWN_SCORE_LEAD = "以下是本单位的自评汇总（也可随时发送 /summary 查看）："
 
 # --- Self-scoring -----------------------------------------------------------------------
 SCORE_PICK_TABLE = "市直部门参照党委表或政府表自评，请选择本单位参照的打分表："
@@ -229,8 +240,22 @@ RECT_ASK = {
     "leader": "请填写责任领导：",
     "unit": "请填写责任单位（本项落实单位：{units}）：",
     "person": "请填写责任人：",
-    "deadline": "请填写完成时限（如 {md}、{iso}、两周内）：",
+    "deadline": "请填写完成时限（如 {md}、{iso}、两周内、年底前、长期坚持、立行立改）：",
 }
+RECT_CURRENT = "当前内容：{value}"
+RECT_CURRENT_HINT = "发送新内容即可修改；点“跳过”保留当前内容，发送“清空”可删除。"
+RECT_KEPT = "{field}保持不变：{value}。"
+RECT_SKIPPED = "已跳过{field}（未填写）。"
+RECT_CLEARED = "已清空{field}。"
+RECT_DEADLINE_READ = "完成时限已记为{date}（{weekday}）。"
+RECT_DEADLINE_PAST = "注意：这个日期早于今天，如有误请在 /review 中点“修改整改信息”更正。"
+RECT_DEADLINE_ONGOING = "已保存完成时限：{text}（不设具体日期）。"
+RECT_EDIT_BUTTON = "修改整改信息"
+RECT_EDIT_INTRO = "修改第{no}项第{i}条的整改信息（无需重新选择档次）。每项显示当前内容，点“跳过”保留。"
+RECT_EDIT_FULL = "第{no}项第{i}条已得满分，没有需要填写的整改信息。"
+RECT_EDIT_UNANSWERED = "这一条还没有作答，请先选择档次。"
+RESUME_RECT = "请继续填写整改信息："
+RESUME_LEVEL = "请继续自评："
 RECT_LABEL = {
     "problem": "存在问题",
     "measure": "整改措施",
@@ -240,7 +265,7 @@ RECT_LABEL = {
     "deadline": "完成时限",
 }
 RECT_SAVED = "已保存{field}。"
-RECT_BAD_DEADLINE = "无法识别“{text}”这个日期，请换一种写法（如 {md}、{iso}、两周内），或点“跳过”。"
+RECT_BAD_DEADLINE = "无法识别“{text}”这个完成时限，请换一种写法（如 {md}、{iso}、两周内、长期坚持），或点“跳过”。"
 RECT_TOO_LONG = "内容过长（{length}字），请精简到{limit}字以内。"
 RECT_EMPTY = "内容为空，请重新输入，或点“跳过”。"
 
@@ -249,6 +274,17 @@ EVIDENCE_DUPLICATE = "这份材料已经保存过了。"
 EVIDENCE_NO_CRITERION = "请先发送 /score 进入要佐证的那一条检查标准，再发送文件或照片。"
 EVIDENCE_NONE = "这一条还没有佐证材料。"
 EVIDENCE_SENDING = "第{no}项第{i}条的佐证材料共 {count} 份："
+EVIDENCE_RECT_SAVED = "已保存整改佐证材料“{name}”（{size}），归入第{no}项第{i}条的整改事项。"
+EVIDENCE_SUBMITTED = (
+    "本单位的自评已于{at}提交，“{name}”没有归入自评材料。如果这是整改佐证，请发送 /rectify，"
+    "点该事项的“报告完成”后再发送；如需补充自评材料，请联系市委依法治市办重新开放。"
+)
+EVIDENCE_LABEL = {"selfcheck": "【自评佐证】", "rectification": "【整改佐证】"}
+EVIDENCE_INDEX_TITLE = "{unit} · {table} 佐证材料（共 {count} 份）"
+EVIDENCE_INDEX_EMPTY = "还没有上传任何佐证材料。"
+EVIDENCE_INDEX_LINE = "· 第{no}项第{i}条：自评佐证 {selfcheck} 份，整改佐证 {rect} 份"
+EVIDENCE_INDEX_BUTTON = "第{no}项第{i}条"
+EVIDENCE_INDEX_OPEN = "佐证材料"
 
 REVIEW_TITLE = "{unit} · {table}　得分 {score}/100，已完成 {done}/{total} 项"
 REVIEW_LINE = "{mark} 第{no}项 {title}：{score}/{points}分{extra}"
@@ -258,6 +294,7 @@ REVIEW_ANSWER = "   答案：{label}（{points}分） · {by}"
 REVIEW_UNANSWERED = "   尚未作答"
 REVIEW_RECT = "   {label}：{value}"
 REVIEW_CHANGE = "修改第{i}条"
+REVIEW_RECT_EDIT = "修改第{i}条整改信息"
 REVIEW_HINT = "点击任务可查看并修改答案。"
 
 SUMMARY_TITLE = "{unit} · {table} 自评汇总"

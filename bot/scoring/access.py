@@ -34,6 +34,16 @@ class Access:
             return refusal(texts.INSPECTOR_NO_SCORE, f"inspector {user.id} tried to self-score")
         return person
 
+    def is_coordinator(self, s: Session, user: User) -> bool:
+        """An active coordinator: may look at every unit's assessment and files."""
+        person = self.membership.binding(s, user)  # admins are made coordinators here
+        return person is not None and person.active and person.role == Role.coordinator
+
+    def any(self, s: Session, assessment_id: int) -> AssessmentRow | None:
+        """This round's assessment ``assessment_id`` of any unit (for coordinators)."""
+        a = assessment_row(s, assessment_id)
+        return a if a is not None and a.round == self.ctx.round else None
+
     def owned(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
         """The assessment, if it is this round's and the person's unit's."""
         a = assessment_row(s, assessment_id)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import Navigate, NavMove, PickLevel
-from bot.common.format import fmt_points
+from bot.common.format import fmt_date, fmt_points
 from bot.common.reply import Answer, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.rubric import Task
@@ -22,14 +22,24 @@ from bot.scoring.context import ScoringContext
 from bot.scoring.cursor import CursorRow, move_cursor, pause, read_cursor
 from bot.scoring.membership import Binding, table_of
 from bot.scoring.parsing import match_level, parse_deadline
-from bot.scoring.scores import AssessmentSnapshot, CriterionKey, criterion_fingerprint
+from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification, criterion_fingerprint
 from bot.scoring.snapshots import AssessmentRow, snapshot
-from bot.scoring.views import Views, file_size
+from bot.scoring.typed import is_clear, is_skip, ongoing_deadline, reads_as_question
+from bot.scoring.views import Views, rect_value
 from bot.storage.db import insert_new
-from bot.storage.models import Assessment, CriterionAnswer, Evidence, Person
+from bot.storage.models import Assessment, CriterionAnswer, Person
 
 RECT_COLUMNS = {Step.problem: "problem", Step.measure: "measure", Step.leader: "leader", Step.unit: "resp_unit", Step.person: "resp_person"}
 TEXT_LIMITS = {Step.problem: 500, Step.measure: 500, Step.leader: 50, Step.unit: 100, Step.person: 50, Step.deadline: 50}
+
+_RECTIFICATION = select(
+    CriterionAnswer.problem, CriterionAnswer.measure, CriterionAnswer.leader, CriterionAnswer.resp_unit,
+    CriterionAnswer.resp_person, CriterionAnswer.deadline, CriterionAnswer.deadline_text,
+).where(
+    CriterionAnswer.assessment_id == bindparam("assessment_id"),
+    CriterionAnswer.task_no == bindparam("task_no"),
+    CriterionAnswer.criterion == bindparam("criterion"),
+)
 
 _ANSWER_REVISION = select(CriterionAnswer.id, CriterionAnswer.revision).where(
     CriterionAnswer.assessment_id == bindparam("assessment_id"),
@@ -52,6 +62,41 @@ class Conversation:
     def _move(self, s: Session, user_id: int, a: AnyAssessment, key: CriterionKey, step: Step) -> None:
         move_cursor(s, user_id, a.id or 0, key, step, self.ctx.clock())
 
+    def _rectification(self, s: Session, a: AnyAssessment, key: CriterionKey) -> Rectification:
+        """What the answer's rectification item holds now (one row; brief snapshots omit it)."""
+        row = s.connection().execute(_RECTIFICATION, {"assessment_id": a.id, "task_no": key[0], "criterion": key[1]}).first()
+        if row is None:
+            return Rectification()
+        return Rectification(row.problem, row.measure, row.leader, row.resp_unit, row.resp_person, row.deadline, row.deadline_text)
+
+    def _prompt(
+        self, s: Session, a: AnyAssessment, snap: AssessmentSnapshot, key: CriterionKey, step: Step, intro: bool = False, note: str | None = None
+    ) -> Answer:
+        """Ask for one rectification field, showing what it holds now."""
+        current = rect_value(self._rectification(s, a, key), step)
+        return self.views.rect_prompt(snap, key, step, intro=intro, note=note, current=current)
+
+    def pending(self, s: Session, user: User) -> Answer | None:
+        """The prompt this user's conversation is waiting on, to show again after a detour
+        (a question, /task, /help, /review …); None when nothing is waiting."""
+        cursor = read_cursor(s, user.id)
+        if cursor is None or cursor.step not in ASKING_STEPS:
+            return None
+        person = self.access.scorer(s, user)
+        if isinstance(person, Outcome):
+            return None
+        a = self.access.open(s, person, cursor.assessment_id)
+        if isinstance(a, Outcome):
+            return None
+        task = self.ctx.rubric.table(a.table_key).task(cursor.task_no)
+        if task is None or cursor.criterion >= len(task.criteria):
+            return None
+        key = (cursor.task_no, cursor.criterion)
+        snap = self._snapshot(s, a, full=False)
+        if cursor.step == Step.level:
+            return self.views.question(snap, key, texts.RESUME_LEVEL, compact=True)
+        return self._prompt(s, a, snap, key, Step(cursor.step), note=texts.RESUME_RECT)
+
     def start(self, s: Session, user: User, table_key: str | None = None) -> Outcome:
         """/score: resume where this user left off, or begin at the first unanswered criterion."""
         person = self.access.scorer(s, user)
@@ -72,7 +117,7 @@ class Conversation:
         cursor = read_cursor(s, user.id)
         if cursor and cursor.assessment_id == a.id and cursor.step in ASKING_STEPS:
             if cursor.step in RECT_STEPS:
-                return Outcome(replies=[self.views.rect_prompt(snap, (cursor.task_no, cursor.criterion), Step(cursor.step), note=note)])
+                return Outcome(replies=[self._prompt(s, a, snap, (cursor.task_no, cursor.criterion), Step(cursor.step), note=note)])
             return Outcome(replies=[self.views.question(snap, (cursor.task_no, cursor.criterion), note)])
         start_at = (cursor.task_no, cursor.criterion) if cursor and cursor.assessment_id == a.id else None
         target = snap.next_unanswered(_before(snap, start_at)) if start_at else snap.next_unanswered()
@@ -136,7 +181,7 @@ class Conversation:
         saved = texts.SCORE_SAVED.format(label=chosen.label, points=fmt_points(chosen.points))
         if chosen.points < criterion.points:
             self._move(s, user.id, a, key, Step.problem)
-            return Outcome(replies=[self.views.rect_prompt(snap, key, Step.problem, intro=True, note=saved)])
+            return Outcome(replies=[self._prompt(s, a, snap, key, Step.problem, intro=True, note=saved)])
         return self._advance(s, user, a, snap, key, saved)
 
     def _advance(
@@ -150,7 +195,8 @@ class Conversation:
         return Outcome(replies=[self.views.question(snap, target, note)])
 
     def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
-        """上一项 / 跳过 / 暂停, go to a criterion, show its evidence, skip a rectification field."""
+        """上一项 / 跳过 / 暂停, go to a criterion, skip a rectification field, change only the
+        rectification (evidence buttons are bot/scoring/evidence.py's)."""
         found = self.access.scorer_and(s, user, action.assessment, open_only=False)
         if isinstance(found, Outcome):
             return found
@@ -160,13 +206,6 @@ class Conversation:
         keys = snap.keys()
         if key not in keys:
             return refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}")
-        if action.move == NavMove.evidence:
-            files = snap.evidence_for(key)
-            if not files:
-                return Outcome().say(texts.EVIDENCE_NONE)
-            out = Outcome().say(texts.EVIDENCE_SENDING.format(no=key[0], i=key[1] + 1, count=len(files)))
-            out.resend = files
-            return out
         if action.move == NavMove.review_task:
             return Outcome(replies=[self.views.review_task(snap, key[0])])
         if a.status == AssessmentStatus.submitted:
@@ -178,7 +217,9 @@ class Conversation:
             cursor = read_cursor(s, user.id)
             if cursor is None or (cursor.task_no, cursor.criterion) != key or cursor.step not in RECT_STEPS:
                 return refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip") if cursor is None else self.start(s, user)
-            return self._next_field(s, user, a, key, Step(cursor.step))
+            return self._skip_field(s, user, a, key, Step(cursor.step))
+        if action.move == NavMove.rect_edit:
+            return self._edit_rectification(s, user, a, snap, key)
         if action.move == NavMove.goto:
             target = key
         elif action.move == NavMove.prev:
@@ -193,6 +234,27 @@ class Conversation:
         self._move(s, user.id, a, target, Step.level)
         return Outcome(replies=[self.views.question(snap, target)])
 
+    def _edit_rectification(self, s: Session, user: User, a: AnyAssessment, snap: AssessmentSnapshot, key: CriterionKey) -> Outcome:
+        """修改整改信息: walk the rectification fields of an answer, each showing what it holds,
+        without choosing the level again."""
+        answer = snap.answers.get(key)
+        task = snap.table.task(key[0])
+        assert task is not None
+        if answer is None:
+            self._move(s, user.id, a, key, Step.level)
+            return Outcome(replies=[self.views.question(snap, key, texts.RECT_EDIT_UNANSWERED)])
+        if answer.points >= task.criteria[key[1]].points:
+            return Outcome().say(texts.RECT_EDIT_FULL.format(no=key[0], i=key[1] + 1))
+        self._move(s, user.id, a, key, Step.problem)
+        return Outcome(replies=[self._prompt(s, a, snap, key, Step.problem, note=texts.RECT_EDIT_INTRO.format(no=key[0], i=key[1] + 1))])
+
+    def _skip_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: Step) -> Outcome:
+        """跳过 (typed or pressed): the field keeps what it holds, and the next one is asked."""
+        had = rect_value(self._rectification(s, a, key), step)
+        label = texts.RECT_LABEL[step]
+        note = texts.RECT_KEPT.format(field=label, value=had) if had else texts.RECT_SKIPPED.format(field=label)
+        return self._next_field(s, user, a, key, step, note=note)
+
     def _next_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: Step, note: str | None = None) -> Outcome:
         i = RECT_STEPS.index(step)
         s.flush()
@@ -200,14 +262,18 @@ class Conversation:
         if i + 1 < len(RECT_STEPS):
             nxt = RECT_STEPS[i + 1]
             self._move(s, user.id, a, key, nxt)
-            return Outcome(replies=[self.views.rect_prompt(snap, key, nxt, note=note)])
+            return Outcome(replies=[self._prompt(s, a, snap, key, nxt, note=note)])
         return self._advance(s, user, a, snap, key, note)
 
     def text(self, s: Session, user: User, text: str, cursor: CursorRow | None = None) -> Outcome | None:
         """Typed text while scoring: a rectification field, or a level in words. None when
-        the user is not in the conversation (the text is then a question for the engine)."""
+        the user is not in the conversation, or asks a question (the text is then for the
+        engine, and the shell shows ``pending`` again after its answer)."""
         cursor = cursor or read_cursor(s, user.id)
         if cursor is None or cursor.step not in ASKING_STEPS:
+            return None
+        text = text.strip()
+        if reads_as_question(text):
             return None
         person = self.access.scorer(s, user)
         if isinstance(person, Outcome):
@@ -221,8 +287,9 @@ class Conversation:
         if task is None or cursor.criterion >= len(task.criteria):
             pause(s, user.id)
             return None
-        text = text.strip()
         if cursor.step == Step.level:
+            if is_skip(text):  # typed 跳过: as the button
+                return self.navigate(s, user, Navigate(a.id or 0, NavMove.skip, key[0], key[1]))
             snap = self._snapshot(s, a)
             level = match_level(task.criteria[cursor.criterion], text)
             if level is None:
@@ -234,17 +301,10 @@ class Conversation:
         return self._save_field(s, user, a, key, Step(cursor.step), text)
 
     def _save_field(self, s: Session, user: User, a: AnyAssessment, key: CriterionKey, step: Step, text: str) -> Outcome:
-        snap = self._snapshot(s, a)
+        snap = self._snapshot(s, a, full=False)
+        label = texts.RECT_LABEL[step]
         if not text:
-            return Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_EMPTY)), self.views.rect_prompt(snap, key, step)])
-        limit = TEXT_LIMITS[step]
-        if len(text) > limit:
-            return Outcome(
-                replies=[
-                    Answer(Intent.help, Doc().add(texts.RECT_TOO_LONG.format(length=len(text), limit=limit))),
-                    self.views.rect_prompt(snap, key, step),
-                ]
-            )
+            return Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_EMPTY)), self._prompt(s, a, snap, key, step)])
         row = s.exec(
             select(CriterionAnswer).where(
                 CriterionAnswer.assessment_id == a.id, CriterionAnswer.task_no == key[0], CriterionAnswer.criterion == key[1]
@@ -253,69 +313,44 @@ class Conversation:
         if row is None:  # the answer vanished (reopened and cleared?): ask the level again
             self._move(s, user.id, a, key, Step.level)
             return Outcome(replies=[self.views.question(snap, key)])
+        if is_skip(text):
+            return self._skip_field(s, user, a, key, step)
+        if is_clear(text):
+            if step == Step.deadline:
+                row.deadline, row.deadline_text = None, None
+            else:
+                setattr(row, RECT_COLUMNS[step], None)
+            s.add(row)
+            return self._next_field(s, user, a, key, step, note=texts.RECT_CLEARED.format(field=label))
+        limit = TEXT_LIMITS[step]
+        if len(text) > limit:
+            return Outcome(
+                replies=[
+                    Answer(Intent.help, Doc().add(texts.RECT_TOO_LONG.format(length=len(text), limit=limit))),
+                    self._prompt(s, a, snap, key, step),
+                ]
+            )
+        note = texts.RECT_SAVED.format(field=label)
         if step == Step.deadline:
-            deadline = parse_deadline(text, self.ctx.today())
-            if deadline is None:
-                out = Outcome(replies=[Answer(Intent.help, Doc().add(texts.RECT_BAD_DEADLINE.format(text=text[:20], **self.ctx.deadline_examples()))), self.views.rect_prompt(snap, key, step)])
+            today = self.ctx.today()
+            deadline = parse_deadline(text, today)
+            ongoing = None if deadline else ongoing_deadline(text)
+            if deadline is None and ongoing is None:
+                bad = texts.RECT_BAD_DEADLINE.format(text=text[:20], **self.ctx.deadline_examples())
+                out = Outcome(replies=[Answer(Intent.help, Doc().add(bad)), self._prompt(s, a, snap, key, step)])
                 out.refused = f"unparseable deadline {text[:40]!r} from {user.id}"
                 return out
-            row.deadline, row.deadline_text = deadline, text
+            row.deadline, row.deadline_text = deadline, (text if deadline else ongoing)
+            if deadline is not None:
+                note = texts.RECT_DEADLINE_READ.format(date=fmt_date(deadline), weekday=texts.WEEKDAYS[deadline.weekday()])
+                if deadline < today:
+                    note += texts.RECT_DEADLINE_PAST
+            else:
+                note = texts.RECT_DEADLINE_ONGOING.format(text=ongoing)
         else:
             setattr(row, RECT_COLUMNS[step], text)
         s.add(row)
-        return self._next_field(s, user, a, key, step, note=texts.RECT_SAVED.format(field=texts.RECT_LABEL[step]))
-
-    def evidence(
-        self,
-        s: Session,
-        user: User,
-        kind: str,
-        file_id: str,
-        file_unique_id: str,
-        file_name: str,
-        size: int,
-        caption: str | None,
-        item: tuple[int, int, int] | None = None,
-    ) -> Outcome:
-        """A document or photo sent while on a criterion: keep it as that criterion's evidence.
-        ``item`` (assessment, task, criterion): a rectification item being reported done,
-        whose evidence is welcome after submission too."""
-        person = self.access.scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
-        if item is None:
-            cursor = read_cursor(s, user.id)
-            if cursor is None:
-                return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
-            item = (cursor.assessment_id, cursor.task_no, cursor.criterion)
-            a = self.access.open(s, person, item[0])
-        else:
-            a = self.access.owned(s, person, item[0])
-        if isinstance(a, Outcome):
-            return a
-        key = (item[1], item[2])
-        exists = s.exec(
-            select(Evidence).where(Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id)
-        ).first()
-        if exists:
-            return Outcome().say(texts.EVIDENCE_DUPLICATE)
-        s.add(
-            Evidence(
-                assessment_id=a.id or 0,
-                task_no=key[0],
-                criterion=key[1],
-                kind=kind,
-                file_id=file_id,
-                file_unique_id=file_unique_id,
-                file_name=file_name[:256],
-                size=size,
-                caption=(caption or None) and caption[:1024],
-                added_by=user.name,
-                added_by_id=user.id,
-                added_at=self.ctx.clock(),
-            )
-        )
-        return Outcome().say(texts.EVIDENCE_SAVED.format(name=file_name, size=file_size(size), no=key[0], i=key[1] + 1))
+        return self._next_field(s, user, a, key, step, note=note)
 
 
 def _before(snap: AssessmentSnapshot, key: CriterionKey) -> CriterionKey | None:

@@ -15,7 +15,7 @@ from bot.common.states import AssessmentStatus, Role
 from bot.scoring.access import Access
 from bot.scoring.context import ScoringContext
 from bot.scoring.cursor import pause_assessment
-from bot.scoring.membership import Membership
+from bot.scoring.membership import Membership, table_of
 from bot.scoring.snapshots import AssessmentRow, snapshot
 from bot.scoring.views import Views
 from bot.storage.models import Assessment, AuditEntry
@@ -63,6 +63,49 @@ class Review:
         if isinstance(found, Outcome):
             return found
         return Outcome(replies=[self.views.summary(snapshot(s, self.ctx.rubric, found[1]))])
+
+    def standing(self, s: Session, user: User, open_items: int | None = None) -> Answer | None:
+        """Where a bound user stands, for /start: their unit and role, how far their table's
+        self-assessment is (criteria answered, submitted or not) and, when coordination counts
+        them, the rectification items still open. None for a user who is not bound."""
+        person = self.membership.binding(s, user)
+        if person is None:
+            return None
+        if not person.active:
+            return Answer(Intent.help, Doc().add(texts.INACTIVE))
+        if person.role == Role.coordinator:
+            return Answer(Intent.help, Doc().add(texts.STANDING_COORDINATOR))
+        doc = Doc().bold(texts.STANDING_UNIT.format(unit=person.unit, role=texts.ROLE_LABEL.get(person.role, person.role)))
+        key = table_of(person)
+        a = self.access.find(s, person.unit, key) if key else None
+        if key is None:
+            doc.add(texts.STANDING_PICK_TABLE)
+            return Answer(Intent.help, doc, buttons=[[Button("开始自评", AssessmentOp(0, "score"))]])
+        table = texts.TABLE_LABEL[key]
+        if a is None:
+            doc.add(texts.STANDING_NOT_STARTED.format(table=table))
+            return Answer(Intent.help, doc, buttons=[[Button("开始自评", AssessmentOp(0, "score"))]])
+        snap = snapshot(s, self.ctx.rubric, a)
+        submitted = a.status == AssessmentStatus.submitted
+        status = texts.STANDING_SUBMITTED.format(at=self.ctx.local(a.submitted_at)) if submitted else texts.STANDING_OPEN
+        doc.add(
+            texts.STANDING_PROGRESS.format(
+                table=table, done=snap.criteria_done, total=snap.criteria_total, score=fmt_points(snap.total), status=status
+            )
+        )
+        deductions = snap.deductions()
+        if deductions:
+            lost = fmt_points(sum(d.lost for d in deductions))
+            doc.add(texts.STANDING_DEDUCTIONS.format(count=len(deductions), lost=lost))
+        if open_items is not None:
+            doc.add(texts.STANDING_RECTIFY.format(count=open_items) if open_items else texts.STANDING_RECTIFY_NONE)
+        if a.return_comment and not submitted:
+            doc.add(texts.RETURNED_NOTE.format(comment=a.return_comment))
+        first = Button("汇总", AssessmentOp(a.id or 0, "summary"))
+        buttons = [[first, Button(texts.FILES_XLSX, AssessmentOp(a.id or 0, "xlsx"))]] if submitted else [
+            [Button("继续自评", AssessmentOp(a.id or 0, "score")), first, Button("检查修改", AssessmentOp(a.id or 0, "review"))]
+        ]
+        return Answer(Intent.help, doc, buttons=buttons)
 
     def submit(self, s: Session, user: User) -> Outcome:
         """/submit: check completeness and ask to confirm."""

@@ -7,8 +7,10 @@ user, notices for others, files to send. The features live in their own modules:
 
 - membership.py   invites, binding, roles, coordinators
 - access.py       may this user act on this assessment; which assessment their unit scores
-- conversation.py /score, levels, moving, rectification fields, evidence (state diagram: handlers/score.mmd)
-- review.py       /review, /summary, /submit, reopening
+- conversation.py /score, levels, moving, rectification fields (state diagram: handlers/score.mmd)
+- typed.py        what typed text at a prompt is: 跳过, 清空, a question, 长期坚持
+- evidence.py     files sent as evidence (the self-check's or a rectification item's), opening them
+- review.py       /review, /summary, /submit, reopening, where a user stands (/start)
 - views.py        how questions, prompts and the summary look
 - exports.py      the score sheet and the report draft
 """
@@ -21,18 +23,21 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.common import texts
-from bot.common.callbacks import AssessmentAction, AssessmentOp, Navigate, PickLevel
-from bot.common.reply import Clock, Outcome, User, refusal, utc_now
+from bot.common.callbacks import AssessmentAction, AssessmentOp, Navigate, NavMove, PickLevel
+from bot.common.reply import Answer, Clock, Intent, Outcome, User, refusal, utc_now
+from bot.common.richtext import Doc
 from bot.common.rubric import Rubric
 from bot.rounds import RoundCalendars, campaign_file_from_env
 from bot.scoring.access import Access
 from bot.scoring.context import ScoringContext
 from bot.scoring.conversation import Conversation
+from bot.scoring.evidence import EvidenceFiles
 from bot.scoring.exports import Exports
 from bot.scoring.membership import ROLES, Binding, InviteError, Membership, parse_duration, table_of
 from bot.scoring.review import Review
 from bot.scoring.scores import AssessmentSnapshot
 from bot.scoring.snapshots import AssessmentRow, snapshot
+from bot.scoring.typed import asks_own_score
 from bot.scoring.views import Views
 from bot.storage.models import Assessment, Invite, Person
 
@@ -62,6 +67,7 @@ class SelfCheck:
         self.conversation = Conversation(self.ctx, self.access, self.views)
         self.reviews = Review(self.ctx, self.membership, self.access, self.views)
         self.exports = Exports(self.ctx, self.membership, self.access)
+        self.evidence_files = EvidenceFiles(self.ctx, self.access)
 
     # --- membership ------------------------------------------------------------------
 
@@ -105,12 +111,40 @@ class SelfCheck:
         return self.conversation.pick_level(s, user, action)
 
     def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
+        if action.move == NavMove.evidence:
+            return self.evidence_files.show(s, user, action.assessment, (action.task, action.criterion))
         return self.conversation.navigate(s, user, action)
 
     def text(self, s: Session, user: User, text: str) -> Outcome | None:
-        """Typed text in the scoring conversation; None when the user is not in it. Shells
-        route typed text through bot.inputs, which asks coordination first."""
+        """Typed text in the scoring conversation; None when the user is not in it or asks a
+        question of the rubric. Shells route typed text through bot.inputs, which asks
+        coordination first. "我们单位还有哪些扣分" is the unit's summary."""
+        if asks_own_score(text):
+            own = self.own_score(s, user)
+            if own is not None:
+                return own
         return self.conversation.text(s, user, text)
+
+    def pending_prompt(self, s: Session, user: User) -> Answer | None:
+        """The prompt the conversation waits on, shown again after a detour; else None."""
+        return self.conversation.pending(s, user)
+
+    def own_score(self, s: Session, user: User) -> Outcome | None:
+        """"我们单位还有哪些扣分": the unit's /summary (then the pending prompt, if any). None
+        for users without a unit to score (the text is then a question for the engine)."""
+        if isinstance(self.access.scorer(s, user), Outcome):
+            return None
+        out = self.summary(s, user)
+        if not out.refused:
+            out.replies.insert(0, Answer(Intent.help, Doc().add(texts.OWN_SCORE_LEAD)))
+        prompt = self.pending_prompt(s, user)
+        if prompt is not None:
+            out.replies.append(prompt)
+        return out
+
+    def standing(self, s: Session, user: User, open_items: int | None = None) -> Answer | None:
+        """Where a bound user stands (for /start): unit, role, progress; None when unbound."""
+        return self.reviews.standing(s, user, open_items)
 
     def evidence(
         self,
@@ -124,7 +158,7 @@ class SelfCheck:
         caption: str | None,
         item: tuple[int, int, int] | None = None,
     ) -> Outcome:
-        return self.conversation.evidence(s, user, kind, file_id, file_unique_id, file_name, size, caption, item)
+        return self.evidence_files.receive(s, user, kind, file_id, file_unique_id, file_name, size, caption, item)
 
     # --- review, submit, files ---------------------------------------------------------
 
@@ -162,6 +196,8 @@ class SelfCheck:
             return self.review(s, user)
         if action.op == A.summary:
             return self.summary(s, user)
+        if action.op == A.evidence:
+            return self.evidence_files.index(s, user, action.assessment)
         found = self.access.scorer_and(s, user, action.assessment, open_only=False)
         if isinstance(found, Outcome):
             return found

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.common.rubric import Rubric
+from bot.common.states import EvidenceStage
 from bot.scoring.scores import (
     AnswerRecord,
     AnswerRows,
@@ -46,16 +47,24 @@ _ANSWERS_FULL = select(
     _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.answered_at, _A.revision, _A.fingerprint,
     _A.problem, _A.measure, _A.leader, _A.resp_unit, _A.resp_person, _A.deadline, _A.deadline_text,
 ).where(_A.assessment_id == bindparam("assessment_id"))
+_EVIDENCE_COLUMNS = (_E.id, _E.task_no, _E.criterion, _E.kind, _E.file_id, _E.file_name, _E.size, _E.caption, _E.added_by, _E.added_at, _E.stage)
+# The self-check's own evidence; a rectification item's files are read by ``all_evidence``.
 _EVIDENCE = (
-    select(_E.id, _E.task_no, _E.criterion, _E.kind, _E.file_id, _E.file_name, _E.size, _E.caption, _E.added_by, _E.added_at)
-    .where(_E.assessment_id == bindparam("assessment_id"))
+    select(*_EVIDENCE_COLUMNS)
+    .where(_E.assessment_id == bindparam("assessment_id"), _E.stage == EvidenceStage.selfcheck.value)
     .order_by(_E.id)
 )
+_ALL_EVIDENCE = select(*_EVIDENCE_COLUMNS).where(_E.assessment_id == bindparam("assessment_id")).order_by(_E.id)
 
 
 def assessment_row(s: Session, assessment_id: int) -> AssessmentRow | None:
     row = s.connection().execute(_ASSESSMENT, {"assessment_id": assessment_id}).first()
     return AssessmentRow(*row) if row else None
+
+
+def all_evidence(s: Session, assessment_id: int) -> list[EvidenceRecord]:
+    """Every file kept for an assessment: the self-check's and its rectification items'."""
+    return [EvidenceRecord(**r._mapping) for r in s.connection().execute(_ALL_EVIDENCE, {"assessment_id": assessment_id})]
 
 
 def snapshot(s: Session, rubric: Rubric, a: Assessment | AssessmentRow, full: bool = True) -> AssessmentSnapshot:

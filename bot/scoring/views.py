@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
-from bot.common.format import fmt_points
+from bot.common.format import fmt_date, fmt_points
 from bot.common.reply import Answer, Button, Intent
 from bot.common.richtext import Doc, Span
 from bot.common.rubric import Task
@@ -17,7 +17,7 @@ from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification
 class Views:
     def __init__(self, ctx: ScoringContext) -> None:
         self.ctx = ctx
-        self._cards: dict[tuple[str, int, int], tuple[Doc, tuple[str, ...]]] = {}
+        self._cards: dict[tuple[str, int, int, bool], tuple[Doc, tuple[str, ...]]] = {}
 
     def progress_line(self, snap: AssessmentSnapshot) -> str:
         return texts.SCORE_PROGRESS.format(
@@ -28,13 +28,14 @@ class Views:
             score=fmt_points(snap.total),
         )
 
-    def question(self, snap: AssessmentSnapshot, key: CriterionKey, note: str | None = None) -> Answer:
-        """A criterion as a question: task card on its first criterion, one button per level."""
+    def question(self, snap: AssessmentSnapshot, key: CriterionKey, note: str | None = None, compact: bool = False) -> Answer:
+        """A criterion as a question: task card on its first criterion, one button per level.
+        ``compact``: without the task card (the question shown again after a detour)."""
         task = snap.table.task(key[0])
         assert task is not None
         ci = key[1]
         c = task.criteria[ci]
-        card, labels = self._card(snap.table.key, task, ci)
+        card, labels = self._card(snap.table.key, task, ci, compact)
         doc = Doc()
         if note:
             doc.add(note)
@@ -59,28 +60,36 @@ class Views:
         if files:
             nav.append(Button(texts.SCORE_SHOW_EVIDENCE, Navigate(snap.id, "evidence", task.no, ci)))
         rows.append(nav)
+        if current is not None and current.points < c.points:
+            rows.append([Button(texts.RECT_EDIT_BUTTON, Navigate(snap.id, "rect_edit", task.no, ci))])
         return Answer(Intent.help, doc, buttons=rows, topic="score")
 
-    def _card(self, table_key: str, task: Task, ci: int) -> tuple[Doc, tuple[str, ...]]:
+    def _card(self, table_key: str, task: Task, ci: int, compact: bool = False) -> tuple[Doc, tuple[str, ...]]:
         """What a criterion's question always says (task head, on the first criterion the task
-        and how it is checked, the criterion) and its level buttons' labels: the same for every
-        unit, so made once per criterion. The lines are immutable and shared."""
-        cached = self._cards.get((table_key, task.no, ci))
+        and how it is checked unless ``compact``, the criterion) and its level buttons' labels:
+        the same for every unit, so made once per criterion. The lines are immutable and shared."""
+        cached = self._cards.get((table_key, task.no, ci, compact))
         if cached is None:
             c = task.criteria[ci]
             card = Doc().bold(texts.SCORE_TASK_HEAD.format(no=task.no, title=task.title, points=fmt_points(task.points)))
-            if ci == 0:
+            if ci == 0 and not compact:
                 card.add(texts.SCORE_TASK_TEXT.format(text=task.text))
                 card.add(texts.SCORE_CHECK.format(text=task.check_method))
             card.add(Span(texts.SCORE_CRITERION.format(i=ci + 1, n=len(task.criteria), points=fmt_points(c.points), text=c.text), bold=True))
             labels = tuple(texts.SCORE_LEVEL_BUTTON.format(label=lv.label, points=fmt_points(lv.points)) for lv in c.levels)
-            cached = self._cards[(table_key, task.no, ci)] = (card, labels)
+            cached = self._cards[(table_key, task.no, ci, compact)] = (card, labels)
         return cached
 
     def rect_prompt(
-        self, snap: AssessmentSnapshot, key: CriterionKey, step: Step, intro: bool = False, note: str | None = None
+        self,
+        snap: AssessmentSnapshot,
+        key: CriterionKey,
+        step: Step,
+        intro: bool = False,
+        note: str | None = None,
+        current: str | None = None,
     ) -> Answer:
-        """Ask for one field of a deduction's rectification item."""
+        """Ask for one field of a deduction's rectification item, with what it holds now."""
         task = snap.table.task(key[0])
         assert task is not None
         c = task.criteria[key[1]]
@@ -92,6 +101,9 @@ class Views:
             doc.add(texts.RECT_INTRO.format(got=fmt_points(got), full=fmt_points(c.points)))
         doc.add(Span(f"第{task.no}项第{key[1] + 1}条：{c.text}", italic=True))
         doc.bold(texts.RECT_ASK[step].format(units="、".join(task.units), **self.ctx.deadline_examples()))
+        if current:
+            doc.add(texts.RECT_CURRENT.format(value=current))
+            doc.add(Span(texts.RECT_CURRENT_HINT, italic=True))
         return Answer(Intent.help, doc, buttons=[[Button(texts.SCORE_SKIP, Navigate(snap.id, "field_skip", key[0], key[1]))]], topic="rectify")
 
     def done(self, snap: AssessmentSnapshot, note: str | None = None) -> Answer:
@@ -111,8 +123,9 @@ class Views:
         task = snap.table.task(no)
         assert task is not None
         doc = Doc().bold(texts.REVIEW_TASK_TITLE.format(no=no, title=task.title, score=fmt_points(snap.task_score(task)), points=fmt_points(task.points)))
-        buttons = []
+        rows: list[list[Button]] = []
         for i, c in enumerate(task.criteria):
+            row: list[Button] = []
             doc.add(texts.REVIEW_CRITERION.format(i=i + 1, text=c.text))
             ans = snap.answers.get((no, i))
             if ans is None:
@@ -129,10 +142,13 @@ class Views:
             for e in snap.evidence_for((no, i)):
                 doc.add(f"   📎 {e.file_name}（{file_size(e.size)}）")
             if snap.status != AssessmentStatus.submitted:
-                buttons.append(Button(texts.REVIEW_CHANGE.format(i=i + 1), Navigate(snap.id, "goto", no, i)))
+                row.append(Button(texts.REVIEW_CHANGE.format(i=i + 1), Navigate(snap.id, "goto", no, i)))
+                if ans is not None and ans.points < c.points:
+                    row.append(Button(texts.REVIEW_RECT_EDIT.format(i=i + 1), Navigate(snap.id, "rect_edit", no, i)))
             if snap.evidence_for((no, i)):
-                buttons.append(Button(f"第{i + 1}条佐证", Navigate(snap.id, "evidence", no, i)))
-        rows = [buttons[j : j + 3] for j in range(0, len(buttons), 3)]
+                row.append(Button(f"第{i + 1}条佐证", Navigate(snap.id, "evidence", no, i)))
+            if row:
+                rows.append(row)
         rows.append([Button("返回总览", AssessmentOp(snap.id, "review"))])
         return Answer(Intent.help, doc, buttons=rows)
 
@@ -165,8 +181,10 @@ class Views:
 
 
 def rect_value(r: Rectification, step: Step) -> str | None:
+    """A rectification field as the bot shows it; a deadline as the date it was read as
+    (2026年12月31日), or as typed when it has no date (长期坚持)."""
     if step == Step.deadline:
-        return r.deadline_text or (r.deadline.isoformat() if r.deadline else None)
+        return fmt_date(r.deadline) if r.deadline else r.deadline_text
     return getattr(r, step)
 
 

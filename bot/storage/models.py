@@ -113,6 +113,9 @@ class Evidence(SQLModel, table=True):
     added_by: str = Field(max_length=128)
     added_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     added_at: dt.datetime = Field(default_factory=_now)
+    # selfcheck: evidence for the criterion's answer; rectification: evidence that the
+    # criterion's rectification item was done (sent while reporting it, after submission)
+    stage: str = Field(default="selfcheck", max_length=16, sa_column_kwargs={"server_default": "selfcheck"})
 
 
 class ScoringCursor(SQLModel, table=True):

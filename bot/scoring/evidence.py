@@ -1,0 +1,135 @@
+"""Evidence (佐证材料): files a unit sends, kept as Telegram file ids against one criterion.
+
+A file sent while scoring is the self-check's evidence for the criterion on screen. A file sent
+while reporting a rectification item done is that item's evidence (``EvidenceStage``), welcome
+after submission too. A file sent to a submitted self-assessment otherwise is not kept, and
+the user is told so. The unit's users and every coordinator may open the files again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlmodel import Session, select
+
+from bot.common import texts
+from bot.common.callbacks import Navigate
+from bot.common.reply import Answer, Button, EvidenceRecord, Intent, Outcome, User, refusal
+from bot.common.richtext import Doc
+from bot.common.states import AssessmentStatus, EvidenceStage
+from bot.scoring.access import Access
+from bot.scoring.context import ScoringContext
+from bot.scoring.cursor import read_cursor
+from bot.scoring.scores import CriterionKey
+from bot.scoring.snapshots import AssessmentRow, all_evidence
+from bot.scoring.views import file_size
+from bot.storage.models import Evidence
+
+
+class EvidenceFiles:
+    def __init__(self, ctx: ScoringContext, access: Access) -> None:
+        self.ctx = ctx
+        self.access = access
+
+    def receive(
+        self,
+        s: Session,
+        user: User,
+        kind: str,
+        file_id: str,
+        file_unique_id: str,
+        file_name: str,
+        size: int,
+        caption: str | None,
+        item: tuple[int, int, int] | None = None,
+    ) -> Outcome:
+        """A document or photo: evidence for the criterion being scored, or with ``item``
+        (assessment, task, criterion) for the rectification item being reported done."""
+        person = self.access.scorer(s, user)
+        if isinstance(person, Outcome):
+            return person
+        stage = EvidenceStage.rectification if item is not None else EvidenceStage.selfcheck
+        if item is None:
+            cursor = read_cursor(s, user.id)
+            if cursor is None:
+                return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
+            item = (cursor.assessment_id, cursor.task_no, cursor.criterion)
+        a = self.access.owned(s, person, item[0])
+        if isinstance(a, Outcome):
+            return a
+        if stage is EvidenceStage.selfcheck and a.status == AssessmentStatus.submitted:
+            # Never filed into a submitted self-assessment: say where such a file belongs.
+            return refusal(
+                texts.EVIDENCE_SUBMITTED.format(name=file_name, at=self.ctx.local(a.submitted_at)),
+                f"evidence from {user.id} for submitted assessment {a.id}",
+            )
+        key = (item[1], item[2])
+        exists = s.exec(select(Evidence.id).where(Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id)).first()
+        if exists:
+            return Outcome().say(texts.EVIDENCE_DUPLICATE)
+        s.add(
+            Evidence(
+                assessment_id=a.id or 0,
+                task_no=key[0],
+                criterion=key[1],
+                kind=kind,
+                file_id=file_id,
+                file_unique_id=file_unique_id,
+                file_name=file_name[:256],
+                size=size,
+                caption=(caption or None) and caption[:1024],
+                added_by=user.name,
+                added_by_id=user.id,
+                added_at=self.ctx.clock(),
+                stage=stage.value,
+            )
+        )
+        saved = texts.EVIDENCE_RECT_SAVED if stage is EvidenceStage.rectification else texts.EVIDENCE_SAVED
+        return Outcome().say(saved.format(name=file_name, size=file_size(size), no=key[0], i=key[1] + 1))
+
+    def _viewable(self, s: Session, user: User, assessment_id: int) -> AssessmentRow | Outcome:
+        """The assessment, if the user is one of its unit's or a coordinator."""
+        if self.access.is_coordinator(s, user):
+            a = self.access.any(s, assessment_id)
+            return a if a is not None else refusal(texts.STALE_BUTTON, f"user {user.id}: no assessment {assessment_id}")
+        found = self.access.scorer_and(s, user, assessment_id, open_only=False)
+        return found if isinstance(found, Outcome) else found[1]
+
+    def show(self, s: Session, user: User, assessment_id: int, key: CriterionKey) -> Outcome:
+        """Send a criterion's files again: the self-check's, then its rectification item's."""
+        a = self._viewable(s, user, assessment_id)
+        if isinstance(a, Outcome):
+            return a
+        files = [e for e in all_evidence(s, a.id) if (e.task_no, e.criterion) == key]
+        if not files:
+            return Outcome().say(texts.EVIDENCE_NONE)
+        out = Outcome().say(texts.EVIDENCE_SENDING.format(no=key[0], i=key[1] + 1, count=len(files)))
+        out.resend = [_labelled(e) for e in files]
+        return out
+
+    def index(self, s: Session, user: User, assessment_id: int) -> Outcome:
+        """Every criterion of an assessment that has files, with a button to open them."""
+        a = self._viewable(s, user, assessment_id)
+        if isinstance(a, Outcome):
+            return a
+        files = all_evidence(s, a.id)
+        doc = Doc().bold(texts.EVIDENCE_INDEX_TITLE.format(unit=a.unit, table=texts.TABLE_LABEL[a.table_key], count=len(files)))
+        if not files:
+            doc.add(texts.EVIDENCE_INDEX_EMPTY)
+            return Outcome(replies=[Answer(Intent.help, doc)])
+        keys = sorted({(e.task_no, e.criterion) for e in files})
+        buttons = []
+        for key in keys:
+            here = [e for e in files if (e.task_no, e.criterion) == key]
+            rect = sum(e.stage == EvidenceStage.rectification for e in here)
+            doc.add(texts.EVIDENCE_INDEX_LINE.format(no=key[0], i=key[1] + 1, selfcheck=len(here) - rect, rect=rect))
+            buttons.append(Button(texts.EVIDENCE_INDEX_BUTTON.format(no=key[0], i=key[1] + 1), Navigate(a.id, "evidence", key[0], key[1])))
+        rows = [buttons[j : j + 3] for j in range(0, len(buttons), 3)]
+        return Outcome(replies=[Answer(Intent.help, doc, buttons=rows[:30])])
+
+
+def _labelled(e: EvidenceRecord) -> EvidenceRecord:
+    """The file with a caption that says what it proves."""
+    label = texts.EVIDENCE_LABEL[e.stage] if e.stage in texts.EVIDENCE_LABEL else ""
+    caption = f"{label}第{e.task_no}项第{e.criterion + 1}条 · {e.caption or e.file_name}"
+    return replace(e, caption=caption[:1024])
