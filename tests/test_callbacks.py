@@ -53,10 +53,11 @@ def test_action_codes_are_pinned():
     """These numbers are on buttons in users' chats: never renumber or reuse one."""
     assert {k.value: v for k, v in NAV_CODES.items()} == {
         "prev": 0, "skip": 1, "pause": 2, "goto": 3, "evidence": 4, "field_skip": 5, "review_task": 6,
+        "rect_edit": 7,
     }
     assert {k.value: v for k, v in ASSESSMENT_CODES.items()} == {
         "submit": 0, "confirm": 1, "cancel": 2, "xlsx": 3, "docx": 4, "reopen": 5, "review": 6,
-        "summary": 7, "score": 8, "party": 9, "government": 10,
+        "summary": 7, "score": 8, "party": 9, "government": 10, "evidence": 11,
     }
     assert {k.value: v for k, v in COORD_CODES.items()} == {
         "ack": 0, "bc_send": 1, "bc_morning": 2, "bc_cancel": 3, "bc_page": 4, "bc_nudge": 5, "item_done": 6,
@@ -84,7 +85,7 @@ def test_buttons_made_before_keep_working(data, action):
     assert pack(action, 7) == data
 
 
-@pytest.mark.parametrize("data", ["d1:7:c:99:1:0:0", "d1:7:o:4:11", "d1:7:n:4:7:3:0"])
+@pytest.mark.parametrize("data", ["d1:7:c:99:1:0:0", "d1:7:o:4:12", "d1:7:n:4:8:3:0"])
 def test_codes_no_action_has_are_refused(data):
     with pytest.raises(InvalidCallback):
         unpack(data)

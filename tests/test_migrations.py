@@ -51,3 +51,25 @@ def test_0004_moves_coordinators_pending_inputs_out_of_scoring_cursors(db_at_000
     assert [tuple(r) for r in pending] == [(1, "asm_comment", 7, 0, 0), (101, "rect_note", 7, 5, 0)]
     assert [tuple(r) for r in steps] == [(1, "away"), (101, "away")]
     assert [tuple(r) for r in people] == [(1, "市办"), (101, "王科长")]  # chat_id dropped, rows kept
+
+
+@pytest.fixture(params=BACKENDS)
+def db_at_0004(request, tmp_path):
+    yield from open_database(request.param, tmp_path, revision="0004")
+
+
+def test_0005_keeps_existing_evidence_as_the_self_checks(db_at_0004):
+    db = db_at_0004
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO assessments (id, unit, table_key, round, rubric_version, status, created_at) "
+            "VALUES (7, '华龙区', 'party', '2020', 'v', 'open', :at)"
+        ), {"at": AT})
+        conn.execute(text(
+            "INSERT INTO evidence (assessment_id, task_no, criterion, kind, file_id, file_unique_id, file_name, size, "
+            "added_by, added_by_id, added_at) VALUES (7, 3, 0, 'document', 'F1', 'U1', '会议记录.pdf', 10, '王科长', 101, :at)"
+        ), {"at": AT})
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT file_name, stage FROM evidence")).all()
+    assert [tuple(r) for r in rows] == [("会议记录.pdf", "selfcheck")]
