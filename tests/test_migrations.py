@@ -54,12 +54,12 @@ def test_0004_moves_coordinators_pending_inputs_out_of_scoring_cursors(db_at_000
 
 
 @pytest.fixture(params=BACKENDS)
-def db_at_0006(request, tmp_path):
-    yield from open_database(request.param, tmp_path, revision="0006")
+def db_at_0007(request, tmp_path):
+    yield from open_database(request.param, tmp_path, revision="0007")
 
 
-def test_0007_keeps_existing_evidence_as_the_self_checks(db_at_0006):
-    db = db_at_0006
+def test_0008_keeps_existing_evidence_as_the_self_checks(db_at_0007):
+    db = db_at_0007
     with db.engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO assessments (id, unit, table_key, round, rubric_version, status, created_at) "
