@@ -5,7 +5,6 @@ unmarked and unknown answers mixed in."""
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 
 import pytest
 
@@ -62,8 +61,8 @@ def random_answers(table, rng: random.Random, share: float, best: bool = False) 
 
 
 def held_as_rows(answers: dict) -> AnswerRows:
-    rows = {k: SimpleNamespace(points=a.points, fingerprint=a.fingerprint, record=a) for k, a in answers.items()}
-    return AnswerRows(rows, lambda r: r.record)
+    rows = {k: (a.points, a.fingerprint, a) for k, a in answers.items()}
+    return AnswerRows(rows, lambda r: r[2], points_at=0, fingerprint_at=1)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -113,8 +112,8 @@ def test_rows_become_records_only_when_looked_at(rubric):
     table = rubric.table("party")
     answers = random_answers(table, random.Random(1), share=1.0)
     made = []
-    rows = AnswerRows({k: SimpleNamespace(points=a.points, fingerprint=a.fingerprint, record=a) for k, a in answers.items()},
-                      lambda r: made.append(r) or r.record)
+    rows = AnswerRows({k: (a.points, a.fingerprint, a) for k, a in answers.items()},
+                      lambda r: made.append(r) or r[2], points_at=0, fingerprint_at=1)
     snap = AssessmentSnapshot(id=1, unit="华龙区", table=table, round="2020", status="open", rubric_version="v", answers=rows)
     assert snap.total == sum(plain_task_score(table, answers, t) for t in table.tasks)
     assert made == []  # progress and scores come from the rows themselves

@@ -280,9 +280,10 @@ class Rubric(BaseModel):
     units: list[Unit]
     lexicon: Lexicon
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """Content hash of the rubric: an assessment records the version it was answered under."""
+        """Content hash of the rubric: an assessment records the version it was answered under.
+        (Worked out once: the rubric is immutable and hashing all of it takes milliseconds.)"""
         payload = json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -7,7 +7,7 @@ line, review page, summary, score sheet, report) is computed here, in one way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,33 +65,35 @@ class Deduction:
 
 class AnswerRows(Mapping[CriterionKey, AnswerRecord]):
     """A snapshot's answers as the database returned them, each made into an AnswerRecord only
-    when it is looked at: a level press reads every answer of the table, but shows one."""
+    when it is looked at: a level press reads every answer of the table, but shows one.
+    ``points_at`` and ``fingerprint_at`` say where a row holds those two (progress and scores
+    are worked out from them directly)."""
 
-    __slots__ = ("_rows", "_make", "_made")
+    __slots__ = ("rows", "points_at", "fingerprint_at", "_make", "_made")
 
-    def __init__(self, rows: dict[CriterionKey, Any], make: Callable[[Any], AnswerRecord]) -> None:
-        self._rows = rows  # key -> a row with at least .points and .fingerprint
+    def __init__(
+        self, rows: dict[CriterionKey, Sequence[Any]], make: Callable[[Any], AnswerRecord], points_at: int, fingerprint_at: int
+    ) -> None:
+        self.rows = rows
+        self.points_at = points_at
+        self.fingerprint_at = fingerprint_at
         self._make = make
         self._made: dict[CriterionKey, AnswerRecord] = {}
 
     def __getitem__(self, key: CriterionKey) -> AnswerRecord:
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = self._make(self._rows[key])
+            made = self._made[key] = self._make(self.rows[key])
         return made
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rows
+        return key in self.rows
 
     def __iter__(self) -> Iterator[CriterionKey]:
-        return iter(self._rows)
+        return iter(self.rows)
 
     def __len__(self) -> int:
-        return len(self._rows)
-
-    def points_and_fingerprints(self) -> Iterator[tuple[CriterionKey, float, str]]:
-        for key, row in self._rows.items():
-            yield key, row.points, row.fingerprint
+        return len(self.rows)
 
 
 class TableLayout:
@@ -249,19 +251,19 @@ class _Derived:
         shape = layout(snap.table)
         fingerprints = shape.fingerprints
         answers = snap.answers
-        pairs = (
-            answers.points_and_fingerprints()
-            if isinstance(answers, AnswerRows)
-            else ((k, a.points, a.fingerprint) for k, a in answers.items())
-        )
         points: dict[CriterionKey, float] = {}
-        for key, got, fingerprint in pairs:
-            current = fingerprints.get(key)
-            if current is None:
-                continue  # a criterion the table no longer has
-            if fingerprint and fingerprint != current:
-                continue  # stale
-            points[key] = got
+        if isinstance(answers, AnswerRows):
+            p, f = answers.points_at, answers.fingerprint_at
+            for key, row in answers.rows.items():
+                current = fingerprints.get(key)
+                if current is not None and (not row[f] or row[f] == current):
+                    points[key] = row[p]
+        else:
+            for key, answer in answers.items():
+                current = fingerprints.get(key)
+                # kept: answered, on a criterion the table still has, and not stale
+                if current is not None and (not answer.fingerprint or answer.fingerprint == current):
+                    points[key] = answer.points
         scores: dict[int, float] = {}
         done = 0
         for task, keys in shape.task_keys:

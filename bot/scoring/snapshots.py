@@ -43,6 +43,7 @@ _A, _E = CriterionAnswer, Evidence
 _ANSWERS_BRIEF = select(
     _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.revision, _A.fingerprint
 ).where(_A.assessment_id == bindparam("assessment_id"))
+_BRIEF_POINTS, _BRIEF_FINGERPRINT = 3, 6  # where _ANSWERS_BRIEF's rows hold them
 _ANSWERS_FULL = select(
     _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.answered_at, _A.revision, _A.fingerprint,
     _A.problem, _A.measure, _A.leader, _A.resp_unit, _A.resp_person, _A.deadline, _A.deadline_text,
@@ -80,7 +81,7 @@ def snapshot(s: Session, rubric: Rubric, a: Assessment | AssessmentRow, full: bo
     if full:
         answers: Mapping[CriterionKey, AnswerRecord] = {(r.task_no, r.criterion): _answer_record(r, True) for r in rows}
     else:
-        answers = AnswerRows({(r.task_no, r.criterion): r for r in rows}, _brief_record)
+        answers = AnswerRows({(r[0], r[1]): r for r in rows}, _brief_record, _BRIEF_POINTS, _BRIEF_FINGERPRINT)
     evidence = [EvidenceRecord(**r._mapping) for r in s.connection().execute(_EVIDENCE, {"assessment_id": a.id})]
     return AssessmentSnapshot(
         id=a.id or 0,
