@@ -166,8 +166,15 @@ def _ask(core: Core, s: Session | None, request: Request, question: str) -> Outc
     return Outcome(replies=[core.engine.answer(question, _hint(core, s, request), **_dates(core, s))])
 
 
-def _files(core: Core, s: Session, request: Request, _: str) -> Outcome:
-    """The score sheet, then the report draft; a refusal stops at the first."""
+def _files(core: Core, s: Session, request: Request, args: str) -> Outcome:
+    """The score sheet, then the report draft; a refusal stops at the first. A coordinator
+    names the unit and table (`/files 华龙区 党委`) and gets its evidence too."""
+    parts = args.split()
+    if len(parts) == 2:
+        return core.coordination.send_back.files_by_name(s, request.user, parts[0], parts[1])
+    person = core.selfcheck.person(s, request.user)
+    if person is not None and person.role == "coordinator":
+        return Outcome().say(texts.FILES_COORD_USAGE)
     out = core.selfcheck.files(s, request.user, "xlsx")
     if out.refused:
         return out
@@ -205,13 +212,17 @@ COMMANDS: tuple[Command, ...] = (
     Command(("review",), Who.unit, lambda c, s, r, _: c.selfcheck.review(s, r.user), private=True, help=texts.HELP_REVIEW, menu=texts.MENU_REVIEW),
     Command(("summary",), Who.unit, lambda c, s, r, _: c.selfcheck.summary(s, r.user), private=True, help=texts.HELP_SUMMARY, menu=texts.MENU_SUMMARY),
     Command(("submit",), Who.unit, lambda c, s, r, _: c.selfcheck.submit(s, r.user), private=True, help=texts.HELP_SUBMIT, menu=texts.MENU_SUBMIT),
-    Command(("files",), Who.unit, _files, private=True, tx=Tx.read, help=texts.HELP_FILES, menu=texts.MENU_FILES),
+    Command(("files",), Who.bound, _files, private=True, tx=Tx.read, help=texts.HELP_FILES, menu=texts.MENU_FILES),
     Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), coordinator_help=texts.HELP_COORD_PROGRESS),
     Command(("broadcast",), Who.coordinator, _broadcast, coordinator_help=texts.HELP_COORD_BROADCAST),
     Command(("broadcasts",), Who.coordinator, lambda c, s, r, _: c.coordination.broadcasts(s, r.user)),
     Command(("campaign",), Who.coordinator, _campaign, coordinator_help=texts.HELP_COORD_CAMPAIGN),
     Command(
-        ("rectify",), Who.bound, lambda c, s, r, _: c.coordination.rectify(s, r.user),
+        ("members",), Who.coordinator, lambda c, s, r, args: c.coordination.members.command(s, r.user, args),
+        private=True, coordinator_help=texts.HELP_COORD_MEMBERS,
+    ),
+    Command(
+        ("rectify",), Who.bound, lambda c, s, r, args: c.coordination.rectify(s, r.user, args),
         help=texts.HELP_RECTIFY, coordinator_help=texts.HELP_COORD_RECTIFY,
     ),
     Command(

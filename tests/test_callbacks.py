@@ -63,7 +63,7 @@ def test_action_codes_are_pinned():
         "ack": 0, "bc_send": 1, "bc_morning": 2, "bc_cancel": 3, "bc_page": 4, "bc_nudge": 5, "item_done": 6,
         "item_close": 7, "item_return": 8, "asm_view": 9, "asm_return": 10, "nudge_unit": 11,
         "nudge_unsubmitted": 12, "progress": 13, "cal_set": 14, "cal_shift": 15, "cal_cancel": 16,
-        "fb_done": 17, "fb_close": 18, "fb_return": 19,
+        "fb_done": 17, "fb_close": 18, "fb_return": 19, "asm_files": 20, "item_reopen": 21, "fb_reopen": 22,
     }
 
 

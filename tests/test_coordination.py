@@ -231,14 +231,18 @@ def test_files_after_report_done_are_the_items_evidence_and_scoring_takes_typing
 def test_overdue_items_are_red_and_in_the_digest(db, service, coord, clock):
     bind(db, service, WANG, "华龙区")
     score_all(db, service, WANG)  # deadline 8月20日
+    bind(db, service, ZHAO, "濮阳县")
+    score_all(db, service, ZHAO)  # a draft never submitted: its deductions are not items yet
+    submit(db, service, WANG)
     clock.advance(days=20)  # 2020-08-23
     page = db.call(lambda s: coord.rectify(s, WANG))
     assert "🔴" in text_of(page)
     digest = db.call(lambda s: coord.digest(s))
     assert "逾期整改事项（2）" in digest.text and "华龙区 第5项第1条" in digest.text
-    assert "未提交自评的单位（1）：华龙区" in digest.text
+    assert "濮阳县" not in digest.text.split("逾期整改事项")[1].split("\n\n")[0]
+    assert "未提交自评的单位（1）：濮阳县" in digest.text
     labels = [b.label for row in digest.buttons for b in row]
-    assert "催办未提交单位" in labels and "催办华龙区" in labels
+    assert "催办未提交单位" in labels and "催办华龙区" in labels and "催办濮阳县" not in labels
 
 
 def test_sent_back_assessment_reaches_the_units_users(db, service, coord, typed):

@@ -42,12 +42,13 @@ INVOCATIONS: dict[str, list[str]] = {
     "review": ["/review"],
     "summary": ["/summary"],
     "submit": ["/submit"],
-    "files": ["/files"],
+    "files": ["/files", "/files 华龙区 党委"],
     "progress": ["/progress"],
     "broadcast": ["/broadcast all 明天上午九点开会", "/broadcast"],
     "broadcasts": ["/broadcasts"],
     "campaign": ["/campaign self_check 2020-08-01 2020-08-20", "/campaign self_check 2020-13-01 -", "/campaign"],
-    "rectify": ["/rectify"],
+    "rectify": ["/rectify", "/rectify 华龙区"],
+    "members": ["/members", "/members remove 999"],
     "reopen": ["/reopen 华龙区 党委", "/reopen"],
     "help": ["/help"],
 }
@@ -225,7 +226,7 @@ def test_campaign_in_the_terminal_checks_the_role_and_sets_the_dates(engine, db,
 async def test_private_only_commands_are_refused_in_a_group(engine):
     """What the registry marks private-only is refused in groups (the terminal is always private)."""
     private = [c.name for c in registry.COMMANDS if c.private]
-    assert set(private) == {"score", "review", "summary", "submit", "files", "reopen"}
+    assert set(private) == {"score", "review", "summary", "submit", "files", "reopen", "members"}
     async with FakeBotAPI(bot_username="ducha_test_bot") as api, running_bot(api, engine):
         group, user = api.group_chat(-5002, "华龙区依法治区办"), api.user(1100, "周")
         for name in private:

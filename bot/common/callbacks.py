@@ -166,6 +166,9 @@ class CoordAction(StrEnum):
     fb_done = "fb_done"  # the unit reports item id done
     fb_close = "fb_close"  # a coordinator closes (销号) it
     fb_return = "fb_return"  # a coordinator sends it back with a comment
+    asm_files = "asm_files"  # a coordinator gets assessment id's score sheet, report draft and evidence
+    item_reopen = "item_reopen"  # a coordinator undoes the 销号 of item (assessment id, task x, criterion y)
+    fb_reopen = "fb_reopen"  # a coordinator undoes the 销号 of rectification_items row id
 
 
 COORD_CODES: dict[CoordAction, int] = {
@@ -189,6 +192,9 @@ COORD_CODES: dict[CoordAction, int] = {
     CoordAction.fb_done: 17,
     CoordAction.fb_close: 18,
     CoordAction.fb_return: 19,
+    CoordAction.asm_files: 20,
+    CoordAction.item_reopen: 21,
+    CoordAction.fb_reopen: 22,
 }
 
 

@@ -49,7 +49,7 @@ HELP_HELP = ("/help", "查看使用说明")
 HELP_COORD_PROGRESS = ("/progress", "各单位自评进度、进度图和进度表")
 HELP_COORD_BROADCAST = ("/broadcast 对象 内容", "发送通知（预览后确认），/broadcasts 查看确认情况")
 HELP_COORD_CAMPAIGN = ("/campaign", "查看或设定本轮各阶段日期（“/campaign 全部 日期”整体调整，“/campaign 自查阶段 开始 结束”单独调整）")
-HELP_COORD_RECTIFY = ("/rectify", "待销号的整改事项")
+HELP_COORD_RECTIFY = ("/rectify [单位]", "待销号的整改事项；写单位名则列出该单位全部整改事项，可撤销销号")
 HELP_COORD_REOPEN = ("/reopen 单位 党委|政府", "重新开放已提交的自评")
 HELP_COORDINATOR_TITLE = "协调员命令："
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
@@ -424,6 +424,16 @@ BC_HEADER = "【市委依法治市办通知】"
 
 RECT_LIST_TITLE = "{unit}的整改事项（{count}项）："
 RECT_LIST_EMPTY = "本单位没有需要整改的事项。"
+RECT_LIST_EMPTY_UNIT = "{unit}没有整改事项（自评提交后，未得满分的条目才成为整改事项）。"
+RECT_LIST_TITLE_UNIT = "{unit}"
+RECT_TITLE_REPORTED = "各单位已报告完成、待销号"
+RECT_TITLE_OWING = "各单位未完成"
+RECT_SHOWN = "，以下显示前{shown}项"
+RECT_UNKNOWN_UNIT = "没有名为“{unit}”的单位，请检查单位名称。"
+RECT_REOPEN_BUTTON = "撤销销号 {n}"
+RECT_NOT_CLOSED = "该事项目前不是已销号状态（{state}），无需撤销。"
+RECT_REOPENED = "已撤销销号：{unit}{item}，恢复为“已报告完成（待销号）”。"
+RECT_NOTICE_REOPENED = "市委依法治市办撤销了{item}的销号，该事项恢复为待销号，请留意后续意见。"
 RECT_ITEM = "{mark} {n}. {item}：{problem}\n　　措施：{measure}；时限：{deadline}；状态：{state}"
 RECT_ITEM_LABEL = "第{no}项第{i}条"
 RECT_SOURCE = {"inspection": "【督察反馈】"}  # items not from the unit's own self-check
@@ -499,3 +509,37 @@ AUDIT_ACTIONS = {
 }
 # Words of older audit details, said in Chinese when the log is shown.
 AUDIT_TERMS = {"party": "党委表", "government": "政府表", "department": "市直部门", "coordinator": "协调员", "uses": "可用次数"}
+
+# --- members and invites (/members, ducha members, ducha invite list|revoke) ---------------
+MEMBERS_TITLE = "已绑定人员（共{count}人）："
+MEMBERS_UNIT = "【{unit}】"
+MEMBERS_LINE = "· {name}（用户ID {id}）{role}，{since}绑定{state}"
+MEMBER_INACTIVE = "，已停用（可能已屏蔽机器人）"
+MEMBERS_NONE = "目前还没有人绑定。请先用 ducha invite create 生成邀请码并发给各单位。"
+MEMBERS_USAGE = (
+    "用法：/members [单位] 查看人员；/members remove 用户ID 移除；"
+    "/members move 用户ID 单位 [党委|政府|部门] 调整单位或身份；/members invites 查看邀请码；/members revoke 邀请码 作废邀请码。"
+)
+MEMBER_UNKNOWN = "没有找到用户ID为 {id} 的已绑定人员。"
+MEMBER_IS_ADMIN = "用户ID {id} 由配置项 DUCHA_ADMIN_IDS 指定为协调员，请在配置中移除后再操作。"
+MEMBER_BAD_UNIT = "没有名为“{unit}”的单位。可选单位：{known}。"
+MEMBER_BAD_ROLE = "身份“{role}”不可用于单位人员，请选择：党委、政府或部门。"
+MEMBER_REMOVED = "已移除 {name}（用户ID {id}，原属{unit}）。该用户已不能再为本单位打分或查看本单位材料。"
+MEMBER_MOVED = "已将 {name} 调整为：{unit}，身份：{role}。"
+INVITES_TITLE = "邀请码（共{count}个，最近的在前）："
+INVITES_LINE = "· {code}　{unit}·{role}　已用{uses}/{max}次　有效期至{until}　{state}"
+INVITES_NONE = "还没有生成过邀请码。"
+INVITE_NO_EXPIRY = "不限"
+INVITE_STATE_OPEN = "可用"
+INVITE_STATE_USED_UP = "已用完"
+INVITE_STATE_EXPIRED = "已过期"
+INVITE_STATE_REVOKED = "已作废"
+INVITE_NOT_FOUND = "没有找到邀请码 {code}。"
+INVITE_REVOKED = "邀请码 {code}（{unit}）已作废，之后再用它绑定会被拒绝。"
+HELP_COORD_MEMBERS = ("/members", "查看、调整或移除各单位已绑定人员，管理邀请码")
+
+# --- a unit's files for coordinators (/files 华龙区 党委, the 文件和佐证材料 button) ------------------
+ASM_FILES = "文件和佐证材料"
+ASM_EVIDENCE = "{unit}·{table}的佐证材料共{count}份，随后逐一发送。"
+ASM_NO_EVIDENCE = "{unit}·{table}暂无佐证材料。"
+FILES_COORD_USAGE = "用法：/files 单位 党委|政府，例如 /files 华龙区 党委。"

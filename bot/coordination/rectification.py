@@ -27,9 +27,11 @@ ROW_ACTIONS = {
     CoordAction.item_done: CoordAction.fb_done,
     CoordAction.item_close: CoordAction.fb_close,
     CoordAction.item_return: CoordAction.fb_return,
+    CoordAction.item_reopen: CoordAction.fb_reopen,
 }
 DONE_ACTIONS = (CoordAction.item_done, CoordAction.fb_done)
 CLOSE_ACTIONS = (CoordAction.item_close, CoordAction.fb_close)
+REOPEN_ACTIONS = (CoordAction.item_reopen, CoordAction.fb_reopen)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class Rectification:
         query = (
             select(CriterionAnswer, Assessment)
             .join(Assessment, Assessment.id == CriterionAnswer.assessment_id)
-            .where(Assessment.round == self.ctx.round)
+            # A draft the unit never submitted is work in progress, not a list of open items.
+            .where(Assessment.round == self.ctx.round, Assessment.first_submitted_at.is_not(None))  # type: ignore[union-attr]
         )
         if unit:
             query = query.where(Assessment.unit == unit)
@@ -178,25 +181,36 @@ class Rectification:
             return texts.RECT_OVERDUE
         return texts.RECT_SOON if days <= 3 else texts.RECT_OK
 
-    def rectify(self, s: Session, user: User) -> Outcome:
+    def rectify(self, s: Session, user: User, unit: str | None = None) -> Outcome:
         """/rectify: a unit's items with deadlines, red when overdue, yellow within three days;
-        for coordinators, every reported item waiting to be closed."""
+        for coordinators, every reported item waiting to be closed, or with `/rectify 范县`
+        every item of that unit (销号 can be undone there)."""
         person = self.ctx.sc.binding(s, user)
         if person is None or not person.active:
             return refusal(texts.NOT_BOUND, f"unbound user {user.id} /rectify")
         coordinator = person.role == Role.coordinator
-        items = self.items(s, None if coordinator else person.unit)
-        if coordinator:
-            items = [i for i in items if i.state == ItemState.reported] or [i for i in items if i.state in OWING][:30]
-        title = "各单位" if coordinator else person.unit
+        unit = (unit or "").strip() or None
+        if coordinator and unit and unit not in {u.name for u in self.ctx.rubric.units}:
+            return Outcome().say(texts.RECT_UNKNOWN_UNIT.format(unit=unit))
+        one_unit = unit if coordinator else person.unit
+        items = self.items(s, one_unit)
+        if coordinator and not unit:
+            reported = [i for i in items if i.state == ItemState.reported]
+            title = texts.RECT_TITLE_REPORTED if reported else texts.RECT_TITLE_OWING
+            items = reported or [i for i in items if i.state in OWING]
+        else:
+            title = texts.RECT_LIST_TITLE_UNIT.format(unit=one_unit)
         if not items:
-            return Outcome().say(texts.RECT_LIST_EMPTY)
-        doc = Doc().bold(texts.RECT_LIST_TITLE.format(unit=title, count=len(items)))
+            return Outcome().say(texts.RECT_LIST_EMPTY_UNIT.format(unit=one_unit) if one_unit else texts.RECT_LIST_EMPTY)
+        total = len(items)
+        items = items[:30]
+        shown = texts.RECT_SHOWN.format(shown=len(items)) if total > len(items) else ""
+        doc = Doc().bold(texts.RECT_LIST_TITLE.format(unit=title, count=total) + shown)
         buttons = []
         for n, item in enumerate(items, 1):
             deadline = day(item.deadline) if item.deadline else (item.deadline_text or "待定")
             doc.add(
-                (f"{item.unit} " if coordinator else "")
+                (f"{item.unit} " if coordinator and not unit else "")
                 + texts.RECT_ITEM.format(
                     mark=self._mark(item), n=n, item=item.label, problem=item.problem[:60],
                     measure=(item.measure or "待定")[:40], deadline=deadline, state=texts.RECT_STATE[item.state],
@@ -209,6 +223,8 @@ class Rectification:
                     Button(f"{texts.RECT_CLOSE} {n}", item.op(CoordAction.item_close)),
                     Button(f"{texts.RECT_RETURN} {n}", item.op(CoordAction.item_return)),
                 ])
+            elif coordinator and item.state == ItemState.closed:
+                buttons.append([Button(texts.RECT_REOPEN_BUTTON.format(n=n), item.op(CoordAction.item_reopen))])
             elif not coordinator and item.state in OWING:
                 buttons.append([Button(texts.RECT_REPORT_BUTTON.format(n=n), item.op(CoordAction.item_done))])
         return Outcome(replies=[Answer(Intent.help, doc, buttons=buttons[:20])])
@@ -264,6 +280,8 @@ class Rectification:
         item = self.find(s, op)
         if item is None:
             return refusal(texts.STALE_BUTTON, f"no item {op}")
+        if op.op in REOPEN_ACTIONS:
+            return self.undo_close(s, user, item)
         if item.state != ItemState.reported:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         if op.op in CLOSE_ACTIONS:
@@ -275,6 +293,18 @@ class Rectification:
             return out
         self._ask(s, user.id, PendingKind.item_comment, item)
         return Outcome().say(texts.RECT_ASK_COMMENT)
+
+    def undo_close(self, s: Session, user: User, item: RectItem) -> Outcome:
+        """撤销销号: a closed item goes back to reported (waiting to be closed), audited, and the
+        unit is told."""
+        if item.state != ItemState.closed:
+            return Outcome().say(texts.RECT_NOT_CLOSED.format(state=texts.RECT_STATE[item.state]))
+        self._set(s, item, ItemState.reported, user.name)
+        self.ctx.audit(s, user.id, user.name, "rectification.reopen", _detail(item))
+        out = Outcome().say(texts.RECT_REOPENED.format(unit=item.unit, item=item.label))
+        for uid in self.ctx.sc.membership.unit_users(s, item.unit):
+            out.notices.append(notice(uid, texts.RECT_NOTICE_REOPENED.format(item=item.label)))
+        return out
 
     def comment(self, s: Session, user: User, item: RectItem, text: str) -> Outcome:
         """The coordinator's comment: the item goes back to the unit with it."""

@@ -30,8 +30,49 @@ class SendBack:
             if a.status == AssessmentStatus.submitted
             else []
         )
-        answer.buttons.append([Button(texts.DIGEST_NUDGE_UNIT.format(unit=a.unit), CoordOp("nudge_unit", assessment_id))])
+        answer.buttons.append(
+            [
+                Button(texts.ASM_FILES, CoordOp("asm_files", assessment_id)),
+                Button(texts.DIGEST_NUDGE_UNIT.format(unit=a.unit), CoordOp("nudge_unit", assessment_id)),
+            ]
+        )
         return Outcome(replies=[answer])
+
+    def files(self, s: Session, user: User, assessment_id: int) -> Outcome:
+        """A unit's score sheet, report draft and every evidence file (self-check and
+        rectification), for a coordinator."""
+        person = self.ctx.coordinator(s, user, "asm_files")
+        if isinstance(person, Outcome):
+            return person
+        a = s.get(Assessment, assessment_id)
+        if a is None:
+            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+        out = Outcome()
+        for kind in ("xlsx", "docx"):
+            part = self.ctx.sc.export(s, a, kind)
+            out.files += part.files
+        evidence = self.ctx.sc.snapshot(s, a).evidence
+        if evidence:
+            out.say(texts.ASM_EVIDENCE.format(unit=a.unit, table=texts.TABLE_LABEL[a.table_key], count=len(evidence)))
+            out.resend += evidence
+        else:
+            out.say(texts.ASM_NO_EVIDENCE.format(unit=a.unit, table=texts.TABLE_LABEL[a.table_key]))
+        return out
+
+    def files_by_name(self, s: Session, user: User, unit: str, table_word: str) -> Outcome:
+        """`/files 华龙区 党委` from a coordinator."""
+        from bot.scoring.review import TABLE_WORDS
+
+        person = self.ctx.coordinator(s, user, "/files UNIT TABLE")
+        if isinstance(person, Outcome):
+            return person
+        key = TABLE_WORDS.get(table_word.rstrip("表") if table_word not in TABLE_WORDS else table_word)
+        if key is None:
+            return Outcome().say(texts.FILES_COORD_USAGE)
+        a = self.ctx.sc.find_assessment(s, unit, key)
+        if a is None:
+            return Outcome().say(texts.REOPEN_NOT_FOUND.format(unit=unit, table=texts.TABLE_LABEL[key]))
+        return self.files(s, user, a.id or 0)
 
     def ask(self, s: Session, user: User, assessment_id: int) -> Outcome:
         """退回修改: ask the coordinator for the comment to send back with it."""

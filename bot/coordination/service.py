@@ -27,6 +27,7 @@ from bot.coordination.calendar import Calendar
 from bot.coordination.calendar_requests import CONFIRM_OPS, CalendarRequests
 from bot.coordination.context import CoordinationContext
 from bot.coordination.digest import Digest
+from bot.coordination.members import Members
 from bot.coordination.pending import PendingInputs
 from bot.coordination.progress import Progress
 from bot.coordination.rectification import Rectification, RectItem
@@ -66,6 +67,7 @@ class Coordination:
         self.send_back = SendBack(self.ctx, self.pending)
         self.progress_report = Progress(self.ctx)
         self.digests = Digest(self.ctx, self.cal, self.rectification, self.notices, self.progress_report)
+        self.members = Members(self.ctx)
 
     # --- shared ------------------------------------------------------------------------
 
@@ -200,8 +202,8 @@ class Coordination:
     def rect_items(self, s: Session, unit: str | None = None) -> list[RectItem]:
         return self.rectification.items(s, unit)
 
-    def rectify(self, s: Session, user: User) -> Outcome:
-        return self.rectification.rectify(s, user)
+    def rectify(self, s: Session, user: User, unit: str | None = None) -> Outcome:
+        return self.rectification.rectify(s, user, unit)
 
     def progress_data(self, s: Session):
         return self.progress_report.data(s)
@@ -237,12 +239,14 @@ class Coordination:
         person = self.coordinator(s, user, op.op)
         if isinstance(person, Outcome):
             return person
-        if op.op in (A.item_close, A.item_return, A.fb_close, A.fb_return):
+        if op.op in (A.item_close, A.item_return, A.fb_close, A.fb_return, A.item_reopen, A.fb_reopen):
             return self.rectification.decide(s, user, op)
         if op.op == A.asm_view:
             return self.send_back.view(s, op.id)
         if op.op == A.asm_return:
             return self.send_back.ask(s, user, op.id)
+        if op.op == A.asm_files:
+            return self.send_back.files(s, user, op.id)
         if op.op == A.nudge_unit:
             return self.digests.nudge_unit(s, user, op.id)
         return refusal(texts.STALE_BUTTON, f"unknown coordination op {op.op}")

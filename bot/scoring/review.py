@@ -3,7 +3,7 @@ reopening of a submitted assessment."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from bot.common import texts
@@ -138,7 +138,10 @@ class Review:
         done = s.exec(  # type: ignore[call-overload]
             update(Assessment)
             .where(Assessment.id == a.id, Assessment.status == AssessmentStatus.open)
-            .values(status=AssessmentStatus.submitted, submitted_by=user.name, submitted_at=now, return_comment=None)
+            .values(
+                status=AssessmentStatus.submitted, submitted_by=user.name, submitted_at=now, return_comment=None,
+                first_submitted_at=func.coalesce(Assessment.first_submitted_at, now),
+            )
         )
         if done.rowcount != 1:
             s.expire_all()

@@ -14,6 +14,7 @@ import typer
 from bot.common import texts
 from bot.shells.cli_inspection import group_app, inspection_report, inspector_invite
 from bot.shells.cli_inspection import ranking as ranking_command
+from bot.shells.cli_members import invite_list, invite_revoke, members_app
 from rubric_data.loader import RubricError, load_rubric
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ducha-bot: 督察工作助手")
@@ -30,6 +31,9 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(remind_app, name="remind")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(group_app, name="group")
+app.add_typer(members_app, name="members")
+invite_app.command("list")(invite_list)
+invite_app.command("revoke")(invite_revoke)
 
 
 class TableChoice(str, Enum):

@@ -64,6 +64,8 @@ class Assessment(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)  # open | submitted
     submitted_by: Optional[str] = Field(default=None, max_length=128)
     submitted_at: Optional[dt.datetime] = None
+    # When the unit first submitted; kept through reopen and send-back (its items stay items).
+    first_submitted_at: Optional[dt.datetime] = None
     created_at: dt.datetime = Field(default_factory=_now)
     return_comment: Optional[str] = Field(default=None, max_length=1000)  # 退回修改 with this comment
 
