@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('assessments') as batch:
-        batch.add_column(sa.Column('first_submitted_at', sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column('first_submitted_at', sa.DateTime(timezone=True), nullable=True))
     # Submitted so far: the submission we know of. Reopened ones were submitted too, but that
     # left no trace in this table; the audit log has it.
     op.execute("UPDATE assessments SET first_submitted_at = submitted_at WHERE submitted_at IS NOT NULL")
