@@ -169,6 +169,9 @@ class CoordAction(StrEnum):
     asm_files = "asm_files"  # a coordinator gets assessment id's score sheet, report draft and evidence
     item_reopen = "item_reopen"  # a coordinator undoes the 销号 of item (assessment id, task x, criterion y)
     fb_reopen = "fb_reopen"  # a coordinator undoes the 销号 of rectification_items row id
+    rr_file = "rr_file"  # a unit's user gets the unit's 整改报告 (.docx) for their table
+    rr_submit = "rr_submit"  # … asks to submit it (a confirm step follows)
+    rr_confirm = "rr_confirm"  # … submits it
 
 
 COORD_CODES: dict[CoordAction, int] = {
@@ -195,6 +198,9 @@ COORD_CODES: dict[CoordAction, int] = {
     CoordAction.asm_files: 20,
     CoordAction.item_reopen: 21,
     CoordAction.fb_reopen: 22,
+    CoordAction.rr_file: 23,
+    CoordAction.rr_submit: 24,
+    CoordAction.rr_confirm: 25,
 }
 
 

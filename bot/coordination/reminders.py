@@ -38,6 +38,7 @@ class Reminders:
         self.audiences = audiences
         self.rules = load_rules(rules_path)
         self.grace = grace
+        self.reports = None  # the 整改报告 submissions (bot.coordination.rectification_report), set by Coordination
 
     def plan(self, s: Session) -> list[Occurrence]:
         return plan(self.calendar.phases(s), self.rules, self.ctx.tz)
@@ -52,7 +53,12 @@ class Reminders:
         if deliverable == "inspection_group_report":  # groups whose units are not all submitted
             return owing_group_members(s, self.ctx.rubric, self.ctx.round)
         if deliverable == "rectification_report" or occurrence.phase.key == "rectification":
-            return self.audiences.recipients(s, "open-rectification")
+            owing = self.audiences.recipients(s, "open-rectification")
+            if deliverable != "rectification_report" or self.reports is None:
+                return owing
+            # units that submitted their 整改报告 owe nothing more here
+            done = {unit for unit, _table in self.reports.submitted(s)}
+            return [(uid, unit) for uid, unit in owing if unit not in done]
         return self.audiences.recipients(s, "not-submitted")
 
     def due(self, s: Session, now: dt.datetime) -> tuple[list[tuple[Occurrence, int, str]], list[Occurrence]]:

@@ -31,6 +31,7 @@ from bot.coordination.members import Members
 from bot.coordination.pending import PendingInputs
 from bot.coordination.progress import Progress
 from bot.coordination.rectification import Rectification, RectItem
+from bot.coordination.rectification_report import RectificationReports
 from bot.coordination.reminders import Reminders
 from bot.coordination.review import SendBack
 from bot.scoring.membership import Binding
@@ -68,6 +69,8 @@ class Coordination:
         self.progress_report = Progress(self.ctx)
         self.digests = Digest(self.ctx, self.cal, self.rectification, self.notices, self.progress_report)
         self.members = Members(self.ctx)
+        self.reports = RectificationReports(self.ctx, self.rectification)
+        self.reminders.reports = self.reports
 
     # --- shared ------------------------------------------------------------------------
 
@@ -203,7 +206,12 @@ class Coordination:
         return self.rectification.items(s, unit)
 
     def rectify(self, s: Session, user: User, unit: str | None = None) -> Outcome:
-        return self.rectification.rectify(s, user, unit)
+        """/rectify; a unit's own page ends with its 整改报告 buttons."""
+        out = self.rectification.rectify(s, user, unit)
+        person = self.sc.binding(s, user)
+        if out.refused is None and out.replies and person is not None and person.role not in ("coordinator", "inspector"):
+            out.replies[-1].buttons.append(self.reports.buttons())
+        return out
 
     def progress_data(self, s: Session):
         return self.progress_report.data(s)
@@ -234,6 +242,8 @@ class Coordination:
             return self.nudge_unsubmitted(s, user)
         if op.op in CONFIRM_OPS:
             return self.calendar_requests.op(s, user, op)
+        if op.op in (A.rr_file, A.rr_submit, A.rr_confirm):
+            return self.reports.op(s, user, op)
         if op.op in (A.item_done, A.fb_done):
             return self.rectification.report(s, user, op)
         person = self.coordinator(s, user, op.op)

@@ -60,6 +60,7 @@ class Role(str, Enum):
 
 class ReportKind(str, Enum):
     inspection = "inspection"
+    rectification = "rectification"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -271,13 +272,24 @@ def export(
     unit: str = typer.Option(..., "--unit", help="Unit name, e.g. 华龙区"),
     table: TableChoice = typer.Option(..., "--table"),
     fmt: Optional[FileFormat] = typer.Option(None, "--format"),
-    report: Optional[ReportKind] = typer.Option(None, "--report", help="inspection: the group's 督察报告 (.docx)"),
+    report: Optional[ReportKind] = typer.Option(None, "--report", help="inspection: the group's 督察报告; rectification: the unit's 整改报告 (.docx)"),
     out: Optional[Path] = typer.Option(None, "--out", help="File or folder to write (default: the current folder)"),
 ) -> None:
     """Write a unit's score sheet (xlsx) or self-check report draft (docx), or with --report
     inspection the inspection group's 督察报告 of the unit."""
     if report == ReportKind.inspection:
         inspection_report(unit, table.value, out)
+        return
+    if report == ReportKind.rectification:
+        _, db, coord = _coordination()
+        if unit not in {u.name for u in coord.rubric.units}:
+            _fail(texts.RECT_UNKNOWN_UNIT.format(unit=unit))
+        f = db.call(lambda s: coord.reports.file(s, unit, table.value))
+        target = out or Path(".")
+        path = target / f.name if target.is_dir() or not target.suffix else target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f.data)
+        typer.echo(str(path))
         return
     if fmt is None:
         _fail("请用 --format xlsx|docx 指定文件，或 --report inspection 导出督察报告。")

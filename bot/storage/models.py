@@ -415,3 +415,17 @@ class RectificationItem(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=_now)
     updated_by: str = Field(max_length=128)
     updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class RectificationReport(SQLModel, table=True):
+    """A unit's 整改报告 for one table, submitted in the rectification phase."""
+
+    __tablename__ = "rectification_reports"
+    __table_args__ = (UniqueConstraint("unit", "table_key", "round", name="uq_rectification_report"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit: str = Field(max_length=64)
+    table_key: str = Field(max_length=16)
+    round: str = Field(max_length=16)
+    submitted_by: str = Field(max_length=128)
+    submitted_at: dt.datetime
