@@ -40,6 +40,10 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
     entry = registry.button(action)
+    if entry is None:  # made by a feature no shell runs yet
+        logger.warning("refused callback from user %s: no registered action for %r", user.id, action)
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
     c, request = core(context), Request(user)
     if entry.toast:
         # e.g. 收到: a short notice on the button, nothing posted in the chat

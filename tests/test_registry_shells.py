@@ -246,3 +246,13 @@ def test_menu_help_and_unknown_command_come_from_the_registry():
     assert "/campaign" not in everyone and texts.HELP_COORDINATOR_TITLE not in everyone
     assert all(c.coordinator_help[0] in coordinator for c in registry.COMMANDS if c.coordinator_help)
     assert all(c.help[0] in everyone for c in registry.COMMANDS if c.help)
+
+
+def test_an_action_no_shell_runs_is_answered_as_a_stale_button(engine, tmp_path):
+    """A button whose action has no registry entry is refused politely, not with an error."""
+
+    class Unregistered:
+        pass
+
+    assert registry.button(Unregistered()) is None  # type: ignore[arg-type]
+    assert ChatSession(engine, out_dir=tmp_path).press(Unregistered()) == texts.STALE_BUTTON  # type: ignore[arg-type]

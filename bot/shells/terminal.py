@@ -94,6 +94,8 @@ class ChatSession:
 
     def press(self, action: Action) -> str:
         entry = registry.button(action)
+        if entry is None:  # made by a feature no shell runs yet
+            return texts.STALE_BUTTON
         request = self._request()
         outcome = self._run(entry.tx, lambda s: registry.press(entry, self.core, s, request, action))
         if entry.toast:  # a notice on the button: the message and its choices stay
