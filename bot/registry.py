@@ -213,16 +213,17 @@ COMMANDS: tuple[Command, ...] = (
     Command(("summary",), Who.unit, lambda c, s, r, _: c.selfcheck.summary(s, r.user), private=True, help=texts.HELP_SUMMARY, menu=texts.MENU_SUMMARY),
     Command(("submit",), Who.unit, lambda c, s, r, _: c.selfcheck.submit(s, r.user), private=True, help=texts.HELP_SUBMIT, menu=texts.MENU_SUBMIT),
     Command(("files",), Who.bound, _files, private=True, tx=Tx.read, help=texts.HELP_FILES, menu=texts.MENU_FILES),
-    Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), coordinator_help=texts.HELP_COORD_PROGRESS),
-    Command(("broadcast",), Who.coordinator, _broadcast, coordinator_help=texts.HELP_COORD_BROADCAST),
-    Command(("broadcasts",), Who.coordinator, lambda c, s, r, _: c.coordination.broadcasts(s, r.user)),
+    # Coordinators' views carry every unit's data: private chats only, like scoring.
+    Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), private=True, coordinator_help=texts.HELP_COORD_PROGRESS),
+    Command(("broadcast",), Who.coordinator, _broadcast, private=True, coordinator_help=texts.HELP_COORD_BROADCAST),
+    Command(("broadcasts",), Who.coordinator, lambda c, s, r, _: c.coordination.broadcasts(s, r.user), private=True),
     Command(("campaign",), Who.coordinator, _campaign, coordinator_help=texts.HELP_COORD_CAMPAIGN),
     Command(
         ("members",), Who.coordinator, lambda c, s, r, args: c.coordination.members.command(s, r.user, args),
         private=True, coordinator_help=texts.HELP_COORD_MEMBERS,
     ),
     Command(
-        ("rectify",), Who.bound, lambda c, s, r, args: c.coordination.rectify(s, r.user, args),
+        ("rectify",), Who.bound, lambda c, s, r, args: c.coordination.rectify(s, r.user, args), private=True,
         help=texts.HELP_RECTIFY, coordinator_help=texts.HELP_COORD_RECTIFY,
     ),
     Command(

@@ -226,7 +226,7 @@ def test_campaign_in_the_terminal_checks_the_role_and_sets_the_dates(engine, db,
 async def test_private_only_commands_are_refused_in_a_group(engine):
     """What the registry marks private-only is refused in groups (the terminal is always private)."""
     private = [c.name for c in registry.COMMANDS if c.private]
-    assert set(private) == {"score", "review", "summary", "submit", "files", "reopen", "members"}
+    assert set(private) == {"score", "review", "summary", "submit", "files", "reopen", "members", "progress", "broadcast", "broadcasts", "rectify"}
     async with FakeBotAPI(bot_username="ducha_test_bot") as api, running_bot(api, engine):
         group, user = api.group_chat(-5002, "华龙区依法治区办"), api.user(1100, "周")
         for name in private:
