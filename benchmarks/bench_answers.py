@@ -35,7 +35,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def questions() -> list[tuple[str, str | None]]:
     out = []
-    for name in ("questions.yaml", "questions_holdout.yaml"):
+    for name in ("questions.yaml", "questions_holdout.yaml", "questions_fresh.yaml"):
         for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8")):
             out.append((item["q"], item.get("table")))
     return out

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.common.rubric import Campaign, Lexicon, Rubric, Table, Unit
+from bot.common.rubric import Campaign, Glossary, Lexicon, Rubric, Table, Unit
 
 DATA_DIR = Path(__file__).resolve().parent
 TABLE_FILES = {"party": "party.yaml", "government": "government.yaml"}
@@ -95,7 +95,10 @@ def load_rubric(data_dir: Path | str | None = None) -> Rubric:
         tables[key] = table
     units = _validate(_UnitList, {"units": _read_yaml(root / "units.yaml")}, root / "units.yaml").units
     lexicon = _validate(Lexicon, _read_yaml(root / "lexicon.yaml"), root / "lexicon.yaml")
-    return Rubric(campaign=campaign, tables=tables, units=units, lexicon=lexicon)
+    # The English glossary is optional: a data folder without it answers Chinese only.
+    glossary_path = root / "glossary.yaml"
+    glossary = _validate(Glossary, _read_yaml(glossary_path), glossary_path) if glossary_path.exists() else Glossary()
+    return Rubric(campaign=campaign, tables=tables, units=units, lexicon=lexicon, glossary=glossary)
 
 
 @lru_cache(maxsize=1)

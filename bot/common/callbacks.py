@@ -7,6 +7,7 @@ Callback data carries ids only, never text: Telegram allows 64 bytes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeVar, Union
@@ -18,6 +19,7 @@ ASPECT_CODES = {"card": "a", "criteria": "c", "points": "p", "units": "u", "chec
 Aspect = Literal["card", "criteria", "points", "units", "check"]
 K = TypeVar("K")
 V = TypeVar("V")
+_ITEM_KEY = re.compile(r"[a-z0-9_.]{1,40}")
 
 
 class InvalidCallback(ValueError):
@@ -45,6 +47,21 @@ class ShowPhase:
     """Show one phase of the campaign, or all when key is 'all'."""
 
     key: str
+
+
+@dataclass(frozen=True)
+class ShowItem:
+    """Show one item of the notice (a deliverable, a rule, a document) by its stable key."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """有帮助/没帮助 under an answer: ``question`` is the id of the stored question."""
+
+    question: int
+    helpful: bool
 
 
 @dataclass(frozen=True)
@@ -312,7 +329,9 @@ class InspectOp:
         object.__setattr__(self, "op", InspectAction(self.op))
 
 
-Action = Union[ShowTask, ShowUnit, ShowPhase, PickLevel, Navigate, AssessmentOp, CoordOp, InspectLevel, InspectNav, InspectOp]
+Action = Union[
+    ShowTask, ShowUnit, ShowPhase, ShowItem, Feedback, PickLevel, Navigate, AssessmentOp, CoordOp, InspectLevel, InspectNav, InspectOp
+]
 _PHASE_CODES = {
     "all": "0",
     "prepare": "1",
@@ -342,6 +361,12 @@ def pack(action: Action, owner: int | None = None) -> str:
         body = f"u:{action.index}"
     elif isinstance(action, ShowPhase):
         body = f"f:{_PHASE_CODES[action.key]}"
+    elif isinstance(action, ShowItem):
+        if not _ITEM_KEY.fullmatch(action.key):
+            raise ValueError(f"not an item key: {action.key!r}")
+        body = f"s:{action.key}"
+    elif isinstance(action, Feedback):
+        body = f"h:{action.question}:{int(action.helpful)}"
     elif isinstance(action, PickLevel):
         body = f"l:{action.assessment}:{action.task}:{action.criterion}:{action.level}:{action.rev}"
     elif isinstance(action, Navigate):
@@ -392,6 +417,10 @@ def unpack(data: str | None) -> tuple[int | None, Action]:
             return owner, ShowUnit(_natural(args[0]))
         if op == "f" and len(args) == 1:
             return owner, ShowPhase(_inverse(_PHASE_CODES)[args[0]])
+        if op == "s" and len(args) == 1 and _ITEM_KEY.fullmatch(args[0]):
+            return owner, ShowItem(args[0])
+        if op == "h" and len(args) == 2 and args[1] in ("0", "1"):
+            return owner, Feedback(_natural(args[0]), args[1] == "1")
         if op == "l" and len(args) == 5:
             a, t, c, lv, rev = (_natural(x) for x in args)
             return owner, PickLevel(a, t, c, lv, rev)

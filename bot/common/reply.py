@@ -49,6 +49,11 @@ class Answer:
     tasks: list[TaskRef] = field(default_factory=list)
     buttons: list[list[Button]] = field(default_factory=list)
     topic: str | None = None
+    # How well the question matched what was answered (the ranking's best score; 0 for a
+    # refusal, None where nothing was ranked), and whether to ask 有帮助/没帮助 under it.
+    confidence: float | None = None
+    unsure: bool = False  # answered, but with little to go on, or by asking which was meant
+    feedback: bool = False
 
     @property
     def text(self) -> str:

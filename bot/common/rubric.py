@@ -177,6 +177,8 @@ class Phase(Strict):
     actors: list[str] = Field(min_length=1, description="who acts in this phase")
     summary: str
     deliverables: list[Deliverable] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list, description="what people call the phase (实地督察, 下来督察)")
+    keywords: list[str] = Field(default_factory=list, description="words a question about it may use")
 
     @model_validator(mode="after")
     def _ordered(self) -> Phase:
@@ -193,6 +195,8 @@ class Deliverable(Strict):
     due: dt.date
     from_: str = Field(alias="from", description="who hands it in")
     to: str
+    aliases: list[str] = Field(default_factory=list, description="what people call it (自查材料)")
+    note: str = Field(default="", description="what happens to it next, in the notice's words")
 
 
 class Document(Strict):
@@ -202,6 +206,7 @@ class Document(Strict):
     full: str
     issuer: str = ""
     note: str = ""
+    keywords: list[str] = Field(default_factory=list, description="other names people use for it")
 
 
 class Section(Strict):
@@ -210,6 +215,7 @@ class Section(Strict):
     key: str
     title: str
     points: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list, description="words a question about it may use")
 
 
 class Campaign(Strict):
@@ -232,6 +238,9 @@ class Campaign(Strict):
     documents: list[Document] = Field(min_length=4)
     attachment2: list[Section] = Field(min_length=1)
     indicator_counts: list[IndicatorCount] = Field(min_length=2)
+    passages: list[Section] = Field(
+        default_factory=list, description="any other passage of the notice; each is answerable as it is added"
+    )
 
     @field_validator("phases")
     @classmethod
@@ -261,6 +270,11 @@ class Unit(Strict):
     aliases: list[str] = Field(default_factory=list)
 
 
+# What a cue word says is asked: a date, a recipient, a count, duties, the content of a rule,
+# consequences, who organises, a document, a task, a unit's tasks, the notice itself.
+CueKey = Literal["when", "to_whom", "count", "duty", "content", "consequence", "organisation", "document", "task", "unit", "notice"]
+
+
 class Lexicon(Strict):
     """Words the answer engine needs beyond jieba's dictionary."""
 
@@ -268,6 +282,26 @@ class Lexicon(Strict):
     stop_words: list[str]
     synonyms: dict[str, list[str]] = Field(description="canonical word -> colloquial forms")
     unit_aliases: dict[str, list[str]] = Field(description="canonical unit -> colloquial forms")
+    cues: dict[CueKey, list[str]] = Field(
+        default_factory=dict, description="words that say what kind of thing is asked (a date, a count, who…)"
+    )
+
+
+class Glossary(Strict):
+    """English words officials may type, and the Chinese terms of the notice they stand for."""
+
+    terms: dict[str, str] = Field(default_factory=dict, description="English phrase (lower case) -> Chinese term")
+    stop_words: list[str] = Field(default_factory=list, description="English words that say nothing by themselves")
+
+    @field_validator("terms")
+    @classmethod
+    def _well_formed(cls, terms: dict[str, str]) -> dict[str, str]:
+        for en, zh in terms.items():
+            if en != en.strip().lower() or not en.isascii() or not en:
+                raise ValueError(f"English term {en!r} must be lower-case ASCII without surrounding spaces")
+            if not zh.strip():
+                raise ValueError(f"English term {en!r} has no Chinese term")
+        return terms
 
 
 class Rubric(BaseModel):
@@ -279,6 +313,7 @@ class Rubric(BaseModel):
     tables: dict[TableKey, Table]
     units: list[Unit]
     lexicon: Lexicon
+    glossary: Glossary = Glossary()
 
     @cached_property
     def version(self) -> str:

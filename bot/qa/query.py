@@ -21,7 +21,9 @@ _NUMBER = rf"(\d{{1,3}}|{_CN_NUMBER})"
 # Chinese numerals need a marker after them, or 第一责任人 would read as task 1.
 _TASK_PATTERNS = [
     re.compile(rf"第\s*{_NUMBER}\s*(?:项|条|号|个任务|个)"),
-    re.compile(r"第\s*(\d{1,3})(?![\d次年月日天批届名季期章款节部点])"),
+    re.compile(r"第\s*(\d{1,3})(?![\d次年月日天批届名季期章款节部点阶个])"),
+    # 县府第5项 is above; 党委23项, 政府表二十一项: a table word right before a number with 项/条.
+    re.compile(rf"(?:表|党委|政府|县委|县府|区委|区府)\s*的?\s*{_NUMBER}\s*(?:项|条|号)(?!\s*(?:任务|主要职责|职责|指标|内容))"),
     re.compile(rf"{_NUMBER}\s*号\s*任务"),
     re.compile(r"任务\s*(?:第\s*)?(\d{1,3})(?![\d次年月日分%])"),
     re.compile(rf"任务\s*第?\s*({_CN_NUMBER})(?=$|\s|[项号的是怎如谁查几多要有？?，,。])"),
@@ -71,7 +73,7 @@ def task_number(text: str) -> int | None:
 
 # Words that pick a table. 法治政府/政府信息 and friends name topics, not the government table.
 _PARTY_WORDS = re.compile(r"党委|(?<!治)县委(?!员)|(?<!治)区委(?!员)|党工委|书记|常委会|党委表")
-_GOV_WORDS = re.compile(r"县政府|区政府|政府表|县长|区长|政府主要负责人|(?<!法治)政府(?!信息|法律顾问|规章)")
+_GOV_WORDS = re.compile(r"县政府|区政府|县府|区府|政府表|县长|区长|政府主要负责人|(?<!法治)政府(?!信息|法律顾问|规章)")
 
 
 def table_named(text: str) -> str | None:

@@ -1,8 +1,8 @@
-"""Keyword search over the rubric's tasks: jieba tokens plus character bigrams, BM25-weighted.
+"""Keyword search over the whole notice: jieba tokens plus character bigrams, BM25-weighted.
 
-Each task is a document with weighted fields (its short title and keywords count most, then
-its text, criteria and units; its duty least). Scores for every (term, task) pair are
-precomputed, so answering a question is a handful of dictionary look-ups.
+Each task and each item of the notice is a document with weighted fields (a task's short title
+and keywords count most, then its text, criteria and units; its duty least). Scores for every
+(term, document) pair are precomputed, so answering a question is a handful of dictionary look-ups.
 
 jieba's full dictionary takes about a second to load. Only the words that occur in the
 rubric (plus the lexicon) can ever match, so the tokenizer runs on a small dictionary cut
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.common.rubric import Lexicon, Rubric
+from bot.common.rubric import Lexicon
 from bot.qa.query import clean
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,8 @@ class Tokenizer:
         domain = {clean(w).lower() for w in lexicon.user_words}
         domain |= {clean(c).lower() for c in lexicon.synonyms}
         domain |= set(self.expansions)
+        # Cue words (什么时候, 几项, 交给谁) are kept whole, so they never split into content words.
+        domain |= {clean(w).lower() for words in lexicon.cues.values() for w in words}
         self._jieba = jieba.Tokenizer(dictionary=str(_domain_dictionary(corpus.lower(), domain)))
         self._jieba.tmp_dir = str(_cache_dir())
         self._jieba.initialize()
@@ -137,48 +139,73 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
-class TaskIndex:
-    """BM25F-style index over both tables' tasks, with precomputed term weights."""
+@dataclass(frozen=True)
+class Entry:
+    """One document of the index: a task of a table, or an item of the notice."""
 
-    def __init__(self, rubric: Rubric, tokenizer: Tokenizer) -> None:
+    group: str  # "task" or "item": length norms are per group, term weights global
+    fields: dict[str, str]
+    table: str | None = None
+    no: int | None = None
+    item: object | None = None  # bot.qa.notice.Item
+
+
+def task_fields(table, task) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "title": task.title,
+        "keywords": " ".join(task.keywords),
+        "text": task.text,
+        "criteria": " ".join(c.text for c in task.criteria),
+        "units": " ".join(task.units),
+        "check": task.check_method,
+        "duty": table.duty(task.duty).text,
+    }
+
+
+ITEM_FIELD_WEIGHTS = {"name": 3.0, "keywords": 3.0, "text": 1.5}
+
+
+class Index:
+    """BM25F-style index over every task and every item of the notice, with precomputed weights.
+
+    Tasks weigh their title and keywords most, then text, criteria and units; notice items
+    weigh their name and keywords most, then their text. Term rarity is counted over all
+    documents together, so a word every phase uses says little about which phase is meant.
+    """
+
+    def __init__(self, entries: list[Entry], tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
-        self.docs: list[tuple[str, int]] = []
+        self.entries = entries
         weighted: list[Counter[str]] = []
-        for key, table in rubric.tables.items():
-            for task in table.tasks:
-                fields = {
-                    "title": task.title,
-                    "keywords": " ".join(task.keywords),
-                    "text": task.text,
-                    "criteria": " ".join(c.text for c in task.criteria),
-                    "units": " ".join(task.units),
-                    "check": task.check_method,
-                    "duty": table.duty(task.duty).text,
-                }
-                tf: Counter[str] = Counter()
-                for name, value in fields.items():
-                    w = FIELD_WEIGHTS[name]
-                    for term in tokenizer.words(value):
-                        tf[term] += w
-                    for term in bigrams(clean(value).lower()):
-                        tf[term] += w
-                self.docs.append((key, task.no))
-                weighted.append(tf)
+        for entry in entries:
+            weights = FIELD_WEIGHTS if entry.group == "task" else ITEM_FIELD_WEIGHTS
+            tf: Counter[str] = Counter()
+            for name, value in entry.fields.items():
+                w = weights[name]
+                for term in tokenizer.words(value):
+                    tf[term] += w
+                for term in bigrams(clean(value).lower()):
+                    tf[term] += w
+            weighted.append(tf)
         lengths = [sum(tf.values()) for tf in weighted]
-        avg = sum(lengths) / len(lengths)
+        avg: dict[str, float] = {}
+        for group in {e.group for e in entries}:
+            ls = [n for n, e in zip(lengths, entries) if e.group == group]
+            avg[group] = max(1.0, sum(ls) / len(ls))
         n = len(weighted)
         df: Counter[str] = Counter()
         for tf in weighted:
             df.update(tf.keys())
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, tf in enumerate(weighted):
-            norm = K1 * (1 - B + B * lengths[i] / avg)
+            norm = K1 * (1 - B + B * lengths[i] / avg[entries[i].group])
             for term, freq in tf.items():
                 idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
                 weight = idf * freq * (K1 + 1) / (freq + norm)
                 if term.startswith("§"):
                     weight *= BIGRAM_WEIGHT
                 self.postings[term].append((i, weight))
+        self.tasks = {(e.table, e.no): i for i, e in enumerate(entries) if e.group == "task"}
 
     def query_terms(self, text: str) -> dict[str, float]:
         """Terms to look up with their weights: the user's own words count more than expansions."""
@@ -187,20 +214,35 @@ class TaskIndex:
         terms.update((t, 1.0) for t in words + bigrams(" ".join(words)))
         return terms
 
-    def coverage(self, text: str) -> float:
-        """Share of the question's own words that occur anywhere in the rubric (0 when none)."""
-        words = set(self.tokenizer.words(text))
+    def scores(self, terms: dict[str, float]) -> dict[int, float]:
+        """Score of every document any term occurs in."""
+        out: dict[int, float] = defaultdict(float)
+        for term, factor in terms.items():
+            for doc, weight in self.postings.get(term, ()):
+                out[doc] += weight * factor
+        return out
+
+    def coverage(self, text: str, ignore: set[str] | frozenset[str] = frozenset()) -> float:
+        """Share of the question's own words (cue words aside) that occur anywhere in the index."""
+        words = set(self.tokenizer.words(text)) - ignore
         if not words:
             return 0.0
         known = sum(1 for w in words if w in self.postings or any(t in self.postings for t in self.tokenizer.expand(w)))
         return known / len(words)
 
+    def task_hits(self, scores: dict[int, float], table: str | None = None, only: set[tuple[str, int]] | None = None) -> list[Hit]:
+        """Tasks best first, optionally within one table or a set of tasks."""
+        hits = []
+        for i, s in scores.items():
+            e = self.entries[i]
+            if e.group != "task" or s <= 0 or (table is not None and e.table != table):
+                continue
+            if only is not None and (e.table, e.no) not in only:
+                continue
+            hits.append(Hit(e.table, e.no, s))  # type: ignore[arg-type]
+        hits.sort(key=lambda h: (-h.score, self.tasks[(h.table, h.no)]))
+        return hits
+
     def search(self, text: str, table: str | None = None, limit: int = 5) -> list[Hit]:
         """Tasks matching ``text`` best first, optionally within one table."""
-        scores: dict[int, float] = defaultdict(float)
-        for term, factor in self.query_terms(text).items():
-            for doc, weight in self.postings.get(term, ()):
-                scores[doc] += weight * factor
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        hits = [Hit(*self.docs[i], score=s) for i, s in ranked if table is None or self.docs[i][0] == table]
-        return hits[:limit]
+        return self.task_hits(self.scores(self.query_terms(text)), table)[:limit]
