@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.common import texts
-from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel, ShowPhase, ShowTask, ShowUnit
+from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
 from bot.common.errors import Refusal
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
@@ -235,8 +235,8 @@ COMMANDS: tuple[Command, ...] = (
 
 BUTTONS: tuple[ButtonAction, ...] = (
     ButtonAction((ShowTask, ShowUnit), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a)]), tx=Tx.none, open=True),
-    # 督察时间安排: this round's dates, read in a transaction
-    ButtonAction((ShowPhase,), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]), tx=Tx.read, open=True),
+    # 督察时间安排 and the notice's items (a deadline, a rule): this round's dates, read in a transaction
+    ButtonAction((ShowPhase, ShowItem), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]), tx=Tx.read, open=True),
     ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
     ButtonAction((Navigate,), Who.unit, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),
     ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
