@@ -145,3 +145,25 @@ def test_rectify_for_one_unit_counts_what_it_lists_and_a_close_can_be_undone(db,
     assert "已撤销销号" in text_of(undone) and WANG.id in {n.user_id for n in undone.notices}
     assert "已报告完成（待销号）" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
     assert "rectification.reopen" in audit_actions(db)
+
+
+def test_a_file_attached_by_mistake_is_taken_back_by_its_sender_or_a_coordinator(db, service, coord):
+    from test_coordination import buttons
+
+    bind(db, service, WANG, "华龙区")
+    colleague = User(102, "李干事")
+    bind(db, service, colleague, "华龙区")
+    db.call(lambda s: service.start(s, WANG))
+    saved = db.call(lambda s: service.evidence(s, WANG, "document", "F1", "U1", "错发的文件.pdf", 10, None))
+    undo = next(b.action for b in buttons(saved) if b.label == "撤回此文件")
+    db.call(lambda s: service.start(s, colleague))
+    assert db.call(lambda s: coord.op(s, colleague, undo)).refused  # not theirs
+    outsider = db.call(lambda s: coord.op(s, ZHAO, undo))
+    assert outsider.refused
+    done = db.call(lambda s: coord.op(s, WANG, undo))
+    assert "已撤回佐证材料“错发的文件.pdf”" in text_of(done)
+    assert "已经撤回" in text_of(db.call(lambda s: coord.op(s, WANG, undo)))
+    again = db.call(lambda s: service.evidence(s, WANG, "document", "F2", "U2", "另一份.pdf", 10, None))
+    by_admin = next(b.action for b in buttons(again) if b.label == "撤回此文件")
+    assert "已撤回" in text_of(db.call(lambda s: coord.op(s, ADMIN, by_admin)))
+    assert audit_actions(db).count("evidence.remove") == 2

@@ -189,6 +189,7 @@ class CoordAction(StrEnum):
     rr_file = "rr_file"  # a unit's user gets the unit's 整改报告 (.docx) for their table
     rr_submit = "rr_submit"  # … asks to submit it (a confirm step follows)
     rr_confirm = "rr_confirm"  # … submits it
+    ev_remove = "ev_remove"  # whoever sent evidence row id (or a coordinator) takes it back
 
 
 COORD_CODES: dict[CoordAction, int] = {
@@ -218,6 +219,7 @@ COORD_CODES: dict[CoordAction, int] = {
     CoordAction.rr_file: 23,
     CoordAction.rr_submit: 24,
     CoordAction.rr_confirm: 25,
+    CoordAction.ev_remove: 26,
 }
 
 

@@ -556,3 +556,10 @@ RR_OWING_WARN = "其中仍有{count}项尚未完成，报告将如实列出。"
 RR_ALREADY = "{unit}{table}的整改报告已经提交，无需重复提交。"
 RR_SUBMITTED = "已提交{unit}{table}的整改报告，附件为提交的版本。"
 RR_NOTICE = "{unit}已提交{table}整改报告（提交人：{name}）。可发送 /rectify {unit} 查看各事项。"
+
+# --- taking back evidence sent by mistake ---------------------------------------------------
+EVIDENCE_REMOVE_BUTTON = "撤回此文件"
+EVIDENCE_REMOVED = "已撤回佐证材料“{name}”（第{no}项第{i}条）。"
+EVIDENCE_GONE = "这份材料已经撤回或不存在。"
+EVIDENCE_NOT_YOURS = "只有上传这份材料的同事或市委依法治市办可以撤回它。"
+EVIDENCE_REMOVE_LOCKED = "本单位自评已提交，自评佐证材料不能再撤回；如需更正，请联系市委依法治市办重新开放。"

@@ -242,6 +242,8 @@ class Coordination:
             return self.nudge_unsubmitted(s, user)
         if op.op in CONFIRM_OPS:
             return self.calendar_requests.op(s, user, op)
+        if op.op == A.ev_remove:  # scoring decides who may take a file back
+            return self.sc.remove_evidence(s, user, op.id)
         if op.op in (A.rr_file, A.rr_submit, A.rr_confirm):
             return self.reports.op(s, user, op)
         if op.op in (A.item_done, A.fb_done):

@@ -13,7 +13,7 @@ from dataclasses import replace
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.callbacks import Navigate
+from bot.common.callbacks import CoordOp, Navigate
 from bot.common.reply import Answer, Button, EvidenceRecord, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.states import AssessmentStatus, EvidenceStage
@@ -23,7 +23,7 @@ from bot.scoring.cursor import read_cursor
 from bot.scoring.scores import CriterionKey
 from bot.scoring.snapshots import AssessmentRow, all_evidence
 from bot.scoring.views import file_size
-from bot.storage.models import Evidence
+from bot.storage.models import AuditEntry, Evidence
 
 
 class EvidenceFiles:
@@ -67,8 +67,7 @@ class EvidenceFiles:
         exists = s.exec(select(Evidence.id).where(Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id)).first()
         if exists:
             return Outcome().say(texts.EVIDENCE_DUPLICATE)
-        s.add(
-            Evidence(
+        row = Evidence(
                 assessment_id=a.id or 0,
                 task_no=key[0],
                 criterion=key[1],
@@ -82,10 +81,41 @@ class EvidenceFiles:
                 added_by_id=user.id,
                 added_at=self.ctx.clock(),
                 stage=stage.value,
+        )
+        s.add(row)
+        s.flush()  # its id goes on the 撤回 button
+        saved = texts.EVIDENCE_RECT_SAVED if stage is EvidenceStage.rectification else texts.EVIDENCE_SAVED
+        return Outcome().say(
+            saved.format(name=file_name, size=file_size(size), no=key[0], i=key[1] + 1),
+            [[Button(texts.EVIDENCE_REMOVE_BUTTON, CoordOp("ev_remove", row.id or 0))]],
+        )
+
+    def remove(self, s: Session, user: User, evidence_id: int) -> Outcome:
+        """撤回: a file attached by mistake is taken back by whoever sent it, or by a
+        coordinator; a submitted self-check's own files stay (reopen it first). Audited."""
+        row = s.get(Evidence, evidence_id)
+        if row is None:
+            return Outcome().say(texts.EVIDENCE_GONE)
+        coordinator = self.access.is_coordinator(s, user)
+        if not coordinator:
+            person = self.access.scorer(s, user)
+            if isinstance(person, Outcome):
+                return person
+            if row.added_by_id != user.id:
+                return refusal(texts.EVIDENCE_NOT_YOURS, f"user {user.id} tried to remove evidence {evidence_id} of {row.added_by_id}")
+            a = self.access.owned(s, person, row.assessment_id)
+            if isinstance(a, Outcome):
+                return a
+            if row.stage == EvidenceStage.selfcheck and a.status == AssessmentStatus.submitted:
+                return refusal(texts.EVIDENCE_REMOVE_LOCKED, f"user {user.id}: evidence {evidence_id} of a submitted assessment")
+        s.delete(row)
+        s.add(
+            AuditEntry(
+                at=self.ctx.clock(), actor_id=user.id, actor=user.name, action="evidence.remove",
+                detail=f"{evidence_id} assessment {row.assessment_id} 第{row.task_no}项第{row.criterion + 1}条 {row.file_name}",
             )
         )
-        saved = texts.EVIDENCE_RECT_SAVED if stage is EvidenceStage.rectification else texts.EVIDENCE_SAVED
-        return Outcome().say(saved.format(name=file_name, size=file_size(size), no=key[0], i=key[1] + 1))
+        return Outcome().say(texts.EVIDENCE_REMOVED.format(name=row.file_name, no=row.task_no, i=row.criterion + 1))
 
     def _viewable(self, s: Session, user: User, assessment_id: int) -> AssessmentRow | Outcome:
         """The assessment, if the user is one of its unit's or a coordinator."""

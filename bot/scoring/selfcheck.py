@@ -160,6 +160,9 @@ class SelfCheck:
     ) -> Outcome:
         return self.evidence_files.receive(s, user, kind, file_id, file_unique_id, file_name, size, caption, item)
 
+    def remove_evidence(self, s: Session, user: User, evidence_id: int) -> Outcome:
+        return self.evidence_files.remove(s, user, evidence_id)
+
     # --- review, submit, files ---------------------------------------------------------
 
     def review(self, s: Session, user: User) -> Outcome:
