@@ -38,3 +38,28 @@ def db(request, tmp_path):
 def clock():
     # 2020-08-03 09:00 in Shanghai: the self-check phase of the notice
     return FakeClock(dt.datetime(2020, 8, 3, 1, 0, tzinfo=dt.timezone.utc))
+
+
+# --- the services coordination tests share (the coordinator is user 1, 市办张主任) -----------
+
+
+@pytest.fixture
+def service(rubric, clock):
+    from bot.scoring.selfcheck import SelfCheck
+
+    return SelfCheck(rubric, clock=clock, admin_ids=frozenset({1}))
+
+
+@pytest.fixture
+def coord(service):
+    from bot.coordination.service import Coordination
+
+    return Coordination(service)
+
+
+@pytest.fixture
+def typed(service, coord):
+    """Typed text as every shell routes it: coordination first, then self-scoring."""
+    from bot.inputs import Inputs
+
+    return Inputs(service, coord)

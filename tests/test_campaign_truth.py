@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from test_coordination import ADMIN, SHANGHAI, WANG, ZHAO, bind, buttons, coord, score_all, service, submit, text_of  # noqa: F401
+from test_coordination import ADMIN, SHANGHAI, WANG, ZHAO, bind, buttons, score_all, submit, text_of
 
 from bot.common.callbacks import CoordOp
 from bot.storage.models import Broadcast

@@ -10,9 +10,7 @@ from sqlmodel import select
 
 from bot.common.callbacks import CoordOp, Navigate, PickLevel
 from bot.common.reply import User
-from bot.coordination.service import Coordination, html_problem
-from bot.inputs import Inputs
-from bot.scoring.selfcheck import SelfCheck
+from bot.coordination.service import html_problem
 from bot.storage.models import (
     AuditEntry,
     BroadcastRecipient,
@@ -25,22 +23,6 @@ ADMIN = User(1, "市办张主任")
 WANG = User(101, "王科长")
 ZHAO = User(201, "赵主任")
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-@pytest.fixture
-def service(rubric, clock):
-    return SelfCheck(rubric, clock=clock, admin_ids=frozenset({ADMIN.id}))
-
-
-@pytest.fixture
-def coord(service):
-    return Coordination(service)
-
-
-@pytest.fixture
-def typed(service, coord):
-    """Typed text as every shell routes it: coordination first, then self-scoring."""
-    return Inputs(service, coord)
 
 
 def bind(db, service, user, unit, role="party"):

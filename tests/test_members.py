@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
-from test_coordination import ADMIN, WANG, ZHAO, bind, coord, service, text_of  # noqa: F401
+from test_coordination import ADMIN, WANG, ZHAO, bind, text_of
 
 from bot.common.reply import User
 from bot.storage.models import AuditEntry

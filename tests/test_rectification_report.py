@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 from docx import Document
-from test_coordination import ADMIN, SHANGHAI, WANG, ZHAO, bind, buttons, coord, score_all, service, submit, text_of  # noqa: F401
+from test_coordination import ADMIN, SHANGHAI, WANG, ZHAO, bind, buttons, score_all, submit, text_of
 from typer.testing import CliRunner
 
 
