@@ -13,6 +13,7 @@ from bot.common.states import Step
 from bot.scoring.scores import CriterionKey
 from bot.storage.db import upsert
 from bot.storage.models import ScoringCursor
+from bot.storage.prepared import Prepared
 
 
 
@@ -24,13 +25,15 @@ class CursorRow:
     step: str
 
 
-_CURSOR = select(ScoringCursor.assessment_id, ScoringCursor.task_no, ScoringCursor.criterion, ScoringCursor.step).where(
-    ScoringCursor.user_id == bindparam("user_id")
+_CURSOR = Prepared(
+    select(ScoringCursor.assessment_id, ScoringCursor.task_no, ScoringCursor.criterion, ScoringCursor.step).where(
+        ScoringCursor.user_id == bindparam("user_id")
+    )
 )
 
 
 def read_cursor(s: Session, user_id: int) -> CursorRow | None:
-    row = s.connection().execute(_CURSOR, {"user_id": user_id}).first()
+    row = _CURSOR.first(s, user_id=user_id)
     return CursorRow(*row) if row else None
 
 

@@ -19,6 +19,7 @@ from bot.common.reply import Button, Outcome, User, refusal
 from bot.common.states import Role
 from bot.scoring.context import ScoringContext
 from bot.storage.models import AuditEntry, Invite, Person
+from bot.storage.prepared import Prepared
 
 ROLES = tuple(r.value for r in Role)
 
@@ -45,8 +46,8 @@ def table_of(person: Binding | Person) -> str | None:
     return person.role if person.role in (Role.party, Role.government) else person.table_key
 
 
-_BINDING = select(Person.user_id, Person.name, Person.unit, Person.role, Person.table_key, Person.active).where(
-    Person.user_id == bindparam("user_id")
+_BINDING = Prepared(
+    select(Person.user_id, Person.name, Person.unit, Person.role, Person.table_key, Person.active).where(Person.user_id == bindparam("user_id"))
 )
 
 
@@ -69,7 +70,7 @@ class Membership:
         """The user's binding as a plain row (the hot path's read)."""
         if user.id in self.ctx.admin_ids:
             self.person(s, user)  # makes sure the admin is a coordinator
-        row = s.connection().execute(_BINDING, {"user_id": user.id}).first()
+        row = _BINDING.first(s, user_id=user.id)
         return Binding(*row) if row else None
 
     def table_hint(self, s: Session, user: User) -> str | None:

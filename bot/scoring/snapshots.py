@@ -20,6 +20,7 @@ from bot.scoring.scores import (
     Rectification,
 )
 from bot.storage.models import Assessment, CriterionAnswer, Evidence
+from bot.storage.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,15 @@ class AssessmentRow:
     submitted_at: dt.datetime | None
 
 
-# Every answer runs these; built once so SQLAlchemy compiles each once.
-_ASSESSMENT = select(
+# Every answer runs these: prepared once per database (bot/storage/prepared.py).
+_ASSESSMENT = Prepared(select(
     Assessment.id, Assessment.unit, Assessment.table_key, Assessment.round, Assessment.rubric_version,
     Assessment.status, Assessment.submitted_by, Assessment.submitted_at,
-).where(Assessment.id == bindparam("assessment_id"))
+).where(Assessment.id == bindparam("assessment_id")))
 _A, _E = CriterionAnswer, Evidence
-_ANSWERS_BRIEF = select(
+_ANSWERS_BRIEF = Prepared(select(
     _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.revision, _A.fingerprint
-).where(_A.assessment_id == bindparam("assessment_id"))
+).where(_A.assessment_id == bindparam("assessment_id")))
 _BRIEF_POINTS, _BRIEF_FINGERPRINT = 3, 6  # where _ANSWERS_BRIEF's rows hold them
 _ANSWERS_FULL = select(
     _A.task_no, _A.criterion, _A.level, _A.points, _A.answered_by, _A.answered_at, _A.revision, _A.fingerprint,
@@ -50,7 +51,8 @@ _ANSWERS_FULL = select(
 ).where(_A.assessment_id == bindparam("assessment_id"))
 _EVIDENCE_COLUMNS = (_E.id, _E.task_no, _E.criterion, _E.kind, _E.file_id, _E.file_name, _E.size, _E.caption, _E.added_by, _E.added_at, _E.stage)
 # The self-check's own evidence; a rectification item's files are read by ``all_evidence``.
-_EVIDENCE = (
+_EVIDENCE_NAMES = tuple(c.key for c in _EVIDENCE_COLUMNS)
+_EVIDENCE = Prepared(
     select(*_EVIDENCE_COLUMNS)
     .where(_E.assessment_id == bindparam("assessment_id"), _E.stage == EvidenceStage.selfcheck.value)
     .order_by(_E.id)
@@ -59,7 +61,7 @@ _ALL_EVIDENCE = select(*_EVIDENCE_COLUMNS).where(_E.assessment_id == bindparam("
 
 
 def assessment_row(s: Session, assessment_id: int) -> AssessmentRow | None:
-    row = s.connection().execute(_ASSESSMENT, {"assessment_id": assessment_id}).first()
+    row = _ASSESSMENT.first(s, assessment_id=assessment_id)
     return AssessmentRow(*row) if row else None
 
 
@@ -76,13 +78,13 @@ def snapshot(s: Session, rubric: Rubric, a: Assessment | AssessmentRow, full: bo
     the files need the rectification items too.
     """
     table = rubric.table(a.table_key)
-    statement = _ANSWERS_FULL if full else _ANSWERS_BRIEF
-    rows = s.connection().execute(statement, {"assessment_id": a.id})
     if full:
-        answers: Mapping[CriterionKey, AnswerRecord] = {(r.task_no, r.criterion): _answer_record(r, True) for r in rows}
+        rows = s.connection().execute(_ANSWERS_FULL, {"assessment_id": a.id})
+        answers: Mapping[CriterionKey, AnswerRecord] = {(r.task_no, r.criterion): _answer_record(r) for r in rows}
     else:
-        answers = AnswerRows({(r[0], r[1]): r for r in rows}, _brief_record, _BRIEF_POINTS, _BRIEF_FINGERPRINT)
-    evidence = [EvidenceRecord(**r._mapping) for r in s.connection().execute(_EVIDENCE, {"assessment_id": a.id})]
+        brief = _ANSWERS_BRIEF.all(s, assessment_id=a.id)
+        answers = AnswerRows({(r[0], r[1]): r for r in brief}, _brief_record, _BRIEF_POINTS, _BRIEF_FINGERPRINT)
+    evidence = [EvidenceRecord(**dict(zip(_EVIDENCE_NAMES, r))) for r in _EVIDENCE.all(s, assessment_id=a.id)]
     return AssessmentSnapshot(
         id=a.id or 0,
         unit=a.unit,
@@ -100,24 +102,22 @@ def snapshot(s: Session, rubric: Rubric, a: Assessment | AssessmentRow, full: bo
 _NO_RECTIFICATION = Rectification()  # shared by every brief row (it is immutable)
 
 
-def _brief_record(r) -> AnswerRecord:
-    return _answer_record(r, False)
+def _brief_record(r: tuple) -> AnswerRecord:
+    """A row of _ANSWERS_BRIEF; brief rows carry no rectification."""
+    task_no, criterion, level, points, answered_by, revision, fingerprint = r
+    return AnswerRecord(task_no, criterion, level, points, answered_by, None, revision, fingerprint, _NO_RECTIFICATION)
 
 
-def _answer_record(r, full: bool) -> AnswerRecord:
-    """An answer row as the scoring core sees it; brief rows carry no rectification."""
-    rectification = (
-        Rectification(
-            problem=r.problem,
-            measure=r.measure,
-            leader=r.leader,
-            unit=r.resp_unit,
-            person=r.resp_person,
-            deadline=r.deadline,
-            deadline_text=r.deadline_text,
-        )
-        if full
-        else _NO_RECTIFICATION
+def _answer_record(r) -> AnswerRecord:
+    """A row of _ANSWERS_FULL, with its rectification item."""
+    rectification = Rectification(
+        problem=r.problem,
+        measure=r.measure,
+        leader=r.leader,
+        unit=r.resp_unit,
+        person=r.resp_person,
+        deadline=r.deadline,
+        deadline_text=r.deadline_text,
     )
     return AnswerRecord(
         task_no=r.task_no,
@@ -125,7 +125,7 @@ def _answer_record(r, full: bool) -> AnswerRecord:
         level=r.level,
         points=r.points,
         answered_by=r.answered_by,
-        answered_at=r.answered_at if full else None,
+        answered_at=r.answered_at,
         revision=r.revision,
         fingerprint=r.fingerprint,
         rectification=rectification,

@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bot.storage.prepared import Prepared
+
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE = Path("data") / "ducha.db"
@@ -134,19 +136,43 @@ def _upsert_statement(dialect: str, table, key: tuple[str, ...], columns: tuple[
     return statement.on_conflict_do_update(index_elements=list(key), set_={c: statement.excluded[c] for c in columns})
 
 
+def _preparable(table, keys: tuple[str, ...]) -> bool:
+    """Every column with a Python-side default is given (else SQLAlchemy must fill it in)."""
+    return all(c.key in keys for c in table.columns if c.default is not None or c.onupdate is not None)
+
+
+@lru_cache(maxsize=128)
+def _insert_new_prepared(dialect: str, table, keys: tuple[str, ...]) -> Prepared | None:
+    return Prepared(_insert_new_statement(dialect, table), keys) if _preparable(table, keys) else None
+
+
+@lru_cache(maxsize=128)
+def _upsert_prepared(dialect: str, table, key: tuple[str, ...], columns: tuple[str, ...]) -> Prepared | None:
+    keys = key + columns
+    return Prepared(_upsert_statement(dialect, table, key, columns), keys) if _preparable(table, keys) else None
+
+
 def insert_new(session: Session, model: type, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True if the row was new.
 
     Cheaper than a savepoint around an ORM add, and race-free: of two transactions
-    inserting the same key, exactly one gets True. Statements are built once per table.
+    inserting the same key, exactly one gets True. Statements are built once per table
+    (and, when every defaulted column is given, run prepared: bot/storage/prepared.py).
     """
-    statement = _insert_new_statement(session.get_bind().dialect.name, model.__table__)  # type: ignore[attr-defined]
-    return session.connection().execute(statement, values).first() is not None
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    prepared = _insert_new_prepared(dialect, table, tuple(values))
+    if prepared is not None:
+        return prepared.first(session, **values) is not None
+    return session.connection().execute(_insert_new_statement(dialect, table), values).first() is not None
 
 
 def upsert(session: Session, model: type, key: dict, **values) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE: one statement, no read before the write."""
-    statement = _upsert_statement(
-        session.get_bind().dialect.name, model.__table__, tuple(key), tuple(values)  # type: ignore[attr-defined]
-    )
-    session.connection().execute(statement, {**key, **values})
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    prepared = _upsert_prepared(dialect, table, tuple(key), tuple(values))
+    if prepared is not None:
+        prepared.rowcount(session, **key, **values)
+        return
+    session.connection().execute(_upsert_statement(dialect, table, tuple(key), tuple(values)), {**key, **values})
