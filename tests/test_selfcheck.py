@@ -202,6 +202,20 @@ def test_colleagues_share_one_assessment_and_conflicts_are_caught(db, service):
     assert out.refused is None and answers(db)[(1, 0)].points == 2 and answers(db)[(1, 0)].revision == 2
 
 
+def test_a_change_drawn_before_a_colleagues_change_is_caught(db, service):
+    bound(db, service, WANG)
+    bound(db, service, LI)
+    first = db.call(lambda s: service.start(s, WANG))
+    db.call(lambda s: service.pick_level(s, WANG, level_button(first, "听取1次")))  # revision 1
+    at_one = db.call(lambda s: service.pick_level(s, LI, level_button(first, "听取2次")))
+    assert at_one.refused  # and shows the question again, drawn at revision 1
+    db.call(lambda s: service.pick_level(s, LI, level_button(at_one, "听取2次")))  # revision 2
+    # Wang presses a button drawn at revision 1: refused, Li's answer stands
+    out = db.call(lambda s: service.pick_level(s, WANG, level_button(at_one, "听取1次")))
+    assert out.refused and "李" in text_of(out)
+    assert answers(db)[(1, 0)].points == 2 and answers(db)[(1, 0)].revision == 2
+
+
 def test_another_units_buttons_are_refused(db, service):
     bound(db, service, WANG)
     bound(db, service, ZHAO, unit="濮阳县")

@@ -27,6 +27,7 @@ from bot.scoring.snapshots import AssessmentRow, snapshot
 from bot.scoring.typed import is_clear, is_skip, ongoing_deadline, reads_as_question
 from bot.scoring.views import Views, rect_value
 from bot.storage.db import insert_new
+from bot.storage.prepared import Prepared
 from bot.storage.models import Assessment, CriterionAnswer, Person
 
 RECT_COLUMNS = {Step.problem: "problem", Step.measure: "measure", Step.leader: "leader", Step.unit: "resp_unit", Step.person: "resp_person"}
@@ -41,10 +42,18 @@ _RECTIFICATION = select(
     CriterionAnswer.criterion == bindparam("criterion"),
 )
 
-_ANSWER_REVISION = select(CriterionAnswer.id, CriterionAnswer.revision).where(
-    CriterionAnswer.assessment_id == bindparam("assessment_id"),
-    CriterionAnswer.task_no == bindparam("task_no"),
-    CriterionAnswer.criterion == bindparam("criterion"),
+_REVISE = Prepared(
+    update(CriterionAnswer)
+    .where(
+        CriterionAnswer.assessment_id == bindparam("assessment_id"),
+        CriterionAnswer.task_no == bindparam("task_no"),
+        CriterionAnswer.criterion == bindparam("criterion"),
+        CriterionAnswer.revision == bindparam("rev"),
+    )
+    .values(
+        revision=CriterionAnswer.revision + 1,
+        **{c: bindparam(c) for c in ("level", "points", "fingerprint", "answered_by", "answered_by_id", "answered_at")},
+    )
 )
 
 AnyAssessment = Assessment | AssessmentRow
@@ -142,8 +151,6 @@ class Conversation:
         criterion = task.criteria[ci]
         chosen = criterion.levels[level]
         now = self.ctx.clock()
-        row = s.connection().execute(_ANSWER_REVISION, {"assessment_id": a.id, "task_no": task.no, "criterion": ci}).first()
-        current_rev = row.revision if row else 0
         values = dict(
             level=level,
             points=chosen.points,
@@ -152,19 +159,13 @@ class Conversation:
             answered_by_id=user.id,
             answered_at=now,
         )
-        conflict = current_rev != rev
-        if not conflict and row is None:
-            new = insert_new(s, CriterionAnswer, assessment_id=a.id, task_no=task.no, criterion=ci, revision=1, **values)
-            conflict = not new  # a colleague's first answer landed in between
-        elif not conflict and row is not None:
-            # Compare-and-swap on the revision: a colleague's change since the button was
-            # drawn makes this press a conflict instead of silently overwriting it.
-            done = s.exec(  # type: ignore[call-overload]
-                update(CriterionAnswer)
-                .where(CriterionAnswer.id == row.id, CriterionAnswer.revision == rev)
-                .values(revision=CriterionAnswer.revision + 1, **values)
-            )
-            conflict = done.rowcount != 1
+        # Compare-and-swap on the revision the button was drawn with (0: unanswered then), in
+        # one statement: a colleague's answer or change since makes this press a conflict
+        # instead of silently overwriting it.
+        if rev == 0:
+            conflict = not insert_new(s, CriterionAnswer, assessment_id=a.id, task_no=task.no, criterion=ci, revision=1, **values)
+        else:
+            conflict = _REVISE.rowcount(s, assessment_id=a.id, task_no=task.no, criterion=ci, rev=rev, **values) != 1
         key = (task.no, ci)
         if conflict:
             s.expire_all()
