@@ -21,12 +21,14 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.common import texts
-from bot.common.callbacks import Action, AssessmentOp, CoordOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
+from bot.common.callbacks import Action, AssessmentOp, CoordOp, InspectLevel, InspectNav, InspectOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
 from bot.common.errors import Refusal
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
 from bot.coordination.service import Coordination
 from bot.inputs import Inputs
+from bot.inspection.runner import as_outcome, refused
+from bot.inspection.service import InspectionService
 from bot.qa.commands import task_question
 from bot.qa.engine import Engine
 from bot.qa.query import clean
@@ -59,12 +61,14 @@ class Core:
     engine: Engine
     selfcheck: SelfCheck
     coordination: Coordination
-    inputs: Inputs  # typed text and files: coordination first, then self-scoring
+    inputs: Inputs  # typed text and files: coordination first, then the inspection, then self-scoring
+    inspection: InspectionService
 
     @classmethod
     def of(cls, engine: Engine, selfcheck: SelfCheck, coordination: Coordination | None = None) -> Core:
         coordination = coordination or Coordination(selfcheck)
-        return cls(engine, selfcheck, coordination, Inputs(selfcheck, coordination))
+        inspection = InspectionService.beside(selfcheck)
+        return cls(engine, selfcheck, coordination, Inputs(selfcheck, coordination, inspection), inspection)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class Command:
     tx: Tx = Tx.once
     help: HelpLine | None = None  # in /help for everyone
     coordinator_help: HelpLine | None = None  # in /help's coordinators' part
+    inspector_help: HelpLine | None = None  # in /help's part for inspection groups' members
     menu: str | None = None  # Telegram's command menu
 
     @property
@@ -197,6 +202,36 @@ def _campaign(core: Core, s: Session, request: Request, args: str) -> Outcome:
     return core.coordination.campaign_command(s, request.user, args)
 
 
+def _inspection(call: Callable[[Core, Session, Request, Any], Outcome]) -> Call:
+    """A field-inspection call: its refusals are raised, and answered and audited here, in the
+    same transaction (nothing else is written before the inspection refuses)."""
+
+    def run(core: Core, s: Session | None, request: Request, arg: Any) -> Outcome:
+        assert s is not None
+        try:
+            return call(core, s, request, arg)
+        except Refusal as exc:
+            if exc.audit:
+                refused(s, request.user, exc)
+            return as_outcome(exc)
+
+    return run
+
+
+def _summary(core: Core, s: Session, request: Request, _: str) -> Outcome:
+    """/summary: an inspector's inspection, everyone else's self-assessment."""
+    if core.inspection.is_inspector(s, request.user.id):
+        return _inspection(lambda c, s_, r, a: c.inspection.summary(s_, r.user))(core, s, request, "")
+    return core.selfcheck.summary(s, request.user)
+
+
+def _submit(core: Core, s: Session, request: Request, _: str) -> Outcome:
+    """/submit: an inspector submits the inspection, a unit its self-assessment."""
+    if core.inspection.is_inspector(s, request.user.id):
+        return _inspection(lambda c, s_, r, a: c.inspection.submit(s_, r.user))(core, s, request, "")
+    return core.selfcheck.submit(s, request.user)
+
+
 def _ack(core: Core, s: Session, request: Request, action: CoordOp) -> Outcome:
     return Outcome().say(core.coordination.ack(s, request.user, action.id))
 
@@ -210,8 +245,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(("ask",), Who.anyone, _ask, parse=clean, tx=Tx.read, help=texts.HELP_ASK, menu=texts.MENU_ASK),
     Command(("score",), Who.unit, lambda c, s, r, _: c.selfcheck.start(s, r.user), private=True, help=texts.HELP_SCORE, menu=texts.MENU_SCORE),
     Command(("review",), Who.unit, lambda c, s, r, _: c.selfcheck.review(s, r.user), private=True, help=texts.HELP_REVIEW, menu=texts.MENU_REVIEW),
-    Command(("summary",), Who.unit, lambda c, s, r, _: c.selfcheck.summary(s, r.user), private=True, help=texts.HELP_SUMMARY, menu=texts.MENU_SUMMARY),
-    Command(("submit",), Who.unit, lambda c, s, r, _: c.selfcheck.submit(s, r.user), private=True, help=texts.HELP_SUBMIT, menu=texts.MENU_SUBMIT),
+    Command(
+        ("summary",), Who.bound, _summary, private=True, help=texts.HELP_SUMMARY,
+        inspector_help=texts.HELP_INSPECT_SUMMARY, menu=texts.MENU_SUMMARY,
+    ),
+    Command(
+        ("submit",), Who.bound, _submit, private=True, help=texts.HELP_SUBMIT,
+        inspector_help=texts.HELP_INSPECT_SUBMIT, menu=texts.MENU_SUBMIT,
+    ),
     Command(("files",), Who.bound, _files, private=True, tx=Tx.read, help=texts.HELP_FILES, menu=texts.MENU_FILES),
     # Coordinators' views carry every unit's data: private chats only, like scoring.
     Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), private=True, coordinator_help=texts.HELP_COORD_PROGRESS),
@@ -230,6 +271,23 @@ COMMANDS: tuple[Command, ...] = (
         ("reopen",), Who.coordinator, lambda c, s, r, args: c.selfcheck.reopen_by_name(s, r.user, args),
         private=True, coordinator_help=texts.HELP_COORD_REOPEN,
     ),
+    # --- field inspection (bot/inspection): inspectors of a group, and coordinators ---
+    Command(
+        ("inspect",), Who.bound, _inspection(lambda c, s, r, _: c.inspection.inspect(s, r.user)), private=True,
+        inspector_help=texts.HELP_INSPECT, coordinator_help=texts.HELP_COORD_INSPECT,  # no menu entry: units would see it
+    ),
+    Command(
+        ("groups",), Who.coordinator, _inspection(lambda c, s, r, args: c.inspection.groups_command(s, r.user, args)),
+        private=True, coordinator_help=texts.HELP_COORD_GROUPS,
+    ),
+    Command(
+        ("release",), Who.coordinator, _inspection(lambda c, s, r, args: c.inspection.release(s, r.user, args)),
+        private=True, coordinator_help=texts.HELP_COORD_RELEASE,
+    ),
+    Command(
+        ("ranking",), Who.coordinator, _inspection(lambda c, s, r, _: c.inspection.ranking(s, r.user)), tx=Tx.read,
+        private=True, coordinator_help=texts.HELP_COORD_RANKING,
+    ),
     Command(("help",), Who.anyone, _help, tx=Tx.read, help=texts.HELP_HELP, menu=texts.MENU_HELP),
 )
 
@@ -240,6 +298,10 @@ BUTTONS: tuple[ButtonAction, ...] = (
     ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
     ButtonAction((Navigate,), Who.unit, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),
     ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
+    # the inspection's buttons: the core authorises each against the presser's group
+    ButtonAction((InspectLevel,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.pick_level(s, r.user, a))),
+    ButtonAction((InspectNav,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.navigate(s, r.user, a))),
+    ButtonAction((InspectOp,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.op(s, r.user, a))),
     ButtonAction((CoordOp,), Who.bound, _ack, ops=("ack",), toast=True),
     ButtonAction((CoordOp,), Who.bound, lambda c, s, r, a: c.coordination.op(s, r.user, a)),  # units report, coordinators close
 )
@@ -285,6 +347,10 @@ def help_answer(role: str | None, group: bool = False) -> Answer:
     doc.blank()
     for usage, meaning in (c.help for c in COMMANDS if c.help):
         doc.add(Span(usage, bold=True), f"  {meaning}")
+    if role == "inspector":
+        doc.blank().bold(texts.HELP_INSPECTOR_TITLE)
+        for usage, meaning in (c.inspector_help for c in COMMANDS if c.inspector_help):
+            doc.add(Span(usage, bold=True), f"  {meaning}")
     if role == "coordinator":
         doc.blank().bold(texts.HELP_COORDINATOR_TITLE)
         for usage, meaning in (c.coordinator_help for c in COMMANDS if c.coordinator_help):

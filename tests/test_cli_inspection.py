@@ -85,3 +85,43 @@ def test_report_and_ranking_files(tmp_path, rubric):
     xlsx = next((tmp_path / "out").glob("*.xlsx"))
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))["督察排名"].iter_rows(min_row=3, values_only=True))
     assert rows[0][:3] == (1, "华龙区", "党委表") and rows[0][5] == 100
+
+
+def test_the_terminal_runs_the_same_registered_inspection(tmp_path, rubric):
+    """`ducha chat --user`: the registry's /inspect, buttons, typed findings, /summary and
+    /help behave as in Telegram; a unit's user is refused."""
+    from bot.qa.engine import Engine
+    from bot.scoring.selfcheck import SelfCheck
+    from bot.shells.terminal import ChatSession
+    from bot.storage.db import Database
+
+    runner.invoke(app, ["group", "create", "第一督察组", "--units", "华龙区"])
+    code = runner.invoke(app, ["invite", "create", "--group", "第一督察组", "--role", "inspector"]).stdout.splitlines()[0]
+    unit_code = runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party"]).stdout.splitlines()[0]
+    db, engine = Database.from_env(), Engine(rubric)
+    chat = ChatSession(engine, db=db, selfcheck=SelfCheck(rubric), user_name="刘组长", out_dir=tmp_path)
+    assert "已加入“第一督察组”" in chat.handle(f"/start {code}")
+    assert "督察组成员命令" in chat.handle("/help") and "/inspect" in chat.handle("/help")
+    import re
+
+    def number(shown: str, label: str) -> str:
+        return re.search(r"\[(\d+)\] " + re.escape(label), shown).group(1)
+
+    listing = chat.handle("/inspect")
+    question = chat.handle(number(listing, "华龙区·党委"))
+    assert "【第1项】" in question and "单位自评：本轮尚未开始自评" in question
+    assert "请写明发现的问题" in chat.handle(number(question, "未听取 · 0分"))
+    assert "请提出整改意见" in chat.handle("未听取法治建设汇报")
+    assert "【第1项】" in chat.handle("每半年听取一次汇报")
+    summary = chat.handle("/summary")
+    assert "华龙区 · 党委表 督察汇总（第一督察组）" in summary and "发现问题 1 条" in summary
+    unit = ChatSession(engine, db=db, selfcheck=SelfCheck(rubric), user_name="王科长", out_dir=tmp_path)
+    unit.handle(f"/start {unit_code}")
+    assert "实地督察打分仅限督察组成员" in unit.handle("/inspect")
+    assert "仅限市委依法治市办协调员" in unit.handle("/ranking")
+    from sqlmodel import select
+
+    from bot.storage.models import AuditEntry
+
+    refused = db.call(lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "refused")).all())
+    assert [r.actor for r in refused] == ["王科长", "王科长"] and "unit user" in refused[0].detail

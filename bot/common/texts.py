@@ -51,6 +51,14 @@ HELP_COORD_BROADCAST = ("/broadcast 对象 内容", "发送通知（预览后确
 HELP_COORD_CAMPAIGN = ("/campaign", "查看或设定本轮各阶段日期（“/campaign 全部 日期”整体调整，“/campaign 自查阶段 开始 结束”单独调整）")
 HELP_COORD_RECTIFY = ("/rectify [单位]", "待销号的整改事项；写单位名则列出该单位全部整改事项，可撤销销号")
 HELP_COORD_REOPEN = ("/reopen 单位 党委|政府", "重新开放已提交的自评")
+HELP_COORD_INSPECT = ("/inspect", "各督察组的实地督察进度，查看汇总和督察报告")
+HELP_COORD_GROUPS = ("/groups", "设立督察组、分配被督察单位、邀请督察组成员")
+HELP_COORD_RELEASE = ("/release 单位 党委|政府", "向单位反馈督察结果，问题转为该单位整改事项")
+HELP_COORD_RANKING = ("/ranking", "各单位自评与督察得分排名、对比图和排名表")
+HELP_INSPECT = ("/inspect", "查看本组负责的单位，逐项督察打分（可接续同组成员的进度）")
+HELP_INSPECT_SUMMARY = ("/summary", "当前单位的督察汇总：得分、与自评的差异、发现的问题")
+HELP_INSPECT_SUBMIT = ("/submit", "提交当前单位的督察结果")
+HELP_INSPECTOR_TITLE = "督察组成员命令："
 HELP_COORDINATOR_TITLE = "协调员命令："
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
 
