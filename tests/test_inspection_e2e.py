@@ -72,9 +72,9 @@ class Person:
 
     async def _wait(self, mark: int, expect: str | None, documents: int) -> list[dict]:
         if documents:
-            await self.api.wait_for(lambda c: self._mine(c, None, True), count=documents, since=mark, timeout=15)
+            await self.api.wait_for(lambda c: self._mine(c, None, True), count=documents, since=mark, timeout=40)
         else:
-            await self.api.wait_for(lambda c: self._mine(c, expect, False), since=mark, timeout=10)
+            await self.api.wait_for(lambda c: self._mine(c, expect, False), since=mark, timeout=30)
         return [c.params for c in self.api.calls[mark:] if c.method in ("sendMessage", "sendDocument") and c.params.get("chat_id") == self.user.id]
 
 

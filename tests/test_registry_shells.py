@@ -50,6 +50,10 @@ INVOCATIONS: dict[str, list[str]] = {
     "rectify": ["/rectify", "/rectify 华龙区"],
     "members": ["/members", "/members remove 999"],
     "reopen": ["/reopen 华龙区 党委", "/reopen"],
+    "inspect": ["/inspect"],
+    "groups": ["/groups create 第一督察组 华龙区,范县", "/groups", "/groups assign 第九督察组 清丰县"],
+    "release": ["/release 华龙区 党委", "/release"],
+    "ranking": ["/ranking"],
     "help": ["/help"],
 }
 # Buttons pressed after some commands, by the start of their label (both shells alike).
@@ -58,6 +62,7 @@ PRESSES: dict[str, list[str]] = {
     "/score": ["", "跳过"],  # a level; then skip a rectification field, or the next criterion
     "/submit": ["继续自评"],  # a whole-assessment action
     "/broadcast all 明天上午九点开会": ["取消"],  # a coordination action
+    "/inspect": ["排名"],  # an inspection action (the coordinators' overview)
 }
 NO_BUTTON = "(no such button shown)"
 SENTINEL = "/zz_end_of_step"  # an unknown command: its reply marks the end of a step in Telegram
@@ -226,7 +231,8 @@ def test_campaign_in_the_terminal_checks_the_role_and_sets_the_dates(engine, db,
 async def test_private_only_commands_are_refused_in_a_group(engine):
     """What the registry marks private-only is refused in groups (the terminal is always private)."""
     private = [c.name for c in registry.COMMANDS if c.private]
-    assert set(private) == {"score", "review", "summary", "submit", "files", "reopen", "members", "progress", "broadcast", "broadcasts", "rectify"}
+    assert set(private) == {"score", "review", "summary", "submit", "files", "reopen", "members", "progress", "broadcast", "broadcasts", "rectify",
+                            "inspect", "groups", "release", "ranking"}
     async with FakeBotAPI(bot_username="ducha_test_bot") as api, running_bot(api, engine):
         group, user = api.group_chat(-5002, "华龙区依法治区办"), api.user(1100, "周")
         for name in private:
