@@ -92,6 +92,9 @@ class Request:
     group: bool = False  # a group chat (Telegram); the terminal is always private
     table: str | None = None  # the shell's fixed table for questions (`ducha chat --table`)
     attachment: Attachment | None = None
+    # ``args`` as Telegram HTML when the user formatted it with Telegram's own bold, italic …
+    # (message entities); None when there is no such formatting
+    formatted: str | None = None
 
 
 Call = Callable[[Core, "Session | None", Request, Any], Outcome]
@@ -191,6 +194,8 @@ def _files(core: Core, s: Session, request: Request, args: str) -> Outcome:
 
 
 def _broadcast(core: Core, s: Session, request: Request, args: str) -> Outcome:
+    # formatting applied with Telegram's own bold/italic is kept as HTML
+    args = request.formatted.strip() if request.formatted else args
     a = request.attachment
     if a is not None and a.kind == "document":
         return core.coordination.draft(s, request.user, args, a.file_id, a.name)

@@ -20,6 +20,22 @@ from handlers.render import deliver
 logger = logging.getLogger(__name__)
 
 
+# Telegram's own formatting (message entities) that a notice keeps, as HTML
+FORMATTING = frozenset(
+    {"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link", "blockquote", "expandable_blockquote"}
+)
+
+
+def formatted_args(message) -> str | None:
+    """The text after the command as Telegram HTML, when the user applied formatting with
+    Telegram's own bold, italic … (entities); None otherwise (then typed HTML tags stand)."""
+    entities = message.caption_entities if message.text is None else message.entities
+    if not any(e.type in FORMATTING for e in entities or ()):
+        return None
+    rendered = message.caption_html if message.text is None else message.text_html
+    return rendered.partition(" ")[2]
+
+
 def handler_for(entry: Command) -> CommandHandler:
     async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The user sent /NAME (args)."""
@@ -27,7 +43,9 @@ def handler_for(entry: Command) -> CommandHandler:
         user = acting_user(update)
         if message is None or user is None or not message.text:
             return
-        request = Request(user, message.text.partition(" ")[2], group=message.chat.type != "private")
+        request = Request(
+            user, message.text.partition(" ")[2], group=message.chat.type != "private", formatted=formatted_args(message)
+        )
         c = core(context)
         outcome = await transact(context, update, entry.tx, lambda s: registry.run_command(entry, c, s, request))
         if outcome is not None:  # None: redelivered after a crash, already handled

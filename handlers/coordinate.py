@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot import registry
 from bot.registry import Request
+from handlers.commands import formatted_args
 from handlers.common import acting_user, core, transact
 from handlers.render import deliver
 from handlers.score import attachment_of
@@ -30,7 +31,10 @@ async def notice_with_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     found = attachment_of(update)
     if message is None or user is None or found is None or BROADCAST is None:
         return
-    request = Request(user, (message.caption or "").partition(" ")[2], group=message.chat.type != "private", attachment=found)
+    request = Request(
+        user, (message.caption or "").partition(" ")[2], group=message.chat.type != "private", attachment=found,
+        formatted=formatted_args(message),
+    )
     c = core(context)
     outcome = await transact(context, update, BROADCAST.tx, lambda s: registry.run_command(BROADCAST, c, s, request))
     if outcome is not None:

@@ -114,9 +114,9 @@ def test_db_upgrade_and_invite_create(sqlite_env):
     code, link = result.stdout.strip().splitlines()[:2]
     assert link == f"https://t.me/ducha_bot?start={code}"
     bad = runner.invoke(app, ["invite", "create", "--unit", "火星区", "--role", "party"])
-    assert bad.exit_code == 2 and "unknown unit" in bad.output
+    assert bad.exit_code == 2 and "没有“火星区”这个单位" in bad.output
     bad = runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party", "--expires", "soon"])
-    assert bad.exit_code == 2 and "duration" in bad.output
+    assert bad.exit_code == 2 and "有效期“soon”无法识别" in bad.output
 
 
 def test_terminal_scoring_and_export(sqlite_env):

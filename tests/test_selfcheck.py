@@ -88,9 +88,9 @@ def test_bad_invites_are_refused_and_logged(db, service, clock, case):
 def test_invite_for_unknown_unit_or_role_is_refused(db, service):
     from bot.scoring.selfcheck import InviteError
 
-    with pytest.raises(InviteError, match="unknown unit"):
+    with pytest.raises(InviteError, match="没有“火星区”这个单位"):
         invite(db, service, unit="火星区")
-    with pytest.raises(InviteError, match="unknown role"):
+    with pytest.raises(InviteError, match="没有“king”这个身份"):
         invite(db, service, role="king")
     assert parse_duration("7d") == dt.timedelta(days=7)
     with pytest.raises(ValueError):

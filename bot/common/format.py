@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import tzinfo
 
 
@@ -22,3 +23,23 @@ def fmt_local(at: dt.datetime | None, tz: tzinfo) -> str:
 def fmt_date(day: dt.date) -> str:
     """A date as the bot says it: 2026年12月31日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+ELLIPSIS = "…"
+
+
+def clip(text: str | None, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with … when it was cut."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
+
+
+_MARK_THEN_STOP = re.compile(r"([！？])[。；，]+")
+_STOPS = re.compile(r"[。；，]{2,}")
+
+
+def tidy(text: str) -> str:
+    """No doubled punctuation where a sentence meets the next: 。。 → 。, 。； → ；, ！。 → ！."""
+    return _STOPS.sub(lambda m: m.group(0)[-1], _MARK_THEN_STOP.sub(r"\1", text))

@@ -8,7 +8,10 @@ can ever carry broken markup, whatever the user typed.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
+
+from bot.common.format import tidy
 
 TELEGRAM_LIMIT = 4096
 
@@ -18,13 +21,15 @@ class Span:
     text: str
     bold: bool = False
     italic: bool = False
+    # ``text`` is Telegram HTML already checked (a coordinator's notice): shown as recipients see it
+    markup: bool = False
 
     def html(self) -> str:
         # Spans are immutable and the static ones (a question's card) are shared between
         # messages, so each renders once; the cache sits outside the compared fields.
         out = self.__dict__.get("_html")
         if out is None:
-            out = html.escape(self.text, quote=False)
+            out = self.text if self.markup else html.escape(self.text, quote=False)
             if self.italic:
                 out = f"<i>{out}</i>"
             if self.bold:
@@ -32,7 +37,12 @@ class Span:
             self.__dict__["_html"] = out
         return out
 
+    def plain(self) -> str:
+        """The text as a reader sees it, without markup."""
+        return html.unescape(_TAG.sub("", self.text)) if self.markup else self.text
 
+
+_TAG = re.compile(r"<[^>]+>")
 Line = tuple[Span, ...]
 
 
@@ -43,7 +53,17 @@ class Doc:
     lines: list[Line] = field(default_factory=list)
 
     def add(self, *parts: str | Span) -> Doc:
-        self.lines.append(tuple(p if isinstance(p, Span) else Span(p) for p in parts))
+        """A line of spans; where a sentence meets the next, doubled punctuation is removed
+        (意见：请补充。 + 。 → 意见：请补充。)."""
+        line = []
+        for p in parts:
+            span = p if isinstance(p, Span) else Span(p)
+            if not span.markup:
+                text = tidy(span.text)
+                if text != span.text:  # a new span only when it changes: shared spans keep their cache
+                    span = Span(text, span.bold, span.italic)
+            line.append(span)
+        self.lines.append(tuple(line))
         return self
 
     def bold(self, text: str) -> Doc:
@@ -59,7 +79,7 @@ class Doc:
         return self
 
     def plain(self) -> str:
-        return "\n".join("".join(s.text for s in line) for line in self.lines).strip("\n")
+        return "\n".join("".join(s.plain() for s in line) for line in self.lines).strip("\n")
 
     def html_chunks(self, limit: int = TELEGRAM_LIMIT) -> list[str]:
         """Render as Telegram HTML, split at line ends into messages no longer than ``limit``.
@@ -93,6 +113,9 @@ def _split_line(line: Line, limit: int) -> list[str]:
     budget = max(1, (limit - 16) // 5)
     pieces: list[str] = []
     for span in line:
+        if span.markup:  # checked notice HTML: never cut inside a tag
+            pieces.append(span.text)
+            continue
         for start in range(0, len(span.text), budget):
             pieces.append(Span(span.text[start : start + budget], span.bold, span.italic).html())
     return pieces

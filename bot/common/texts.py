@@ -178,6 +178,7 @@ CLI_CHAT_BANNER = "督察工作助手（终端模式，输入问题后回车；�
 CLI_FILE_MISSING = "找不到文件：{path}"
 CLI_BAD_FORMAT = "不支持的格式：{fmt}（目前支持 json）"
 CLI_BAD_TABLE = "不认识的表：{table}（可选 party 或 government）"
+CLI_FILE_PATH_LONG = "文件路径过长：{path}，请把文件移到较短的路径下再发送。"
 CLI_NO_ASSESSMENT = "没有找到{unit}{round}的{table}自评。"
 CHAT_PROMPT = "您> "
 CHAT_CHOICES = "可选操作（输入数字）："
@@ -193,6 +194,15 @@ BOUND = "绑定成功！您已加入“{unit}”，身份：{role}。发送 /sco
 BOUND_INSPECTOR = "绑定成功！您已加入“{group}”，身份：督察组成员。发送 /inspect 查看本组负责的单位并开始实地督察打分。"
 BOUND_COORDINATOR = "绑定成功！您是市委依法治市办协调员，可查看各单位进度、重新开放已提交的自评。"
 ALREADY_BOUND = "您已绑定“{unit}”（{role}），无需重复绑定。如需更换单位，请联系市委依法治市办。"
+INVITE_BAD_ROLE = "没有“{role}”这个身份，可选：{roles}。"
+INVITE_INSPECTOR_GROUP = "督察组成员加入的是督察组：请写 --group 督察组名称 --role inspector。"
+INVITE_UNKNOWN_UNIT = "没有“{unit}”这个单位。{hint}可选单位：{known}。如需新增单位，请在 rubric_data/units.yaml 中添加。"
+INVITE_UNIT_MEANT = "您是指“{unit}”吗？"
+INVITE_COORDINATOR_UNIT = "协调员属于{unit}，请写 --unit {unit}。"
+INVITE_BAD_USES = "--uses（可用次数）至少为1。"
+INVITE_BAD_DURATION = "有效期“{text}”无法识别，请写成 7d（7天）、12h（12小时）、30m（30分钟）或 2w（2周）。"
+INVITE_CREATED = "{unit} · {role} · 可用 {uses} 次 · 有效期至 {until}"
+INVITE_NO_EXPIRY = "长期有效"
 INVITE_UNKNOWN = "邀请码无效，请核对后重试，或向市委依法治市办索取新的邀请码。"
 INVITE_EXPIRED = "该邀请码已过期，请向市委依法治市办索取新的邀请码。"
 INVITE_USED_UP = "该邀请码的使用次数已满，请向市委依法治市办索取新的邀请码。"
@@ -390,9 +400,29 @@ ROUND_MISMATCH = (
 ROUND_STARTED = "已开始新一轮（{key}）：日历暂为通知原定时间，请用 ducha campaign shift --start 日期 设定本轮日期。以前各轮的记录均保留。"
 
 BC_USAGE = (
-    "用法：/broadcast 对象 通知内容。对象可以是：all（全部）、role:party、role:government、"
-    "role:department、unit:华龙区,范县、not-submitted（未提交自评的单位）、open-rectification（有未完成整改的单位）。"
+    "用法：/broadcast 对象 通知内容。对象可以是：全部、党委、政府、部门、单位名称（如 华龙区,范县）、"
+    "未提交（未提交自评的单位）、整改未完成（有未完成整改的单位）；也可写 all、role:party、unit:华龙区,范县、"
+    "not-submitted、open-rectification。通知内容可用 Telegram 的加粗、斜体等格式。"
 )
+# A notice is named by its first words and the day it was (or will be) sent.
+BC_NAME = "“{title}”（{day}）"
+AUDIENCE_LABEL = {
+    "all": "全部单位",
+    "role:party": "各党委",
+    "role:government": "各政府",
+    "role:department": "各市直部门",
+    "role:coordinator": "协调员",
+    "not-submitted": "未提交自评的单位",
+    "open-rectification": "有未完成整改的单位",
+}
+AUDIENCE_NUDGE = "未确认的接收人"
+# What coordinators type for an audience, beside the forms above.
+AUDIENCE_ALIASES = {
+    "全部": "all", "所有": "all", "全体": "all", "所有单位": "all", "全部单位": "all", "各单位": "all",
+    "党委": "role:party", "政府": "role:government", "部门": "role:department", "市直部门": "role:department",
+    "未提交": "not-submitted", "未提交自评": "not-submitted", "未提交单位": "not-submitted",
+    "整改未完成": "open-rectification", "未完成整改": "open-rectification", "有整改": "open-rectification",
+}
 BC_PREVIEW = "通知预览（将发给 {count} 人，涉及 {units} 个单位）："
 BC_PREVIEW_AT = "计划发送时间：{at}"
 BC_SEND_NOW = "立即发送"
@@ -406,8 +436,8 @@ BC_BAD_HTML = "通知格式有误：{reason}。请检查 HTML 标签（支持 <b
 BC_TOO_LONG = "通知过长（{length}字），Telegram 单条消息上限为{limit}字，请精简或分多条发送。"
 BC_EMPTY_TEXT = "通知内容为空。"
 BC_PAST = "发送时间{at}已过，请设定将来的时间。"
-BC_SCHEDULED = "已安排发送（编号 {id}），共 {count} 人，时间：{at}。"
-BC_QUEUED = "正在发送（编号 {id}），共 {count} 人。"
+BC_SCHEDULED = "已安排发送{name}，共 {count} 人，时间：{at}。"
+BC_QUEUED = "正在发送{name}，共 {count} 人。"
 BC_ALREADY = "该通知已处理（状态：{status}）。"
 BC_HELD_TITLE = "定时通知未按时发出"
 BC_HELD = "原定{at}发送的通知，因机器人当时未运行而没有发出，现已暂停，请您决定是否仍然发送：\n{preview}"
@@ -418,15 +448,15 @@ BC_ACKED = "已确认收到，谢谢！"
 BC_ACK_ALREADY = "您已确认过。"
 BC_ACK_UNKNOWN = "这条通知不是发给您的，或已失效。"
 BC_LIST_TITLE = "最近的通知："
-BC_LIST_LINE = "#{id} {when} {preview}　已发{sent} 失败{failed} 确认{acked}/{total}"
+BC_LIST_LINE = "{n}. {name}　已发{sent} 失败{failed} 确认{acked}/{total}"
 BC_LIST_EMPTY = "还没有发过通知。"
-BC_PAGE_TITLE = "通知 #{id}（{when}，对象：{audience}）"
+BC_PAGE_TITLE = "通知{name}（{when}发送，对象：{audience}）"
 BC_PAGE_COUNTS = "已发送 {sent}，失败 {failed}，排队 {queued}，已确认 {acked}/{total}"
 BC_PAGE_UNKNOWN = "另有 {count} 人的发送结果未知（发送时机器人中断），为避免重复未再发送，请人工核实。"
 BC_PAGE_PENDING = "尚未确认的单位："
 BC_PAGE_ALL_ACKED = "全部接收人都已确认。"
 BC_NUDGE = "催办未确认单位"
-BC_NUDGE_TEXT = "【催办】请确认收到通知 #{id}：\n{text}"
+BC_NUDGE_TEXT = "【催办】请确认收到{day}的通知：\n{text}"
 BC_NUDGE_NONE = "没有需要催办的接收人。"
 BC_HEADER = "【市委依法治市办通知】"
 
@@ -485,6 +515,8 @@ DIGEST_UNSUBMITTED = "未提交自评的单位（{count}）：{units}"
 DIGEST_UNJOINED = "尚无人绑定的单位（{count}）：{units}（请发送邀请）"
 DIGEST_OVERDUE = "逾期整改事项（{count}）："
 DIGEST_OVERDUE_LINE = "· {unit} {item}，时限{deadline}"
+DIGEST_UNACKED_ITEM = "{name}（{count}个单位）"
+DIGEST_NUDGE_NOTICE = "催办：{name}"
 DIGEST_UNACKED = "未确认的通知：{items}"
 DIGEST_ALL_CLEAR = "今日无逾期事项，各单位均已提交。"
 DIGEST_NUDGE_UNSUBMITTED = "催办未提交单位"
@@ -498,6 +530,12 @@ NUDGE_SENT = "已催办，共 {count} 人。"
 REMINDER_MISSED = "以下提醒因机器人停机未能按时发送（超过{hours}小时），请酌情人工通知："
 REMINDER_MISSED_LINE = "· {due} {text}"
 AUDIT_EMPTY = "没有记录。"
+REMIND_LINE = "{due}  {count:>4}人  {rule}  {text}"
+REMIND_UNDATED = "（{phases}未设定日期，不会提醒）"
+REMIND_NONE = "（没有待发送的提醒）"
+RULE_PHASE_START = "阶段开始通知"
+RULE_DEADLINE = "截止前{days}天提醒"
+RULE_DEADLINE_DAY = "截止当天提醒"
 AUDIT_LINE = "{at}  {actor}  {action}  {detail}"
 # What each audited action is called in the log (an action not listed shows its key).
 AUDIT_ACTIONS = {

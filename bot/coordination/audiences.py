@@ -24,9 +24,34 @@ class Audiences:
         self.ctx = ctx
         self.rectification = rectification
 
-    def recipients(self, s: Session, spec: str) -> list[tuple[int, str]]:
-        """(user id, unit) of every active user the audience names."""
+    def canonical(self, spec: str) -> str:
+        """An audience as coordinators type it (全部, 党委, 未提交, 华龙区,范县, 单位:华龙区) in
+        the stored form (all, role:party, not-submitted, unit:华龙区,范县)."""
         spec = spec.strip()
+        if spec in texts.AUDIENCE_ALIASES:
+            return texts.AUDIENCE_ALIASES[spec]
+        for prefix in ("单位:", "单位："):
+            if spec.startswith(prefix):
+                return "unit:" + spec[len(prefix):]
+        names = [u.strip() for u in re.split(r"[,，、]", spec) if u.strip()]
+        aliases = {a: u.name for u in self.ctx.rubric.units for a in (u.name, *u.aliases)}
+        if names and all(n in aliases for n in names):
+            return "unit:" + ",".join(aliases[n] for n in names)
+        return spec
+
+    def label(self, spec: str) -> str:
+        """An audience as coordinators read it: 全部单位, 华龙区、范县, 未提交自评的单位."""
+        if spec in texts.AUDIENCE_LABEL:
+            return texts.AUDIENCE_LABEL[spec]
+        if spec.startswith("unit:"):
+            return "、".join(u.strip() for u in re.split(r"[,，、]", spec[5:]) if u.strip())
+        if spec.startswith("nudge:"):
+            return texts.AUDIENCE_NUDGE
+        return spec
+
+    def recipients(self, s: Session, spec: str) -> list[tuple[int, str]]:
+        """(user id, unit) of every active user the audience names (typed forms too)."""
+        spec = self.canonical(spec)
         people = s.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
         units = {p.unit for p in people if p.role not in NOT_UNIT_ROLES}
         if spec == "all":

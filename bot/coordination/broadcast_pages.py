@@ -3,18 +3,21 @@ units that have not acknowledged, and 催办 to them."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp
+from bot.common.format import clip
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.states import RecipientState
-from bot.coordination.broadcasts import Broadcasts
+from bot.coordination.broadcasts import Broadcasts, notice_name
 from bot.coordination.context import CoordinationContext
 from bot.storage.models import Broadcast, BroadcastRecipient
+from scheduler.texts import month_day
 
 
 class BroadcastPages:
@@ -34,22 +37,21 @@ class BroadcastPages:
             return Outcome().say(texts.BC_LIST_EMPTY)
         doc = Doc().bold(texts.BC_LIST_TITLE)
         buttons = []
-        for b in recent:
+        for n, b in enumerate(recent, 1):
             c = self.broadcasts.counts(s, b.id or 0)
-            preview = re.sub(r"<[^>]+>", "", b.text)[:16]
+            name = notice_name(b, self.ctx.tz)
             doc.add(
                 texts.BC_LIST_LINE.format(
-                    id=b.id,
-                    when=self.ctx.local(b.send_at),
-                    preview=preview,
+                    n=n,
+                    name=name,
                     sent=c.get(RecipientState.sent, 0) + c.get(RecipientState.acknowledged, 0),
                     failed=c.get(RecipientState.failed, 0),
                     acked=c.get(RecipientState.acknowledged, 0),
                     total=c["total"],
                 )
             )
-            buttons.append(Button(f"#{b.id}", CoordOp("bc_page", b.id or 0)))
-        return Outcome(replies=[Answer(Intent.help, doc, buttons=[buttons[i : i + 5] for i in range(0, len(buttons), 5)])])
+            buttons.append(Button(f"{n}. {clip(name, 14)}", CoordOp("bc_page", b.id or 0)))
+        return Outcome(replies=[Answer(Intent.help, doc, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])])
 
     def broadcast_page(self, s: Session, user: User, broadcast_id: int) -> Outcome:
         """A notice's page: counts and the units that have not acknowledged, with 催办."""
@@ -58,8 +60,9 @@ class BroadcastPages:
 
     def page(self, s: Session, b: Broadcast) -> Answer:
         c = self.broadcasts.counts(s, b.id or 0)
-        doc = Doc().bold(texts.BC_PAGE_TITLE.format(id=b.id, when=self.ctx.local(b.send_at), audience=b.audience))
-        doc.add(re.sub(r"<[^>]+>", "", b.text)[:200])
+        title = texts.BC_PAGE_TITLE.format(name=notice_name(b, self.ctx.tz), when=self.ctx.local(b.send_at), audience=self.broadcasts.audiences.label(b.audience))
+        doc = Doc().bold(title)
+        doc.add(clip(html.unescape(re.sub(r"<[^>]+>", "", b.text)), 200))
         doc.add(
             texts.BC_PAGE_COUNTS.format(
                 sent=c.get(RecipientState.sent, 0) + c.get(RecipientState.acknowledged, 0),
@@ -94,9 +97,9 @@ class BroadcastPages:
         ).all()
         if not pending:
             return Outcome().say(texts.BC_NUDGE_NONE)
-        text = texts.BC_NUDGE_TEXT.format(id=b.id, text=b.text)
+        text = texts.BC_NUDGE_TEXT.format(day=month_day(b.send_at.astimezone(self.ctx.tz)), text=b.text)
         made = self.broadcasts.create(
-            s, user, f"nudge:#{b.id}", text, None, b.file_id, b.file_name, kind="nudge", parent_id=b.id, recipients=[tuple(r) for r in pending]
+            s, user, f"nudge:{b.id}", text, None, b.file_id, b.file_name, kind="nudge", parent_id=b.id, recipients=[tuple(r) for r in pending]
         )
         if isinstance(made, str):
             return refusal(made, f"nudge refused: {made}")

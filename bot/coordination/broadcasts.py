@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp
+from bot.common.format import clip
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
 from bot.common.states import RecipientState
@@ -22,6 +23,7 @@ from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.context import CoordinationContext
 from bot.storage.models import Broadcast, BroadcastRecipient
 from scheduler.calendar import workday_on_or_before
+from scheduler.texts import month_day
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,14 @@ def visible_length(text: str) -> int:
     return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
+def notice_name(b: Broadcast, tz) -> str:
+    """A notice as coordinators call it: its first words and the day it is sent,
+    “请各单位于12月16日前报送…”（12月1日）."""
+    first = next((line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "", b.text)).splitlines() if line.strip()), "")
+    first = re.sub(r"^【[^】]{1,12}】", "", first) or first  # a nudge's 【催办】 says nothing of what it is
+    return texts.BC_NAME.format(title=clip(first, 16), day=month_day(b.send_at.astimezone(tz)))
+
+
 def made_recipients(s: Session, broadcast_id: int) -> list[BroadcastRecipient]:
     return list(s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)).all())
 
@@ -117,6 +127,7 @@ class Broadcasts:
         recipients: list[tuple[int, str]] | None = None,
     ) -> Broadcast | str:
         """A broadcast with its recipients queued, or the reason it cannot be made."""
+        audience = self.audiences.canonical(audience) if recipients is None else audience
         problem = self.validate_notice(text, has_file=file_id is not None)
         if problem:
             return problem
@@ -128,7 +139,7 @@ class Broadcasts:
         except AudienceError as exc:
             return str(exc)
         if not chosen:
-            return texts.BC_EMPTY_AUDIENCE.format(audience=audience)
+            return texts.BC_EMPTY_AUDIENCE.format(audience=self.audiences.label(audience))
         b = Broadcast(
             kind=kind,
             text=text,
@@ -158,15 +169,17 @@ class Broadcasts:
         audience, _, text = args.strip().partition(" ")
         if not audience or not text.strip():
             return Outcome().say(texts.BC_USAGE)
+        audience = self.audiences.canonical(audience)
         made = self.create(s, user, audience, text.strip(), None, file_id, file_name, status="draft")
         if isinstance(made, str):
             return refusal(made, f"broadcast refused: {made}")
         queued = made_recipients(s, made.id or 0)
         count, units = len(queued), len({r.unit for r in queued})
         preview = Answer(Intent.help, Doc().bold(texts.BC_PREVIEW.format(count=count, units=units)))
+        # as recipients will see it: the bold header, then the notice with its formatting
         body = Answer(
             Intent.help,
-            Doc().add(texts.BC_HEADER).add(Span(text.strip())),
+            Doc().bold(texts.BC_HEADER).add(Span(text.strip(), markup=True)),
             buttons=[
                 [
                     Button(texts.BC_SEND_NOW, CoordOp("bc_send", made.id or 0)),
@@ -208,8 +221,9 @@ class Broadcasts:
         count = len(made_recipients(s, b.id or 0))
         self.ctx.audit(s, user.id, user.name, "broadcast.send", f"#{b.id} {b.audience} {count}人 at {send_at.isoformat()}")
         if when == "morning":
-            return Outcome().say(texts.BC_SCHEDULED.format(id=b.id, count=count, at=self.ctx.local(send_at)))
-        return Outcome().say(texts.BC_QUEUED.format(id=b.id, count=count))
+            b.send_at = send_at
+            return Outcome().say(texts.BC_SCHEDULED.format(name=notice_name(b, self.ctx.tz), count=count, at=self.ctx.local(send_at)))
+        return Outcome().say(texts.BC_QUEUED.format(name=notice_name(b, self.ctx.tz), count=count))
 
     def _next_morning(self, now: dt.datetime) -> dt.datetime:
         """09:00 on the next working day."""

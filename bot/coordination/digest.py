@@ -7,9 +7,10 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp
+from bot.common.format import clip
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
-from bot.coordination.broadcasts import Broadcasts, made_recipients
+from bot.coordination.broadcasts import Broadcasts, made_recipients, notice_name
 from bot.coordination.calendar import Calendar
 from bot.coordination.context import CoordinationContext, day
 from bot.coordination.progress import Progress, unjoined_units
@@ -37,7 +38,7 @@ class Digest:
         overdue = self.rectification.overdue(s)
         recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
         pending = {b.id: self.broadcasts.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice
-        unacked = [f"#{b.id}（{len(pending[b.id])}个单位）" for b in recent if pending[b.id]]
+        unacked = [texts.DIGEST_UNACKED_ITEM.format(name=notice_name(b, self.ctx.tz), count=len(pending[b.id])) for b in recent if pending[b.id]]
         doc = Doc().bold(texts.DIGEST_TITLE.format(date=day(today)))
         buttons: list[list[Button]] = []
         if unsubmitted:
@@ -58,7 +59,7 @@ class Digest:
             doc.add(texts.DIGEST_UNACKED.format(items="、".join(unacked)))
             for b in recent:
                 if pending[b.id]:
-                    buttons.append([Button(f"{texts.BC_NUDGE} #{b.id}", CoordOp("bc_nudge", b.id or 0))])
+                    buttons.append([Button(texts.DIGEST_NUDGE_NOTICE.format(name=clip(notice_name(b, self.ctx.tz), 20)), CoordOp("bc_nudge", b.id or 0))])
         if not (unsubmitted or unjoined or overdue or unacked):
             doc.add(texts.DIGEST_ALL_CLEAR)
         return Answer(Intent.help, doc, buttons=buttons[:10])

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sqlalchemy import delete, update
 from sqlmodel import select
@@ -34,6 +35,8 @@ from bot.storage.models import (
 )
 
 logger = logging.getLogger(__name__)
+# A notice's file not yet uploaded: read from this path when the notice is sent.
+LOCAL_FILE = "local:"
 
 
 def ack_markup(broadcast_id: int, user_id: int) -> InlineKeyboardMarkup:
@@ -168,7 +171,12 @@ class Dispatcher:
         ids, jobs = await self.db.run(due)
         if not ids:
             return None
-        result = await deliver(bot, jobs, BroadcastStore(self.db, self.clock), self.limiter)
+        store = BroadcastStore(self.db, self.clock)
+        first = DeliveryReport()
+        jobs = await self._upload_local_files(bot, jobs, store, first)
+        result = await deliver(bot, jobs, store, self.limiter)
+        result.sent += first.sent
+        result.failed += first.failed
 
         def finish(s):
             for bid in ids:
@@ -203,6 +211,53 @@ class Dispatcher:
                 except Exception as exc:  # a coordinator who blocked the bot must not stop the rest
                     logger.warning("held-notice question to %s failed: %s", uid, exc)
         return asked
+
+    async def _upload_local_files(self, bot: Bot, jobs: list[SendJob], store: BroadcastStore, report: DeliveryReport) -> list[SendJob]:
+        """A notice whose file is still on this machine (``local:PATH``, from `ducha broadcast
+        send --file`) is uploaded with its first recipient's own copy, and the file id Telegram
+        returns serves everyone else: each recipient gets the file once, the first one too."""
+        local = {job.key[0]: job.document for job in jobs if job.document and job.document.startswith(LOCAL_FILE)}
+        for broadcast_id, document in local.items():
+            path = Path(document[len(LOCAL_FILE) :])
+            mine = [job for job in jobs if job.key[0] == broadcast_id]
+            handled: set = set()
+            file_id = None
+            for job in mine:
+                if not await store.claim(job):
+                    handled.add(job.key)
+                    continue
+                handled.add(job.key)
+                try:
+                    with path.open("rb") as fh:
+                        message = await bot.send_document(
+                            job.chat_id, fh, filename=path.name, caption=job.text or None,
+                            parse_mode=ParseMode.HTML, reply_markup=job.reply_markup,
+                        )
+                except OSError as exc:  # the file is not on this machine (any more): nobody can get it
+                    for other in mine:
+                        if other.key != job.key:
+                            await store.claim(other)
+                        await store.failed(other, f"file {path.name}: {exc.strerror or exc}")
+                        handled.add(other.key)
+                        report.failed += 1
+                    break
+                except Exception as exc:  # this recipient only (blocked, gone …): try the next one
+                    logger.warning("upload of %s to %s failed: %s", path.name, job.chat_id, exc)
+                    await store.failed(job, f"{type(exc).__name__}: {exc}")
+                    report.failed += 1
+                    continue
+                await store.sent(job, message.message_id)
+                report.sent += 1
+                file_id = message.document.file_id if message.document else None
+                break
+            if file_id is not None:
+                await self.db.run(lambda s, b=broadcast_id, f=file_id: s.exec(update(Broadcast).where(Broadcast.id == b).values(file_id=f)))
+            jobs = [
+                (replace(job, document=file_id) if job.key[0] == broadcast_id else job)
+                for job in jobs
+                if job.key[0] != broadcast_id or (file_id is not None and job.key not in handled)
+            ]
+        return jobs
 
     async def send_reminders(self, bot: Bot, now: dt.datetime) -> tuple[DeliveryReport | None, int]:
         coordination = self.coordination

@@ -92,16 +92,16 @@ class Membership:
     ) -> Invite:
         """A new invite code for ``unit`` and ``role``; the unit must be one the data knows."""
         if role not in ROLES:
-            raise InviteError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+            raise InviteError(texts.INVITE_BAD_ROLE.format(role=role, roles="、".join(f"{r}（{texts.ROLE_LABEL.get(r, r)}）" for r in ROLES)))
         if role == Role.inspector:
-            raise InviteError("inspectors join an inspection group: use --group NAME --role inspector")
-        known = {u.name for u in self.ctx.rubric.units} | {texts.COORDINATOR_UNIT}
+            raise InviteError(texts.INVITE_INSPECTOR_GROUP)
+        known = [u.name for u in self.ctx.rubric.units] + [texts.COORDINATOR_UNIT]
         if unit not in known:
-            raise InviteError(f"unknown unit {unit!r}: add it to rubric_data/units.yaml (known: {'、'.join(sorted(known))})")
+            raise InviteError(unknown_unit(unit, known))
         if role == Role.coordinator and unit != texts.COORDINATOR_UNIT:
-            raise InviteError(f"coordinators belong to {texts.COORDINATOR_UNIT}")
+            raise InviteError(texts.INVITE_COORDINATOR_UNIT.format(unit=texts.COORDINATOR_UNIT))
         if uses < 1:
-            raise InviteError("--uses must be at least 1")
+            raise InviteError(texts.INVITE_BAD_USES)
         now = self.ctx.clock()
         invite = Invite(
             code=secrets.token_urlsafe(9),
@@ -157,10 +157,19 @@ class Membership:
         )
 
 
+def unknown_unit(unit: str, known: list[str]) -> str:
+    """Why ``unit`` is refused, naming the unit most likely meant (华龙区委 → 华龙区)."""
+    import difflib
+
+    close = [k for k in known if k and (k in unit or unit in k)] or difflib.get_close_matches(unit, known, n=1, cutoff=0.5)
+    hint = texts.INVITE_UNIT_MEANT.format(unit=close[0]) if close else ""
+    return texts.INVITE_UNKNOWN_UNIT.format(unit=unit, hint=hint, known="、".join(known))
+
+
 def parse_duration(text: str) -> dt.timedelta:
     """'7d', '12h', '30m' or '2w' for `ducha invite create --expires`."""
     units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
     text = text.strip().lower()
     if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit() or int(text[:-1]) <= 0:
-        raise ValueError(f"expected a duration like 7d, 12h or 2w, got {text!r}")
+        raise ValueError(texts.INVITE_BAD_DURATION.format(text=text))
     return dt.timedelta(seconds=int(text[:-1]) * units[text[-1]])

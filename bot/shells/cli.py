@@ -8,10 +8,12 @@ import sys
 from enum import Enum
 from pathlib import Path
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import typer
 
 from bot.common import texts
+from bot.common.format import clip
 from bot.shells.cli_inspection import group_app, inspection_report, inspector_invite
 from bot.shells.cli_inspection import ranking as ranking_command
 from bot.shells.cli_members import invite_list, invite_revoke, members_app
@@ -263,8 +265,12 @@ def invite_create(
     name = (bot_username or "<bot>").lstrip("@")
     typer.echo(invite.code)
     typer.echo(f"https://t.me/{name}?start={invite.code}")
-    until = invite.expires_at.isoformat(timespec="minutes") if invite.expires_at else "不过期"
-    typer.echo(f"{unit} · {role.value} · 可用 {uses} 次 · 有效期至 {until}", err=True)
+    from bot.common.format import fmt_local
+
+    tz = ZoneInfo(engine.rubric.campaign.timezone)
+    until = fmt_local(invite.expires_at, tz) if invite.expires_at else texts.INVITE_NO_EXPIRY
+    label = texts.ROLE_LABEL.get(role.value, role.value)
+    typer.echo(texts.INVITE_CREATED.format(unit=unit, role=label, uses=uses, until=until), err=True)
 
 
 @app.command()
@@ -453,14 +459,21 @@ def remind_list(now: Optional[str] = typer.Option(None, "--now", help="Pretend i
             if occ.due.astimezone(current.tzinfo) < current - c.grace:
                 continue
             count = len(c.reminder_recipients(s, occ))
-            lines.append(f"{occ.due:%Y-%m-%d %H:%M}  {count:>4}人  {occ.rule.key:<14} {occ.text[:60]}")
+            lines.append(texts.REMIND_LINE.format(due=f"{occ.due:%Y-%m-%d %H:%M}", count=count, rule=_rule_label(occ.rule), text=clip(occ.text, 60)))
         undated = [p.name for p in c.phases(s) if p.start is None and p.end is None]
         if undated:
-            lines.append(f"（{'、'.join(undated)}未设定日期，不会提醒）")
+            lines.append(texts.REMIND_UNDATED.format(phases="、".join(undated)))
         return lines
 
-    for line in db.call(listing) or ["（没有待发送的提醒）"]:
+    for line in db.call(listing) or [texts.REMIND_NONE]:
         typer.echo(line)
+
+
+def _rule_label(rule) -> str:
+    """A reminder rule as people call it: 阶段开始通知, 截止前3天提醒, 截止当天提醒."""
+    if rule.kind == "phase_start":
+        return texts.RULE_PHASE_START
+    return texts.RULE_DEADLINE.format(days=rule.days_before) if rule.days_before else texts.RULE_DEADLINE_DAY
 
 
 def _bot():
@@ -503,7 +516,7 @@ def broadcast_send(
     """Create a broadcast, print its id, and send it now unless --at is given."""
     import asyncio
 
-    from bot.delivery.dispatch import Dispatcher
+    from bot.delivery.dispatch import LOCAL_FILE, Dispatcher
 
     _, db, c = _coordination()
     send_at = _parse_time(at, c.tz) if at else None
@@ -511,7 +524,10 @@ def broadcast_send(
     if file is not None:
         if not file.is_file():
             _fail(texts.CLI_FILE_MISSING.format(path=file))
-        file_id = _upload(file, db, c, audience)
+        # uploaded with the first recipient's own copy when the notice is sent (bot/delivery/dispatch.py)
+        file_id = f"{LOCAL_FILE}{file.resolve()}"
+        if len(file_id) > 256:
+            _fail(texts.CLI_FILE_PATH_LONG.format(path=file))
     made = db.call(lambda s: c.create_broadcast(s, None, audience, text, send_at, file_id, file.name if file else None))
     if isinstance(made, str):
         _fail(made)
@@ -525,24 +541,6 @@ def broadcast_send(
 
         report = asyncio.run(run())
         typer.echo(f"已发送 {report.sent if report else 0}，失败 {report.failed if report else 0}", err=True)
-
-
-def _upload(path: Path, db, c, audience: str) -> str:
-    """Upload the file once (to the first recipient) and reuse its file_id for the rest."""
-    import asyncio
-
-    recipients = db.call(lambda s: c.recipients(s, audience))
-    if not recipients:
-        _fail(texts.BC_EMPTY_AUDIENCE.format(audience=audience))
-    bot = _bot()
-
-    async def run():
-        async with bot:
-            with path.open("rb") as fh:
-                message = await bot.send_document(recipients[0][0], fh, filename=path.name)
-            return message.document.file_id
-
-    return asyncio.run(run())
 
 
 @broadcast_app.command("status")
