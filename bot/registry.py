@@ -382,9 +382,8 @@ def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> Non
     checks and texts. A shell without a database (plain `ducha chat`) has only unbound users."""
     if who is Who.anyone:
         return
-    if s is None:
-        text = texts.NOT_COORDINATOR if who is Who.coordinator else texts.NOT_BOUND
-        raise Refusal(text, f"no database: {user.id} tried {what}", audit=False)
+    if s is None:  # plain `ducha chat`: say how to chat as a user
+        raise Refusal(texts.CHAT_NEEDS_USER, f"no database: {user.id} tried {what}", audit=False)
     if who is Who.coordinator:
         found: object = core.coordination.coordinator(s, user, what)  # audits a refusal
     elif who is Who.unit:
@@ -411,8 +410,8 @@ def run_command(entry: Command, core: Core, s: Session | None, request: Request)
 
 def press(entry: ButtonAction, core: Core, s: Session | None, request: Request, action: Action) -> Outcome:
     """The one way any shell runs a button. Without a database every user is unbound."""
-    if s is None and entry.tx is not Tx.none:
-        return refusal(texts.NOT_BOUND, f"no database for {type(action).__name__}")
+    if s is None and entry.tx is not Tx.none and not entry.open:
+        return refusal(texts.CHAT_NEEDS_USER, f"no database for {type(action).__name__}")
     try:
         return entry.call(core, s, request, action)
     except Refusal as r:

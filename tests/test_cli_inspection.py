@@ -36,7 +36,7 @@ def test_groups_on_the_command_line():
     unknown = runner.invoke(app, ["group", "assign", "第九督察组", "--units", "清丰县"])
     assert unknown.exit_code == 2 and "没有“第九督察组”" in unknown.output
     log = runner.invoke(app, ["audit"]).stdout
-    assert "group.create" in log and "group.unassign" in log and "命令行" in log
+    assert "成立督察组" in log and "撤回督察组分派" in log and "命令行" in log
 
 
 def test_inspector_invites_name_a_group():

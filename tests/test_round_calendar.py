@@ -184,7 +184,7 @@ def test_answers_and_the_schedule_button_use_the_calendar(db, engine, coord, clo
     assert schedule.startswith("本轮（2026）督察工作共分五个阶段") and "2026年12月7日至12月16日" in schedule
     assert "本轮（2020）" not in schedule and "另（通知原定，2020年）" in schedule
     phase = engine.perform(ShowPhase("self_check"), cal, today).text
-    assert "于12月16日之前报市委依法治市办" in phase and "通知原定：2020年8月1日至8月10日" in phase
+    assert "于12月16日之前报市委依法治市办" in phase and "通知原定：8月1日至8月10日" in phase
 
 
 def test_reminders_nudges_and_files_use_the_calendar(db, service, coord, clock):

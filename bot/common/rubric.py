@@ -50,7 +50,8 @@ class Anomaly(Strict):
     kind: AnomalyKind
     field: str = Field(description="which field of the task or table it concerns")
     source: str = Field(default="", description="the text as printed in the notice")
-    resolution: str = Field(description="what the data says instead, and why")
+    resolution: str = Field(description="what the data says instead, and why (for maintainers, in English)")
+    note: str = Field(default="", description="the same for users, in Chinese: the task card's 数据说明")
 
 
 class Level(Strict):

@@ -179,7 +179,51 @@ CLI_FILE_MISSING = "找不到文件：{path}"
 CLI_BAD_FORMAT = "不支持的格式：{fmt}（目前支持 json）"
 CLI_BAD_TABLE = "不认识的表：{table}（可选 party 或 government）"
 CLI_FILE_PATH_LONG = "文件路径过长：{path}，请把文件移到较短的路径下再发送。"
+# `ducha … --help`: what each command does, for the operator
+CLI_HELP = {
+    "rubric": "检查、导出打分表数据文件。",
+    "db": "数据库（默认 SQLite，DATABASE_URL 指定 PostgreSQL）。",
+    "invite": "邀请码：把 Telegram 用户绑定到单位。",
+    "campaign": "本轮督察时间安排（通知原定的日期为模板）。",
+    "remind": "阶段提醒：将在何时发给谁，以及发送已到时间的提醒。",
+    "broadcast": "向各单位发送通知并统计确认情况。",
+    "ask": "回答一个问题（或一个文件中的问题）；--eval 检验问题集。",
+    "chat": "在终端里和机器人对话：无需令牌，无需联网。",
+    "run": "运行 Telegram 机器人（长轮询），令牌取自环境变量 TELEGRAM_BOT_TOKEN。",
+    "db upgrade": "执行尚未执行的数据库迁移（机器人每次启动时也会执行）。",
+    "invite create": "生成邀请码及其 t.me 链接。",
+    "export": "导出某单位的打分表（xlsx）或自查报告初稿（docx）；--report inspection 导出督察报告，--report rectification 导出整改报告。",
+    "rubric validate": "校验全部数据文件；有错时指明文件、任务和字段，退出码 2。",
+    "rubric export": "输出校验后的全部数据：两张表、各项任务、检查标准和档次、各阶段日期。",
+    "campaign show": "显示本轮各阶段日期和报送时间。",
+    "campaign set": "设定本轮某一阶段的日期（记入操作日志）。",
+    "campaign shift": "整体调整本轮日历：自查阶段从 --start 开始，其余阶段按通知原定的间隔一并调整。",
+    "campaign new-round": "开始新一轮督察：日历回到通知原定时间，各单位重新自评；以前各轮的记录保留。",
+    "remind list": "列出今后将发送的提醒：时间、人数、内容。",
+    "remind run-due": "发送已到时间的提醒、定时通知和每日督办提示；可与运行中的机器人同时使用。",
+    "broadcast send": "创建通知并输出其编号；不写 --at 则立即发送。",
+    "broadcast status": "某条通知的发送、失败和确认人数，以及尚未确认的单位。",
+    "progress": "各单位自评进度；进度图（PNG）和进度表（xlsx）写入 --out。",
+    "audit": "协调员操作和越权尝试记录（最新的在前）：谁、何时、做了什么。",
+    "invite list": "列出邀请码：单位、身份、已用次数、有效期。",
+    "invite revoke": "作废邀请码：此后不能再用它绑定。",
+    "members": "成员：谁以什么身份绑定在哪个单位；调动或移除成员。",
+    "members list": "按单位列出已绑定的用户、身份和绑定时间。",
+    "members remove": "移除成员：此后不能再自评或查看本单位数据。",
+    "members move": "把成员调到另一个单位（及身份）。",
+    "group": "督察组及本轮各组负责督察的单位。",
+    "group create": "设立本轮的督察组及其负责的单位。",
+    "group assign": "把单位分配给督察组（每个单位每轮至多一个督察组）。",
+    "group unassign": "从督察组撤回单位（督察开始后不能撤回）。",
+    "group list": "本轮各督察组及其单位和成员。",
+    "ranking": "各单位自评与督察得分、差值和排名；图表和表格写入 --out。",
+}
+CLI_BROADCAST_MADE = "已创建通知{name}（编号 {id}，可用 ducha broadcast status {id} 查看确认情况）。"
 CLI_NO_ASSESSMENT = "没有找到{unit}{round}的{table}自评。"
+CHAT_NEEDS_USER = (
+    "此功能需要以用户身份使用终端：请退出后运行 ducha chat --user 您的名字，再发送 /start 邀请码"
+    "（邀请码由市委依法治市办用 ducha invite create 生成）。查询打分表内容无需绑定，直接提问即可。"
+)
 CHAT_PROMPT = "您> "
 CHAT_CHOICES = "可选操作（输入数字）："
 CHAT_ANONYMOUS = "终端用户"
@@ -536,6 +580,10 @@ REMIND_NONE = "（没有待发送的提醒）"
 RULE_PHASE_START = "阶段开始通知"
 RULE_DEADLINE = "截止前{days}天提醒"
 RULE_DEADLINE_DAY = "截止当天提醒"
+AUDIT_BROADCAST = "{name} 对象：{audience}，{count}人"
+AUDIT_BROADCAST_SEND = "{name} 对象：{audience}，{count}人，发送时间{at}"
+AUDIT_BROADCAST_HOLD = "{name} 原定{due}发送，{now}因已过时暂缓，待协调员决定"
+SYSTEM_ACTOR = "系统"
 AUDIT_LINE = "{at}  {actor}  {action}  {detail}"
 # What each audited action is called in the log (an action not listed shows its key).
 AUDIT_ACTIONS = {
@@ -550,8 +598,15 @@ AUDIT_ACTIONS = {
     "assessment.return": "退回自评",
     "broadcast.create": "创建通知",
     "broadcast.send": "发送通知",
+    "broadcast.hold": "暂缓过时通知",
     "rectification.close": "整改销号",
     "rectification.return": "退回整改",
+    "group.create": "成立督察组",
+    "group.assign": "分派督察组",
+    "group.unassign": "撤回督察组分派",
+    "inspection.submit": "提交督察记录",
+    "inspection.reopen": "重新开放督察记录",
+    "inspection.release": "发布督察反馈",
 }
 # Words of older audit details, said in Chinese when the log is shown.
 AUDIT_TERMS = {"party": "党委表", "government": "政府表", "department": "市直部门", "coordinator": "协调员", "uses": "可用次数"}

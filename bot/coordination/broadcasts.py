@@ -158,7 +158,7 @@ class Broadcasts:
         for user_id, unit in chosen:
             s.add(BroadcastRecipient(broadcast_id=b.id or 0, user_id=user_id, unit=unit))
         if status != "draft":
-            self.ctx.audit(s, actor.id if actor else None, b.created_by, "broadcast.create", f"#{b.id} {audience} {len(chosen)}人 {text[:60]}")
+            self.ctx.audit(s, actor.id if actor else None, b.created_by, "broadcast.create", texts.AUDIT_BROADCAST.format(name=notice_name(b, self.ctx.tz), audience=self.audiences.label(audience), count=len(chosen)))
         return b
 
     def draft(self, s: Session, user: User, args: str, file_id: str | None = None, file_name: str | None = None) -> Outcome:
@@ -219,7 +219,10 @@ class Broadcasts:
         if done.rowcount != 1:
             return Outcome().say(texts.BC_ALREADY.format(status="scheduled"))
         count = len(made_recipients(s, b.id or 0))
-        self.ctx.audit(s, user.id, user.name, "broadcast.send", f"#{b.id} {b.audience} {count}人 at {send_at.isoformat()}")
+        self.ctx.audit(
+            s, user.id, user.name, "broadcast.send",
+            texts.AUDIT_BROADCAST_SEND.format(name=notice_name(b, self.ctx.tz), audience=self.audiences.label(b.audience), count=count, at=self.ctx.local(send_at)),
+        )
         if when == "morning":
             b.send_at = send_at
             return Outcome().say(texts.BC_SCHEDULED.format(name=notice_name(b, self.ctx.tz), count=count, at=self.ctx.local(send_at)))
@@ -268,7 +271,7 @@ class Broadcasts:
         ).all()
         for b in late:
             s.exec(update(Broadcast).where(Broadcast.id == b.id, Broadcast.status == "scheduled").values(status="held"))  # type: ignore[call-overload]
-            self.ctx.audit(s, None, "system", "broadcast.hold", f"#{b.id} due {b.send_at.isoformat()} held at {now.isoformat()}")
+            self.ctx.audit(s, None, texts.SYSTEM_ACTOR, "broadcast.hold", texts.AUDIT_BROADCAST_HOLD.format(name=notice_name(b, self.ctx.tz), due=self.ctx.local(b.send_at), now=self.ctx.local(now)))
         return list(late)
 
     def held_question(self, b: Broadcast) -> Answer:

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp
-from bot.common.format import fmt_points
+from bot.common.format import clip, fmt_points
 from bot.common.reply import Answer, Button, Intent, Outcome, OutFile, User
 from bot.common.richtext import Doc
 from bot.common.states import NOT_UNIT_ROLES
@@ -90,7 +90,7 @@ class Progress:
             person = self.ctx.coordinator(s, user, "/progress")
             if isinstance(person, Outcome):
                 return person
-        from bot.files.progress import progress_chart_png, progress_xlsx
+        from bot.files.progress import ascii_glossary, progress_chart_png, progress_xlsx
 
         rows, lowest = self.data(s)
         if not rows:
@@ -122,8 +122,11 @@ class Progress:
         out = Outcome(replies=[Answer(Intent.help, doc, buttons=rows_of_buttons)])
         if files:
             now = self.ctx.clock().astimezone(self.ctx.tz)
-            chart = progress_chart_png(rows, lowest, texts.PROGRESS_TITLE.format(round=self.ctx.sc.calendars.get(s).name).rstrip("："))
-            caption = "\n".join(chart.legend)[:1000] or texts.PROGRESS_CHART
+            title = texts.PROGRESS_TITLE.format(round=self.ctx.sc.calendars.get(s).name).rstrip("：")
+            chart = progress_chart_png(rows, lowest, title)
+            # without a CJK font the picture's words are English: the caption says them in Chinese
+            lines = chart.legend if chart.cjk else [*ascii_glossary(title), *chart.legend]
+            caption = clip("\n".join(lines), 1000) or texts.PROGRESS_CHART
             out.files.append(OutFile(f"进度图-{now:%Y%m%d}.png", chart.png, caption))
             out.files.append(OutFile(f"进度表-{now:%Y%m%d}.xlsx", progress_xlsx(rows, lowest, now), texts.PROGRESS_XLSX))
         return out

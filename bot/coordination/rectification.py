@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.common import texts
+from bot.common.format import clip
 from bot.common.callbacks import CoordAction, CoordOp
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
@@ -212,8 +213,8 @@ class Rectification:
             doc.add(
                 (f"{item.unit} " if coordinator and not unit else "")
                 + texts.RECT_ITEM.format(
-                    mark=self._mark(item), n=n, item=item.label, problem=item.problem[:60],
-                    measure=(item.measure or "待定")[:40], deadline=deadline, state=texts.RECT_STATE[item.state],
+                    mark=self._mark(item), n=n, item=item.label, problem=clip(item.problem, 60),
+                    measure=clip(item.measure or "待定", 40), deadline=deadline, state=texts.RECT_STATE[item.state],
                 )
             )
             if item.comment and item.state == ItemState.returned:

@@ -78,6 +78,18 @@ ASCII_TASK_LABEL = "{table}-{no}"
 ASCII_TASK_NOTE = "avg {average}/{points}  {units} units"
 ASCII_NO_DATA = "no data"
 LEGEND_HEAD_CODES = "图中代号："
+# Without a CJK font the picture's words are English; the caption gives them in Chinese.
+ASCII_GLOSSARY_HEAD = "进度图（本机没有中文字体，图中文字为英文）："
+ASCII_GLOSSARY = (
+    ("submitted", "已提交"),
+    ("in progress", "填报中"),
+    ("score", "自评得分"),
+    ("users / no users", "绑定人数 / 未绑定"),
+    ("tasks with the lowest average (share of points)", "平均得分率最低的任务"),
+    ("avg", "平均分"),
+    ("units", "单位数"),
+)
+ASCII_GLOSSARY_LINE = "{english} = {chinese}"
 LEGEND_UNIT = "U{i} = {unit}"
 LEGEND_TABLE = "{code} = {label}"
 LEGEND_TASK = "{code} = {title}"
@@ -507,6 +519,12 @@ def _unit_codes(rows: list[UnitProgress]) -> dict[str, int]:
     for r in rows:
         codes.setdefault(r.unit, len(codes) + 1)
     return codes
+
+
+def ascii_glossary(title: str) -> list[str]:
+    """What an ASCII-only chart says, in Chinese: its title and its English words."""
+    lines = [ASCII_GLOSSARY_HEAD, ASCII_GLOSSARY_LINE.format(english=ASCII_TITLE, chinese=title)]
+    return lines + [ASCII_GLOSSARY_LINE.format(english=e, chinese=c) for e, c in ASCII_GLOSSARY]
 
 
 def _code_legend(rows: list[UnitProgress], lowest: list[TaskAverage]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.common.errors import Refusal
-from bot.common.format import fmt_points
+from bot.common.format import clip, fmt_points
 from bot.common.reply import Answer, Intent, Outcome, OutFile, User
 from bot.common.richtext import Doc
 from bot.inspection import compare, records, texts
@@ -127,7 +127,7 @@ class Outputs:
             now = self.ctx.clock()
             local = now.astimezone(self.ctx.tz)
             chart = ranking_chart_png(data, self.ctx.round)
-            caption = "\n".join(chart.legend)[:1000] or texts.RANKING_CHART
+            caption = clip("\n".join(chart.legend), 1000) or texts.RANKING_CHART
             out.files.append(OutFile(f"督察对比图-{local:%Y%m%d}.png", chart.png, caption))
             out.files.append(
                 OutFile(f"督察排名-{local:%Y%m%d}.xlsx", ranking_xlsx(data, self.ctx.round, now, self.ctx.rubric.campaign.timezone), texts.RANKING_XLSX)

@@ -81,9 +81,9 @@ class Cards:
                 )
         if aspect in ("card", "check"):
             doc.add(Span(texts.CARD_CHECK, bold=True), task.check_method)
-        if aspect == "card" and task.anomalies:
-            notes = "；".join(a.resolution for a in task.anomalies)
-            doc.add(Span(texts.CARD_NOTE + notes, italic=True))
+        notes = [a.note.rstrip("。") for a in task.anomalies if a.note] if aspect == "card" else []
+        if notes:  # the users' line of each data note; the maintainers' English stays in the data
+            doc.add(Span(texts.CARD_NOTE + "；".join(notes) + "。", italic=True))
         return doc
 
     def task_buttons(self, table: str, no: int, aspect: Aspect) -> list[list[Button]]:

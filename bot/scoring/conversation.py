@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import Navigate, NavMove, PickLevel
-from bot.common.format import fmt_date, fmt_points
+from bot.common.format import clip, fmt_date, fmt_points
 from bot.common.reply import Answer, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.rubric import Task
@@ -337,7 +337,7 @@ class Conversation:
             deadline = parse_deadline(text, today)
             ongoing = None if deadline else ongoing_deadline(text)
             if deadline is None and ongoing is None:
-                bad = texts.RECT_BAD_DEADLINE.format(text=text[:20], **self.ctx.deadline_examples())
+                bad = texts.RECT_BAD_DEADLINE.format(text=clip(text, 20), **self.ctx.deadline_examples())
                 out = Outcome(replies=[Answer(Intent.help, Doc().add(bad)), self._prompt(s, a, snap, key, step)])
                 out.refused = f"unparseable deadline {text[:40]!r} from {user.id}"
                 return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.common import texts
+from bot.common.format import clip
 from bot.common.reply import Outcome, OutFile, User, refusal
 from bot.common.states import Role
 from bot.scoring.access import Access
@@ -56,5 +57,5 @@ class Exports:
         draft = self_check_report_docx(snap, self.ctx.rubric.campaign, today, calendar)
         name = export_filename(a.unit, a.table_key, "self_check_report", today)
         caption = "\n".join(draft.warnings) or texts.FILES_SHARE_OK.format(share=round(draft.problem_share * 100))
-        out.files.append(OutFile(name, draft.data, caption[:1000]))
+        out.files.append(OutFile(name, draft.data, clip(caption, 1000)))
         return out

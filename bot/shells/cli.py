@@ -20,12 +20,12 @@ from bot.shells.cli_members import invite_list, invite_revoke, members_app
 from rubric_data.loader import RubricError, load_rubric
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ducha-bot: 督察工作助手")
-rubric_app = typer.Typer(no_args_is_help=True, help="Check and export the rubric data files.")
-db_app = typer.Typer(no_args_is_help=True, help="The database (SQLite by default, DATABASE_URL for PostgreSQL).")
-invite_app = typer.Typer(no_args_is_help=True, help="Invite codes that bind Telegram users to units.")
-campaign_app = typer.Typer(no_args_is_help=True, help="This round's calendar (the notice's phases are the template).")
-remind_app = typer.Typer(no_args_is_help=True, help="Phase reminders: what will be sent, and sending what is due.")
-broadcast_app = typer.Typer(no_args_is_help=True, help="Notices to units, with acknowledgements.")
+rubric_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["rubric"])
+db_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["db"])
+invite_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["invite"])
+campaign_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["campaign"])
+remind_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["remind"])
+broadcast_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["broadcast"])
 app.add_typer(rubric_app, name="rubric")
 app.add_typer(db_app, name="db")
 app.add_typer(invite_app, name="invite")
@@ -34,8 +34,8 @@ app.add_typer(remind_app, name="remind")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(group_app, name="group")
 app.add_typer(members_app, name="members")
-invite_app.command("list")(invite_list)
-invite_app.command("revoke")(invite_revoke)
+invite_app.command("list", help=texts.CLI_HELP["invite list"])(invite_list)
+invite_app.command("revoke", help=texts.CLI_HELP["invite revoke"])(invite_revoke)
 
 
 class TableChoice(str, Enum):
@@ -80,13 +80,13 @@ def _engine():
         _fail(f"{texts.CLI_RUBRIC_ERROR}\n{exc}")
 
 
-@app.command()
+@app.command(help=texts.CLI_HELP["ask"])
 def ask(
-    question: Optional[str] = typer.Argument(None, help="The question, e.g. 第10项怎么得分"),
-    table: Optional[TableChoice] = typer.Option(None, "--table", help="Answer for this table when the question names none"),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per answer"),
-    batch: Optional[str] = typer.Option(None, "--batch", help="File with one question per line, or - for stdin"),
-    eval_file: Optional[Path] = typer.Option(None, "--eval", help="Measure the engine on a question set (tests/data/questions.yaml format)"),
+    question: Optional[str] = typer.Argument(None, help="问题，如 第10项怎么得分"),
+    table: Optional[TableChoice] = typer.Option(None, "--table", help="问题未写明哪张表时按此表回答：party（党委表）或 government（政府表）"),
+    as_json: bool = typer.Option(False, "--json", help="每个回答输出一行 JSON"),
+    batch: Optional[str] = typer.Option(None, "--batch", help="每行一个问题的文件，- 表示从标准输入读"),
+    eval_file: Optional[Path] = typer.Option(None, "--eval", help="用问题集（tests/data/questions.yaml 格式）检验回答准确率"),
 ) -> None:
     """Answer a question (or a file of questions) and print the answer; --eval measures a question set."""
     engine = _engine()
@@ -182,11 +182,11 @@ def _calendar(engine):
         return calendars.without_database()
 
 
-@app.command()
+@app.command(help=texts.CLI_HELP["chat"])
 def chat(
-    table: Optional[TableChoice] = typer.Option(None, "--table", help="Answer for this table when a question names none"),
-    user: Optional[str] = typer.Option(None, "--user", help="Act as this user (by name) for self-scoring"),
-    out: Path = typer.Option(Path("out"), "--out", help="Folder for the files the chat produces"),
+    table: Optional[TableChoice] = typer.Option(None, "--table", help="问题未写明哪张表时按此表回答"),
+    user: Optional[str] = typer.Option(None, "--user", help="以此用户名进入（绑定单位、自评打分、协调员命令）"),
+    out: Path = typer.Option(Path("out"), "--out", help="对话中生成的文件保存到此文件夹"),
 ) -> None:
     """Talk to the bot in this terminal: no token, no network."""
     from bot.shells.terminal import ChatSession, run_chat
@@ -200,7 +200,7 @@ def chat(
     run_chat(ChatSession(engine, hint, db, _selfcheck(engine, db), user, out))
 
 
-@app.command()
+@app.command(help=texts.CLI_HELP["run"])
 def run() -> None:
     """Run the Telegram bot (long polling) with TELEGRAM_BOT_TOKEN from the environment."""
     from bot.common.config import ConfigError, telegram_settings
@@ -220,7 +220,7 @@ def run() -> None:
         raise typer.Exit(code)
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=texts.CLI_HELP["db upgrade"])
 def db_upgrade() -> None:
     """Apply every pending migration (also done at each start of the bot)."""
     from sqlalchemy.engine import make_url
@@ -231,14 +231,14 @@ def db_upgrade() -> None:
     typer.echo(f"数据库已是最新结构：{make_url(database_url()).render_as_string(hide_password=True)}")
 
 
-@invite_app.command("create")
+@invite_app.command("create", help=texts.CLI_HELP["invite create"])
 def invite_create(
-    unit: Optional[str] = typer.Option(None, "--unit", help="Unit name as in rubric_data/units.yaml, e.g. 华龙区"),
-    role: Role = typer.Option(..., "--role", help="party, government, department, coordinator or inspector"),
-    group: Optional[str] = typer.Option(None, "--group", help="The inspection group an inspector joins, e.g. 第一督察组"),
-    uses: int = typer.Option(1, "--uses", help="How many people may join with it"),
-    expires: Optional[str] = typer.Option(None, "--expires", help="Lifetime such as 7d, 12h or 2w"),
-    bot_username: Optional[str] = typer.Option(None, "--bot", envvar="TELEGRAM_BOT_USERNAME", help="Bot username for the link"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="单位名称（rubric_data/units.yaml 中的），如 华龙区"),
+    role: Role = typer.Option(..., "--role", help="身份：party（党委）、government（政府）、department（市直部门）、coordinator（协调员）或 inspector（督察组成员）"),
+    group: Optional[str] = typer.Option(None, "--group", help="督察组成员加入的督察组，如 第一督察组"),
+    uses: int = typer.Option(1, "--uses", help="可使用的人数"),
+    expires: Optional[str] = typer.Option(None, "--expires", help="有效期，如 7d（7天）、12h（12小时）、2w（2周）"),
+    bot_username: Optional[str] = typer.Option(None, "--bot", envvar="TELEGRAM_BOT_USERNAME", help="机器人用户名（用于生成链接）"),
 ) -> None:
     """Create an invite code and print it with its t.me deep link."""
     from bot.scoring.selfcheck import InviteError, parse_duration
@@ -273,13 +273,13 @@ def invite_create(
     typer.echo(texts.INVITE_CREATED.format(unit=unit, role=label, uses=uses, until=until), err=True)
 
 
-@app.command()
+@app.command(help=texts.CLI_HELP["export"])
 def export(
-    unit: str = typer.Option(..., "--unit", help="Unit name, e.g. 华龙区"),
+    unit: str = typer.Option(..., "--unit", help="单位名称，如 华龙区"),
     table: TableChoice = typer.Option(..., "--table"),
     fmt: Optional[FileFormat] = typer.Option(None, "--format"),
-    report: Optional[ReportKind] = typer.Option(None, "--report", help="inspection: the group's 督察报告; rectification: the unit's 整改报告 (.docx)"),
-    out: Optional[Path] = typer.Option(None, "--out", help="File or folder to write (default: the current folder)"),
+    report: Optional[ReportKind] = typer.Option(None, "--report", help="inspection：督察组的督察报告；rectification：本单位的整改报告（.docx）"),
+    out: Optional[Path] = typer.Option(None, "--out", help="写入的文件或文件夹（默认当前文件夹）"),
 ) -> None:
     """Write a unit's score sheet (xlsx) or self-check report draft (docx), or with --report
     inspection the inspection group's 督察报告 of the unit."""
@@ -321,7 +321,7 @@ def export(
         typer.echo(f.caption, err=True)
 
 
-@rubric_app.command("validate")
+@rubric_app.command("validate", help=texts.CLI_HELP["rubric validate"])
 def rubric_validate() -> None:
     """Validate every data file; exit 2 with the file, task and field on any error."""
     try:
@@ -338,8 +338,8 @@ def rubric_validate() -> None:
     )
 
 
-@rubric_app.command("export")
-def rubric_export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", help="Output format")) -> None:
+@rubric_app.command("export", help=texts.CLI_HELP["rubric export"])
+def rubric_export(fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", help="输出格式")) -> None:
     """Print the whole validated rubric: tables, tasks, criteria and levels, phases with ISO dates."""
     try:
         rubric = load_rubric()
@@ -383,7 +383,7 @@ def _parse_time(text: str, tz):
     return value.astimezone(dt.timezone.utc)
 
 
-@campaign_app.command("show")
+@campaign_app.command("show", help=texts.CLI_HELP["campaign show"])
 def campaign_show() -> None:
     """Print this round's phases, dates and deliverables."""
     _, db, c = _coordination()
@@ -404,31 +404,31 @@ def _calendar_result(out) -> None:
         raise typer.Exit(2)
 
 
-@campaign_app.command("set")
+@campaign_app.command("set", help=texts.CLI_HELP["campaign set"])
 def campaign_set(
     phase: str = typer.Argument(..., help="阶段：自查阶段、实地督察阶段… 或 self_check 等"),
     start: Optional[str] = typer.Option(None, "--start", help="开始日期，如 2026-12-01、2026/12/1、12月1日"),
     end: Optional[str] = typer.Option(None, "--end", help="结束日期，写法同上"),
     yes: bool = typer.Option(False, "--yes", help="日期已过或超过一年时，确认照此设定"),
 ) -> None:
-    """设定本轮某一阶段的日期（记入操作日志）。"""
+    """Set a phase's dates for this round, as typed (audited); odd dates need --yes."""
     _, db, c = _coordination()
     _calendar_result(db.call(lambda s: c.campaign_request(s, None, phase, [start or "-", end or "-"], confirmed=yes)))
 
 
-@campaign_app.command("shift")
+@campaign_app.command("shift", help=texts.CLI_HELP["campaign shift"])
 def campaign_shift(
     start: str = typer.Option(..., "--start", help="自查阶段的开始日期，如 2026-12-01"),
     yes: bool = typer.Option(False, "--yes", help="日期已过或超过一年时，确认照此设定"),
 ) -> None:
-    """整体调整本轮日历：自查阶段从 --start 开始，其余阶段按通知原定的间隔一并调整。"""
+    """Move the whole calendar: the self-check starts on --start, the notice's spacing kept."""
     _, db, c = _coordination()
     _calendar_result(db.call(lambda s: c.campaign_request(s, None, "全部", [start], confirmed=yes)))
 
 
-@campaign_app.command("new-round")
+@campaign_app.command("new-round", help=texts.CLI_HELP["campaign new-round"])
 def campaign_new_round(key: str = typer.Argument(..., help="新一轮的名称，如 2027")) -> None:
-    """开始新一轮督察：日历回到通知原定时间，各单位重新自评；以前各轮的记录保留。"""
+    """Start a new round: the notice's calendar, assessments from nothing; earlier rounds are kept."""
     from bot.common.reply import utc_now
     from bot.rounds import start_round
     from bot.storage.models import AuditEntry
@@ -447,8 +447,8 @@ def campaign_new_round(key: str = typer.Argument(..., help="新一轮的名称�
     typer.echo(texts.ROUND_STARTED.format(key=key))
 
 
-@remind_app.command("list")
-def remind_list(now: Optional[str] = typer.Option(None, "--now", help="Pretend it is this time (ISO)")) -> None:
+@remind_app.command("list", help=texts.CLI_HELP["remind list"])
+def remind_list(now: Optional[str] = typer.Option(None, "--now", help="按此时间计算（如 2026-12-07T09:00，北京时间）")) -> None:
     """What will be sent when, and to how many (from now on)."""
     _, db, c = _coordination(now)
 
@@ -487,8 +487,8 @@ def _bot():
     return telegram_bot(settings)
 
 
-@remind_app.command("run-due")
-def remind_run_due(now: Optional[str] = typer.Option(None, "--now", help="Pretend it is this time (ISO)")) -> None:
+@remind_app.command("run-due", help=texts.CLI_HELP["remind run-due"])
+def remind_run_due(now: Optional[str] = typer.Option(None, "--now", help="按此时间计算（如 2026-12-07T09:00，北京时间）")) -> None:
     """Send what is due (reminders, scheduled broadcasts, the digest); safe beside a running bot."""
     import asyncio
 
@@ -506,12 +506,12 @@ def remind_run_due(now: Optional[str] = typer.Option(None, "--now", help="Preten
     typer.echo(f"提醒 {sent(report.reminders)} 条，通知 {sent(report.broadcasts)} 条，错过 {report.missed} 个，日报 {report.digests} 份")
 
 
-@broadcast_app.command("send")
+@broadcast_app.command("send", help=texts.CLI_HELP["broadcast send"])
 def broadcast_send(
-    text: str = typer.Option(..., "--text", help="Telegram HTML"),
-    audience: str = typer.Option(..., "--audience", help="all, role:party, unit:华龙区,范县, not-submitted, open-rectification"),
-    at: Optional[str] = typer.Option(None, "--at", help="Send at this time (ISO, Asia/Shanghai) instead of now"),
-    file: Optional[Path] = typer.Option(None, "--file", help="A file to send with the notice"),
+    text: str = typer.Option(..., "--text", help="通知内容（可用 Telegram HTML 标签，如 <b>加粗</b>）"),
+    audience: str = typer.Option(..., "--audience", help="对象：全部、党委、政府、部门、单位名称（华龙区,范县）、未提交、整改未完成"),
+    at: Optional[str] = typer.Option(None, "--at", help="定时发送（如 2026-12-07T09:00，北京时间），不写则立即发送"),
+    file: Optional[Path] = typer.Option(None, "--file", help="随通知发送的文件"),
 ) -> None:
     """Create a broadcast, print its id, and send it now unless --at is given."""
     import asyncio
@@ -531,7 +531,10 @@ def broadcast_send(
     made = db.call(lambda s: c.create_broadcast(s, None, audience, text, send_at, file_id, file.name if file else None))
     if isinstance(made, str):
         _fail(made)
+    from bot.coordination.broadcasts import notice_name
+
     typer.echo(made.id)
+    typer.echo(texts.CLI_BROADCAST_MADE.format(name=notice_name(made, c.tz), id=made.id), err=True)
     if send_at is None:
         bot = _bot()
 
@@ -543,7 +546,7 @@ def broadcast_send(
         typer.echo(f"已发送 {report.sent if report else 0}，失败 {report.failed if report else 0}", err=True)
 
 
-@broadcast_app.command("status")
+@broadcast_app.command("status", help=texts.CLI_HELP["broadcast status"])
 def broadcast_status(broadcast_id: int = typer.Argument(...)) -> None:
     """Sent, failed and acknowledged counts, and the units that have not acknowledged."""
     from bot.storage.models import Broadcast
@@ -560,8 +563,8 @@ def broadcast_status(broadcast_id: int = typer.Argument(...)) -> None:
     typer.echo(text)
 
 
-@app.command()
-def progress(out: Path = typer.Option(Path("out"), "--out", help="Folder for the chart and the table")) -> None:
+@app.command(help=texts.CLI_HELP["progress"])
+def progress(out: Path = typer.Option(Path("out"), "--out", help="进度图和进度表保存到此文件夹")) -> None:
     """Every unit's progress; writes the PNG chart and the .xlsx to --out."""
     _, db, c = _coordination()
     result = db.call(lambda s: c.progress(s, None))
@@ -572,7 +575,7 @@ def progress(out: Path = typer.Option(Path("out"), "--out", help="Folder for the
         typer.echo(str(out / f.name))
 
 
-@app.command()
+@app.command(help=texts.CLI_HELP["audit"])
 def audit(limit: int = typer.Option(50, "--limit")) -> None:
     """Coordinator actions and refusals, newest first: who, when, what."""
     _, db, c = _coordination()
@@ -583,7 +586,7 @@ def audit(limit: int = typer.Option(50, "--limit")) -> None:
         typer.echo(texts.AUDIT_EMPTY)
 
 
-app.command("ranking")(ranking_command)
+app.command("ranking", help=texts.CLI_HELP["ranking"])(ranking_command)
 
 
 def _audit_detail(detail: str) -> str:

@@ -10,9 +10,11 @@ from typing import Optional
 
 import typer
 
+from bot.common import texts
+
 from bot.common.errors import Refusal
 
-group_app = typer.Typer(no_args_is_help=True, help="Inspection groups (督察组) and the units each inspects this round.")
+group_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["group"])
 
 
 def _service(now: Optional[str] = None):
@@ -43,37 +45,37 @@ def _units(text: str) -> list[str]:
     return split_units(text)
 
 
-@group_app.command("create")
+@group_app.command("create", help=texts.CLI_HELP["group create"])
 def group_create(
-    name: str = typer.Argument(..., help="The group's name, e.g. 第一督察组"),
-    units: str = typer.Option("", "--units", help="Units it inspects, e.g. 华龙区,范县"),
+    name: str = typer.Argument(..., help="督察组名称，如 第一督察组"),
+    units: str = typer.Option("", "--units", help="负责督察的单位，如 华龙区,范县"),
 ) -> None:
     """Set up an inspection group for this round, with the units it inspects."""
     db, service, _ = _service()
     _say(_run(db, lambda s: service.groups.create(s, None, name, _units(units))))
 
 
-@group_app.command("assign")
+@group_app.command("assign", help=texts.CLI_HELP["group assign"])
 def group_assign(
-    name: str = typer.Argument(..., help="The group's name"),
-    units: str = typer.Option(..., "--units", help="Units to add, e.g. 清丰县,南乐县"),
+    name: str = typer.Argument(..., help="督察组名称"),
+    units: str = typer.Option(..., "--units", help="增加的单位，如 清丰县,南乐县"),
 ) -> None:
     """Assign units to a group (a unit has at most one group per round)."""
     db, service, _ = _service()
     _say(_run(db, lambda s: service.groups.assign(s, None, name, _units(units))))
 
 
-@group_app.command("unassign")
+@group_app.command("unassign", help=texts.CLI_HELP["group unassign"])
 def group_unassign(
-    name: str = typer.Argument(..., help="The group's name"),
-    units: str = typer.Option(..., "--units", help="Units to take away from it"),
+    name: str = typer.Argument(..., help="督察组名称"),
+    units: str = typer.Option(..., "--units", help="撤回的单位"),
 ) -> None:
     """Take units away from a group (not once its inspection has begun)."""
     db, service, _ = _service()
     _say(_run(db, lambda s: service.groups.unassign(s, None, name, _units(units))))
 
 
-@group_app.command("list")
+@group_app.command("list", help=texts.CLI_HELP["group list"])
 def group_list() -> None:
     """Every group of this round with its units and members, and the units not yet assigned."""
     db, service, _ = _service()
@@ -99,7 +101,7 @@ def inspection_report(unit: str, table: str, out: Optional[Path]) -> None:
     typer.echo(f.caption, err=True)
 
 
-def ranking(out: Path = typer.Option(Path("out"), "--out", help="Folder for the chart and the table")) -> None:
+def ranking(out: Path = typer.Option(Path("out"), "--out", help="图表和表格保存到此文件夹")) -> None:
     """Every unit's self and inspection totals, difference and rank; the .xlsx and PNG chart to --out."""
     db, service, _ = _service()
     result = _run(db, lambda s: service.ranking(s, None))

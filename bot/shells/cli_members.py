@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
-members_app = typer.Typer(no_args_is_help=True, help="Who is bound to which unit with which role; move or remove members.")
+from bot.common import texts
+
+members_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["members"])
 
 
 def _coordination():
@@ -21,15 +23,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-@members_app.command("list")
-def members_list(unit: Optional[str] = typer.Option(None, "--unit", help="Only this unit, e.g. 华龙区")) -> None:
+@members_app.command("list", help=texts.CLI_HELP["members list"])
+def members_list(unit: Optional[str] = typer.Option(None, "--unit", help="只列此单位，如 华龙区")) -> None:
     """List bound users by unit, with their role and when they joined."""
     _, db, coord = _coordination()
     typer.echo(db.call(lambda s: coord.members.members_text(s, unit)))
 
 
-@members_app.command("remove")
-def members_remove(user_id: int = typer.Argument(..., help="The member's Telegram user id (see `ducha members list`)")) -> None:
+@members_app.command("remove", help=texts.CLI_HELP["members remove"])
+def members_remove(user_id: int = typer.Argument(..., help="成员的 Telegram 用户编号（见 ducha members list）")) -> None:
     """Unbind a member: they can no longer score or see their unit's data."""
     from bot.common import texts
     from bot.coordination.members import MemberError
@@ -42,11 +44,11 @@ def members_remove(user_id: int = typer.Argument(..., help="The member's Telegra
     typer.echo(texts.MEMBER_REMOVED.format(name=gone.name, id=gone.user_id, unit=gone.unit))
 
 
-@members_app.command("move")
+@members_app.command("move", help=texts.CLI_HELP["members move"])
 def members_move(
-    user_id: int = typer.Argument(..., help="The member's Telegram user id"),
-    unit: str = typer.Option(..., "--unit", help="The unit they now belong to"),
-    role: Optional[str] = typer.Option(None, "--role", help="party, government or department (default: unchanged)"),
+    user_id: int = typer.Argument(..., help="成员的 Telegram 用户编号"),
+    unit: str = typer.Option(..., "--unit", help="调入的单位"),
+    role: Optional[str] = typer.Option(None, "--role", help="新身份：party、government 或 department（不写则不变）"),
 ) -> None:
     """Move a member to another unit (and role)."""
     from bot.common import texts
@@ -60,7 +62,7 @@ def members_move(
     typer.echo(texts.MEMBER_MOVED.format(name=moved.name, unit=moved.unit, role=texts.ROLE_LABEL.get(moved.role, moved.role)))
 
 
-def invite_list(open_only: bool = typer.Option(False, "--open", help="Only codes that can still be used")) -> None:
+def invite_list(open_only: bool = typer.Option(False, "--open", help="只列仍可使用的邀请码")) -> None:
     """List invite codes with their unit, role, uses, expiry (Asia/Shanghai) and state."""
     from bot.common import texts
 
@@ -75,7 +77,7 @@ def invite_list(open_only: bool = typer.Option(False, "--open", help="Only codes
     typer.echo(db.call(listing))
 
 
-def invite_revoke(code: str = typer.Argument(..., help="The invite code to revoke")) -> None:
+def invite_revoke(code: str = typer.Argument(..., help="要作废的邀请码")) -> None:
     """Revoke an invite code: binding with it is refused from now on."""
     from bot.common import texts
     from bot.coordination.members import MemberError
