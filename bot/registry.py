@@ -33,6 +33,7 @@ from bot.qa.commands import task_question
 from bot.qa.engine import Engine
 from bot.qa.query import clean
 from bot.scoring.selfcheck import SelfCheck
+from bot.scoring.typed import refers_here
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class Command:
     coordinator_help: HelpLine | None = None  # in /help's coordinators' part
     inspector_help: HelpLine | None = None  # in /help's part for inspection groups' members
     menu: str | None = None  # Telegram's command menu
+    resumes: bool = True  # afterwards, show again the prompt the scoring conversation waits on
 
     @property
     def name(self) -> str:
@@ -154,7 +156,12 @@ def _dates(core: Core, s: Session | None) -> dict[str, Any]:
 def _start(core: Core, s: Session | None, request: Request, code: str) -> Outcome:
     if code and s is not None and not request.group:
         return core.selfcheck.bind(s, request.user, code)
-    return _help(core, s, request, "")
+    out = _help(core, s, request, "")
+    if s is not None and not request.group:  # a bound user sees where they stand first
+        standing = core.coordination.standing(s, request.user)
+        if standing is not None:
+            out.replies.insert(0, standing)
+    return out
 
 
 def _help(core: Core, s: Session | None, request: Request, _: str) -> Outcome:
@@ -248,7 +255,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(("start",), Who.anyone, _start, menu=texts.MENU_START),
     Command(("task",), Who.anyone, _task, parse=task_question, tx=Tx.read, help=texts.HELP_TASK, menu=texts.MENU_TASK),
     Command(("ask",), Who.anyone, _ask, parse=clean, tx=Tx.read, help=texts.HELP_ASK, menu=texts.MENU_ASK),
-    Command(("score",), Who.unit, lambda c, s, r, _: c.selfcheck.start(s, r.user), private=True, help=texts.HELP_SCORE, menu=texts.MENU_SCORE),
+    Command(
+        ("score",), Who.unit, lambda c, s, r, _: c.selfcheck.start(s, r.user),
+        private=True, help=texts.HELP_SCORE, menu=texts.MENU_SCORE, resumes=False,  # it shows the prompt itself
+    ),
     Command(("review",), Who.unit, lambda c, s, r, _: c.selfcheck.review(s, r.user), private=True, help=texts.HELP_REVIEW, menu=texts.MENU_REVIEW),
     Command(
         ("summary",), Who.bound, _summary, private=True, help=texts.HELP_SUMMARY,
@@ -301,7 +311,7 @@ BUTTONS: tuple[ButtonAction, ...] = (
     # 督察时间安排 and the notice's items (a deadline, a rule): this round's dates, read in a transaction
     ButtonAction((ShowPhase, ShowItem), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]), tx=Tx.read, open=True),
     ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
-    ButtonAction((Navigate,), Who.unit, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),
+    ButtonAction((Navigate,), Who.bound, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),  # evidence: coordinators too
     ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
     # the inspection's buttons: the core authorises each against the presser's group
     ButtonAction((InspectLevel,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.pick_level(s, r.user, a))),
@@ -398,14 +408,27 @@ def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> Non
 
 
 def run_command(entry: Command, core: Core, s: Session | None, request: Request) -> Outcome:
-    """The one way any shell runs a command: where, who, its arguments, then its core call."""
+    """The one way any shell runs a command: where, who, its arguments, then its core call.
+    A command is a detour from the scoring conversation: the prompt it waits on comes back."""
     try:
         if entry.private and request.group:
             raise Refusal(texts.PRIVATE_ONLY, f"/{entry.name} in a group", audit=False)
         admit(core, s, request.user, entry.who, f"/{entry.name}")
-        return entry.call(core, s, request, entry.parse(request.args))
+        out = entry.call(core, s, request, entry.parse(request.args))
     except Refusal as r:
-        return refusal(r.text, r.reason)
+        out = refusal(r.text, r.reason)
+    return resume(core, s, request, out) if entry.resumes else out
+
+
+def resume(core: Core, s: Session | None, request: Request, out: Outcome) -> Outcome:
+    """After a detour (a question, /task, /help, /review …) in a private chat, the prompt the
+    user's scoring conversation is waiting on is shown again, so the next typed text is not
+    taken for an answer they forgot they owed."""
+    if s is not None and not request.group:
+        prompt = core.selfcheck.pending_prompt(s, request.user)
+        if prompt is not None:
+            out.replies.append(prompt)
+    return out
 
 
 def press(entry: ButtonAction, core: Core, s: Session | None, request: Request, action: Action) -> Outcome:
@@ -426,10 +449,19 @@ def text(core: Core, s: Session | None, request: Request) -> Outcome:
         if outcome is not None:
             return outcome
     hint = None if request.group else _hint(core, s, request)
-    answer = core.engine.answer(request.args, hint, **_dates(core, s))
+    answer = core.engine.answer(_here(core, s, request), hint, **_dates(core, s))
     if answer.intent is Intent.out_of_scope:
         logger.info("out of scope from user %s: %r", request.user.id, request.args[:80])
-    return Outcome(replies=[answer])
+    return resume(core, s, request, Outcome(replies=[answer]))
+
+
+def _here(core: Core, s: Session | None, request: Request) -> str:
+    """A question about "这一条" typed while scoring names the task on screen for the engine."""
+    question = request.args
+    if s is None or request.group or not refers_here(question):
+        return question
+    found = core.selfcheck.pending_task(s, request.user)
+    return question if found is None else f"{question}（{texts.TABLE_LABEL[found[0]]}第{found[1]}项）"
 
 
 def attachment(core: Core, s: Session | None, request: Request) -> Outcome:

@@ -326,3 +326,25 @@ def test_asking_for_our_deductions_gives_the_summary_and_keeps_the_prompt(db, se
     assert "本单位的自评汇总" in text and "华龙区 · 党委表 自评汇总" in text and "第1项" in text and "扣2分" in text
     assert "请继续填写整改信息" in out.replies[-1].text
     assert answer_row(db).problem is None
+
+
+# --- the same in the terminal (ducha chat --user) -------------------------------------------------
+
+
+def test_the_terminal_answers_a_question_mid_flow_and_asks_again(db, engine, service, tmp_path):
+    from bot.shells.terminal import ChatSession, terminal_user_id
+
+    chat = ChatSession(engine, db=db, selfcheck=service, user_name="华龙区办", out_dir=tmp_path)
+    office = User(terminal_user_id("华龙区办"), "华龙区办")
+    code = db.call(lambda s: service.create_invite(s, "华龙区", "party", 1, None)).code
+    assert "已加入“华龙区”" in chat.handle(f"/start {code}")
+    assert "您已绑定“华龙区”，身份：党委" in chat.handle("/start")
+    chat.handle("/score")
+    chat.handle("3")  # the third button: 未听取 · 0分
+    reply = chat.handle("这一条的未制定是指什么")
+    assert "【党委表 第1项】" in reply and reply.rstrip().split("\n")[-1].startswith("可选操作")
+    assert "请继续填写整改信息" in reply and "请用一两句话说明存在的问题" in reply
+    assert "已跳过存在问题" in chat.handle("没有")
+    reply = chat.handle("/help")
+    assert "请继续填写整改信息" in reply and "请填写整改措施" in reply
+    assert answer_row(db).problem is None and db.call(lambda s: s.get(ScoringCursor, office.id).step) == "measure"

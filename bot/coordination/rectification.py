@@ -17,7 +17,7 @@ from bot.common.format import clip
 from bot.common.callbacks import CoordAction, CoordOp
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
-from bot.common.states import OWING, ItemSource, ItemState, PendingKind, Role
+from bot.common.states import OWING, AssessmentStatus, ItemSource, ItemState, PendingKind, Role
 from bot.coordination.context import CoordinationContext, day, notice
 from bot.coordination.pending import Pending, PendingInputs
 from bot.storage.db import upsert
@@ -125,6 +125,18 @@ class Rectification:
             )
             for r in s.exec(query).all()
         ]
+
+    def owed(self, s: Session, unit: str) -> int:
+        """How many of the unit's items it still has to act on (open or returned); a
+        self-check's deductions count once that self-check is submitted, not while a draft."""
+        submitted = set(
+            s.exec(
+                select(Assessment.id).where(
+                    Assessment.unit == unit, Assessment.round == self.ctx.round, Assessment.status == AssessmentStatus.submitted.value
+                )
+            ).all()
+        )
+        return sum(1 for i in self.items(s, unit) if i.state in OWING and (i.item_id is not None or i.assessment_id in submitted))
 
     def item(self, s: Session, assessment_id: int, task_no: int, criterion: int) -> RectItem | None:
         """A self-check item by its (assessment, task, criterion)."""

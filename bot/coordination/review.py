@@ -20,7 +20,8 @@ class SendBack:
         self.pending = pending
 
     def view(self, s: Session, assessment_id: int) -> Outcome:
-        """A unit's assessment as its summary, with 退回修改 / 重新开放 when submitted and 催办."""
+        """A unit's assessment as its summary, with 退回修改 / 重新开放 when submitted, 催办, and
+        its evidence files (the self-check's and its rectification items')."""
         a = s.get(Assessment, assessment_id)
         if a is None:
             return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
@@ -34,6 +35,7 @@ class SendBack:
             [
                 Button(texts.ASM_FILES, CoordOp("asm_files", assessment_id)),
                 Button(texts.DIGEST_NUDGE_UNIT.format(unit=a.unit), CoordOp("nudge_unit", assessment_id)),
+                Button(texts.EVIDENCE_INDEX_OPEN, AssessmentOp(assessment_id, "evidence")),
             ]
         )
         return Outcome(replies=[answer])
@@ -51,7 +53,7 @@ class SendBack:
         for kind in ("xlsx", "docx"):
             part = self.ctx.sc.export(s, a, kind)
             out.files += part.files
-        evidence = self.ctx.sc.snapshot(s, a).evidence
+        evidence = self.ctx.sc.every_evidence_file(s, a.id or 0)
         if evidence:
             out.say(texts.ASM_EVIDENCE.format(unit=a.unit, table=texts.TABLE_LABEL[a.table_key], count=len(evidence)))
             out.resend += evidence

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from bot.common import texts
 from bot.common.callbacks import CoordAction, CoordOp
 from bot.common.reply import Answer, Outcome, User, refusal
-from bot.common.states import PendingKind
+from bot.common.states import PendingKind, Role
 from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.broadcast_pages import BroadcastPages
 from bot.coordination.broadcasts import Broadcasts, html_problem, made_recipients, visible_length
@@ -212,6 +212,13 @@ class Coordination:
         if out.refused is None and out.replies and person is not None and person.role not in ("coordinator", "inspector"):
             out.replies[-1].buttons.append(self.reports.buttons())
         return out
+
+    def standing(self, s: Session, user: User) -> Answer | None:
+        """Where a bound user stands (for /start): self-scoring's view of their unit, with the
+        rectification items it still owes; None for a user who is not bound."""
+        person = self.sc.binding(s, user)
+        owed = self.rectification.owed(s, person.unit) if person is not None and person.role != Role.coordinator else None
+        return self.sc.standing(s, user, owed)
 
     def progress_data(self, s: Session):
         return self.progress_report.data(s)

@@ -23,7 +23,7 @@ from bot.scoring.cursor import CursorRow, move_cursor, pause, read_cursor
 from bot.scoring.membership import Binding, table_of
 from bot.scoring.parsing import match_level, parse_deadline
 from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification, criterion_fingerprint
-from bot.scoring.snapshots import AssessmentRow, snapshot
+from bot.scoring.snapshots import AssessmentRow, assessment_row, snapshot
 from bot.scoring.typed import is_clear, is_skip, ongoing_deadline, reads_as_question
 from bot.scoring.views import Views, rect_value
 from bot.storage.db import insert_new
@@ -105,6 +105,14 @@ class Conversation:
         if cursor.step == Step.level:
             return self.views.question(snap, key, texts.RESUME_LEVEL, compact=True)
         return self._prompt(s, a, snap, key, Step(cursor.step), note=texts.RESUME_RECT)
+
+    def pending_task(self, s: Session, user: User) -> tuple[str, int] | None:
+        """(table, task) of the criterion the conversation waits on, if it waits."""
+        cursor = read_cursor(s, user.id)
+        if cursor is None or cursor.step not in ASKING_STEPS:
+            return None
+        a = assessment_row(s, cursor.assessment_id)
+        return (a.table_key, cursor.task_no) if a is not None else None
 
     def start(self, s: Session, user: User, table_key: str | None = None) -> Outcome:
         """/score: resume where this user left off, or begin at the first unanswered criterion."""

@@ -137,6 +137,11 @@ class EvidenceFiles:
         out.resend = [_labelled(e) for e in files]
         return out
 
+    def every_file(self, s: Session, assessment_id: int) -> list[EvidenceRecord]:
+        """Every file of an assessment, the self-check's then its items', each captioned with what
+        it proves (for a coordinator's copy of a unit's files; the caller authorises)."""
+        return [_labelled(e) for e in sorted(all_evidence(s, assessment_id), key=lambda e: e.stage != EvidenceStage.selfcheck)]
+
     def index(self, s: Session, user: User, assessment_id: int) -> Outcome:
         """Every criterion of an assessment that has files, with a button to open them."""
         a = self._viewable(s, user, assessment_id)

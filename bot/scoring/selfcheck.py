@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentAction, AssessmentOp, Navigate, NavMove, PickLevel
-from bot.common.reply import Answer, Clock, Intent, Outcome, User, refusal, utc_now
+from bot.common.reply import Answer, Clock, EvidenceRecord, Intent, Outcome, User, refusal, utc_now
 from bot.common.richtext import Doc
 from bot.common.rubric import Rubric
 from bot.rounds import RoundCalendars, campaign_file_from_env
@@ -129,6 +129,10 @@ class SelfCheck:
         """The prompt the conversation waits on, shown again after a detour; else None."""
         return self.conversation.pending(s, user)
 
+    def pending_task(self, s: Session, user: User) -> tuple[str, int] | None:
+        """(table, task) of the prompt the conversation waits on, for a question about "这一条"."""
+        return self.conversation.pending_task(s, user)
+
     def own_score(self, s: Session, user: User) -> Outcome | None:
         """"我们单位还有哪些扣分": the unit's /summary (then the pending prompt, if any). None
         for users without a unit to score (the text is then a question for the engine)."""
@@ -162,6 +166,11 @@ class SelfCheck:
 
     def remove_evidence(self, s: Session, user: User, evidence_id: int) -> Outcome:
         return self.evidence_files.remove(s, user, evidence_id)
+
+    def every_evidence_file(self, s: Session, assessment_id: int) -> list[EvidenceRecord]:
+        """Every file kept for an assessment (self-check and rectification), captioned; the
+        caller has authorised a coordinator."""
+        return self.evidence_files.every_file(s, assessment_id)
 
     # --- review, submit, files ---------------------------------------------------------
 

@@ -116,3 +116,14 @@ def asks_own_score(text: str) -> bool:
     """我们单位还有哪些扣分, 本单位得了多少分, 咱们的扣分项: the asker's own unit's score (/summary)."""
     s = clean(text)
     return bool(_OWN.search(s) and _SCORE_WORDS.search(s)) and len(s) <= 40
+
+
+# "This one": a question about the criterion on screen, which names no task of its own.
+_HERE = re.compile(r"这一?[条项个]|本[条项]|此[条项]|这里|这儿|该[条项]|上面")
+_NAMES_TASK = re.compile(r"第\s*[\d一二三四五六七八九十百]+\s*[项条]")
+
+
+def refers_here(text: str) -> bool:
+    """这一条的未制定是指什么: the question is about the criterion being scored."""
+    s = clean(text)
+    return bool(_HERE.search(s)) and not _NAMES_TASK.search(s)
