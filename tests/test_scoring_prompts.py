@@ -201,11 +201,32 @@ def test_a_date_is_echoed_in_this_rounds_year(db, service):
     assert answer_row(db).deadline == dt.date(2026, 12, 31)
 
 
-def test_a_month_and_day_already_past_is_echoed_with_its_year(db, service):
+def test_a_month_and_day_already_past_is_echoed_with_its_year(db, service, coord):
     bind(db, service)
     walk_to_deadline(db, service)
     out = db.call(lambda s: service.text(s, WANG, "12月1日"))
-    assert "已记为2027年12月1日" in text_of(out)
+    assert "已记为2027年12月1日" in text_of(out) and "没有写年份，已按2027年计" in text_of(out)
+    answer_rest_and_submit(db, service, out)
+    listing = db.call(lambda s: coord.rectify(s, WANG))
+    assert "时限：2027年12月1日" in text_of(listing)  # not a bare 12月1日, which reads as yesterday
+
+
+def test_a_deadline_with_its_year_or_a_duration_gets_no_year_note(db, service):
+    bind(db, service)
+    walk_to_deadline(db, service)
+    out = db.call(lambda s: service.text(s, WANG, "两个月内"))
+    assert "已记为2027年2月2日" in text_of(out) and "没有写年份" not in text_of(out)
+
+
+def test_rectification_details_are_not_shown_once_the_answer_is_full(db, service):
+    bind(db, service)
+    deduct_first(db, service)
+    db.call(lambda s: service.text(s, WANG, "未听取汇报"))
+    a = answer_id(db, service)
+    best = next(b.action for b in buttons(db.call(lambda s: service.navigate(s, WANG, Navigate(a, "goto", 1, 0)))) if isinstance(b.action, PickLevel))
+    db.call(lambda s: service.pick_level(s, WANG, best))
+    page = db.call(lambda s: service.navigate(s, WANG, Navigate(a, "review_task", 1, 0)))
+    assert "未听取汇报" not in text_of(page) and not any("整改信息" in b.label for b in buttons(page))
 
 
 # --- changing only the rectification details -----------------------------------------------------
@@ -259,6 +280,11 @@ def finish_and_submit(db, service):
     """From task 1's first rectification prompt: skip its fields, answer the rest fully, submit."""
     for _ in range(6):
         out = db.call(lambda s: service.text(s, WANG, "跳过"))
+    answer_rest_and_submit(db, service, out)
+
+
+def answer_rest_and_submit(db, service, out):
+    """From a question on screen: every criterion left at its best level, then submitted."""
     while True:
         picks = [b.action for b in buttons(out) if isinstance(b.action, PickLevel)]
         if not picks:
@@ -287,6 +313,8 @@ def test_a_file_sent_while_reporting_an_item_is_that_items_and_coordinators_open
     db.call(lambda s: coord.op(s, WANG, CoordOp("item_done", a, 1, 0)))
     out = db.call(lambda s: typed.evidence(s, WANG, "photo", "F2", "U2", "整改照片.jpg", 4096, None))
     assert "归入第1项第1条的整改事项" in text_of(out)
+    again = db.call(lambda s: typed.evidence(s, WANG, "document", "F0", "U0", "会议记录.pdf", 2048, None))
+    assert "已经保存过了（第1项第1条的自评佐证）" in text_of(again)
     stages = db.call(lambda s: {e.file_name: e.stage for e in s.exec(select(Evidence)).all()})
     assert stages == {"会议记录.pdf": "selfcheck", "整改照片.jpg": "rectification"}
     snap = db.call(lambda s: service.snapshot(s, service.find_assessment(s, "华龙区", "party")))

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from bot.common import texts
+from bot.common.format import fmt_date
 from bot.common.reply import Answer, Button, Intent, Notice, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.states import Role
@@ -47,6 +48,9 @@ def notice(user_id: int, text: str, buttons: list[list[Button]] | None = None) -
     return Notice(user_id, Answer(Intent.help, Doc().add(text), buttons=buttons or []))
 
 
-def day(d: dt.date | None) -> str:
-    """A date as the bot says it (8月3日), — for none."""
-    return month_day(d) if d else "—"
+def day(d: dt.date | None, today: dt.date | None = None) -> str:
+    """A date as the bot says it (8月3日), with its year when that is not ``today``'s
+    (2027年12月1日), — for none."""
+    if d is None:
+        return "—"
+    return fmt_date(d) if today is not None and d.year != today.year else month_day(d)

@@ -221,7 +221,7 @@ class Rectification:
         doc = Doc().bold(texts.RECT_LIST_TITLE.format(unit=title, count=total) + shown)
         buttons = []
         for n, item in enumerate(items, 1):
-            deadline = day(item.deadline) if item.deadline else (item.deadline_text or "待定")
+            deadline = day(item.deadline, self.ctx.today()) if item.deadline else (item.deadline_text or "待定")
             doc.add(
                 (f"{item.unit} " if coordinator and not unit else "")
                 + texts.RECT_ITEM.format(

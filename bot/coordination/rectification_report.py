@@ -40,7 +40,7 @@ class RectificationReports:
         return [self._item(i, answers.get(i.key), files.get(i.key, [])) for i in found]
 
     def _item(self, i: RectItem, answer: CriterionAnswer | None, evidence: list[str]) -> ReportItem:
-        deadline = day(i.deadline) if i.deadline else (i.deadline_text or None)
+        deadline = day(i.deadline, self.ctx.today()) if i.deadline else (i.deadline_text or None)
         return ReportItem(
             label=i.label, problem=i.problem, measure=i.measure,
             leader=answer.leader if answer else None, resp_unit=answer.resp_unit if answer else None,

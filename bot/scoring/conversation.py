@@ -24,7 +24,7 @@ from bot.scoring.membership import Binding, table_of
 from bot.scoring.parsing import match_level, parse_deadline
 from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification, criterion_fingerprint
 from bot.scoring.snapshots import AssessmentRow, assessment_row, snapshot
-from bot.scoring.typed import is_clear, is_skip, ongoing_deadline, reads_as_question
+from bot.scoring.typed import is_clear, is_skip, ongoing_deadline, reads_as_question, year_left_out
 from bot.scoring.views import Views, rect_value
 from bot.storage.db import insert_new
 from bot.storage.prepared import Prepared
@@ -354,6 +354,8 @@ class Conversation:
                 note = texts.RECT_DEADLINE_READ.format(date=fmt_date(deadline), weekday=texts.WEEKDAYS[deadline.weekday()])
                 if deadline < today:
                     note += texts.RECT_DEADLINE_PAST
+                elif deadline.year > today.year and year_left_out(text):
+                    note += texts.RECT_DEADLINE_NEXT_YEAR.format(year=deadline.year)
             else:
                 note = texts.RECT_DEADLINE_ONGOING.format(text=ongoing)
         else:

@@ -64,9 +64,14 @@ class EvidenceFiles:
                 f"evidence from {user.id} for submitted assessment {a.id}",
             )
         key = (item[1], item[2])
-        exists = s.exec(select(Evidence.id).where(Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id)).first()
+        exists = s.exec(
+            select(Evidence.task_no, Evidence.criterion, Evidence.stage).where(
+                Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id
+            )
+        ).first()
         if exists:
-            return Outcome().say(texts.EVIDENCE_DUPLICATE)
+            label = texts.EVIDENCE_STAGE_NAME.get(exists.stage, "佐证材料")
+            return Outcome().say(texts.EVIDENCE_DUPLICATE_AT.format(label=label, no=exists.task_no, i=exists.criterion + 1))
         row = Evidence(
                 assessment_id=a.id or 0,
                 task_no=key[0],

@@ -127,3 +127,13 @@ def refers_here(text: str) -> bool:
     """这一条的未制定是指什么: the question is about the criterion being scored."""
     s = clean(text)
     return bool(_HERE.search(s)) and not _NAMES_TASK.search(s)
+
+
+_YEAR = re.compile(r"\d{4}|[〇零一二三四五六七八九]{4}|明年|来年|下一?年|后年|今年|本年")
+_MONTH_DAY = re.compile(r"[\d一二三四五六七八九十]+月|(?<![\d.])\d{1,2}[./]\d{1,2}(?![\d.])")
+
+
+def year_left_out(text: str) -> bool:
+    """12月1日, 3月底, 1.10: a month named without its year (2027-01-31, 明年3月 say it)."""
+    s = clean(text)
+    return bool(_MONTH_DAY.search(s)) and not _YEAR.search(s)

@@ -135,7 +135,7 @@ class Views:
                 doc.add(texts.REVIEW_ANSWER.format(label=label, points=fmt_points(ans.points), by=ans.answered_by))
                 if snap.is_stale((no, i)):
                     doc.add(Span("   " + texts.SCORE_STALE, italic=True))
-                for step in RECT_STEPS:
+                for step in RECT_STEPS if ans.points < c.points else ():  # kept, but moot at full points
                     value = rect_value(ans.rectification, step)
                     if value:
                         doc.add(texts.REVIEW_RECT.format(label=texts.RECT_LABEL[step], value=value))
