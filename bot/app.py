@@ -7,15 +7,17 @@ tests/test_layering.py). Commands, buttons and the menu come from bot/registry.p
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import BotCommand, Update
-from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import registry
 from bot.common import texts
 from bot.common.config import TelegramSettings
+from bot.common.sanitize import clean_json, json_has_control
 from bot.coordination.service import Coordination
+from bot.delivery import connect
 from bot.delivery.dispatch import Dispatcher
 from bot.qa.engine import Engine
 from bot.scoring.selfcheck import SelfCheck
@@ -27,6 +29,34 @@ from handlers.render import quiet_prebuilt_sends
 TICK_SECONDS = 30
 
 logger = logging.getLogger(__name__)
+
+
+class DuchaApplication(Application):
+    """The Application, with two things done to every update before any handler sees it:
+    text with control characters is cleaned (bot.common.sanitize: the input boundary, for
+    polling and webhook alike), and its handling is counted and timed for /metrics."""
+
+    metrics = None  # bot.ops.metrics.Metrics when the health endpoint is on
+
+    async def process_update(self, update: object) -> None:
+        kind = "other"
+        if isinstance(update, Update):
+            data = update.to_dict()
+            kind = next((k for k in data if k != "update_id"), kind)
+            if json_has_control(data):
+                update = Update.de_json(clean_json(data), self.bot)
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe_update(kind, time.perf_counter() - started)
+
+
+async def _count_error(update: object, context) -> None:
+    metrics = getattr(context.application, "metrics", None)
+    if metrics is not None:
+        metrics.handler_errors.inc()
 
 
 async def _register_commands(application: Application) -> None:
@@ -52,7 +82,14 @@ def build_application(
 
     ``tick_seconds`` None leaves the reminder job out (tests drive Dispatcher.tick themselves).
     """
-    builder = ApplicationBuilder().token(settings.token).post_init(_register_commands)
+    builder = (
+        ApplicationBuilder()
+        .application_class(DuchaApplication)
+        .token(settings.token)
+        .request(connect.request(settings))
+        .get_updates_request(connect.request(settings, long_poll=True))
+        .post_init(_register_commands)
+    )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:
@@ -69,25 +106,5 @@ def build_application(
     if tick_seconds and application.job_queue is not None:
         application.job_queue.run_repeating(_tick, interval=tick_seconds, first=5, name="dispatch")
     application.add_error_handler(errors.on_error)
+    application.add_error_handler(_count_error)
     return application
-
-
-def quiet_http_logs() -> None:
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
-def run_polling(settings: TelegramSettings, engine: Engine, db: Database, selfcheck: SelfCheck) -> int:
-    """Run until interrupted; returns a process exit code, with one clear line on failure."""
-    quiet_http_logs()
-    application = build_application(settings, engine, db, selfcheck)
-    try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        print(texts.CLI_REJECTED_TOKEN)
-        return 2
-    except NetworkError as exc:
-        print(texts.CLI_NETWORK.format(error=type(exc).__name__))
-        return 3
-    return 0

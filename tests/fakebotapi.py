@@ -545,12 +545,16 @@ class FakeBotAPI:
         self._faults: dict[str, _RandomFaults] = {}
         self._delays: dict[str, _Delay] = {}
         self._poll_generation = 0
+        self._webhook: JSONDict | None = None  # {"url", "secret_token"} once setWebhook was called
+        self._webhook_target: str | None = None  # where posts really go (the reverse proxy's upstream)
+        self._webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status) of each delivery
 
         self._methods: dict[str, tuple[str, MethodImpl]] = {}
         for name, impl in (
             ("getMe", self._m_get_me),
             ("logOut", lambda p: True),
             ("close", lambda p: True),
+            ("setWebhook", self._m_set_webhook),
             ("deleteWebhook", self._m_delete_webhook),
             ("getWebhookInfo", self._m_get_webhook_info),
             ("setMyCommands", self._m_set_my_commands),
@@ -721,12 +725,65 @@ class FakeBotAPI:
 
     def push_update(self, payload: Mapping[str, Any]) -> JSONDict:
         """Queue a raw update (``update_id`` is assigned); returns it. Escape hatch for
-        update types without a dedicated factory."""
+        update types without a dedicated factory. With a webhook set, the update is POSTed to
+        it instead (with the secret token header, as Telegram does)."""
         with self._lock:
             update = {"update_id": next(self._update_ids), **copy.deepcopy(dict(payload))}
-            self._updates.append(update)
+            hook = dict(self._webhook) if self._webhook else None
+            if hook is None:
+                self._updates.append(update)
+        if hook is not None and self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._deliver(update, hook.get("secret_token")), self._loop)
         self._changed()
         return copy.deepcopy(update)
+
+    # ------------------------------------------------------------------ webhook
+
+    def deliver_webhooks_to(self, url: str | None) -> None:
+        """Post webhook updates to ``url`` (e.g. ``http://127.0.0.1:8443``) instead of the
+        registered https URL's host: the reverse proxy in front of the bot. The registered
+        URL's path is kept."""
+        self._webhook_target = url.rstrip("/") if url else None
+
+    @property
+    def webhook(self) -> JSONDict | None:
+        """The registered webhook (``url``, ``secret_token`` …), or None."""
+        with self._lock:
+            return dict(self._webhook) if self._webhook else None
+
+    def webhook_deliveries(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status) of every webhook post so far."""
+        with self._lock:
+            return list(self._webhook_posts)
+
+    def _webhook_url(self) -> str:
+        from urllib.parse import urlsplit
+
+        url = str((self._webhook or {}).get("url", ""))
+        if self._webhook_target is None:
+            return url
+        parts = urlsplit(url)
+        return self._webhook_target + (parts.path or "/")
+
+    async def post_to_webhook(self, update: Mapping[str, Any], secret_token: str | None) -> int:
+        """POST ``update`` to the webhook with this secret header (None: no header), as
+        anyone on the internet could; returns the HTTP status. Not recorded as a delivery."""
+        import aiohttp
+
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token} if secret_token is not None else {}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self._webhook_url(), json=dict(update), headers=headers) as response:
+                await response.read()
+                return response.status
+
+    async def _deliver(self, update: JSONDict, secret: str | None) -> None:
+        try:
+            status = await self.post_to_webhook(update, secret)
+        except Exception:  # the bot is not listening: Telegram would retry later
+            status = 0
+        with self._lock:
+            self._webhook_posts.append((update["update_id"], status))
+        self._changed()
 
     def send_text(
         self,
@@ -1473,13 +1530,30 @@ class FakeBotAPI:
     def _m_get_me(self, params: JSONDict) -> JSONDict:
         return dict(self._bot_user)
 
+    def _m_set_webhook(self, params: JSONDict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            self._webhook = None
+            return True
+        if not url.startswith("https://"):
+            raise ApiError.bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError.bad_request("bad webhook: secret token contains unallowed characters")
+        self._webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        if params.get("drop_pending_updates") in (True, "true", 1):
+            self._updates.clear()
+        return True
+
     def _m_delete_webhook(self, params: JSONDict) -> bool:
+        self._webhook = None
         if params.get("drop_pending_updates") in (True, "true", 1):
             self._updates.clear()
         return True
 
     def _m_get_webhook_info(self, params: JSONDict) -> JSONDict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self._webhook["url"] if self._webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
     def _m_set_my_commands(self, params: JSONDict) -> bool:
         commands = params.get("commands")
@@ -1641,6 +1715,9 @@ class FakeBotAPI:
         except (TypeError, ValueError) as exc:
             raise ApiError.bad_request("wrong parameter in getUpdates") from exc
         limit = min(max(limit, 1), 100)
+        if self._webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         allowed = params.get("allowed_updates")
         allowed_set = set(allowed) if isinstance(allowed, list) and allowed else None
         with self._lock:

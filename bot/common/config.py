@@ -19,9 +19,10 @@ class TelegramSettings:
     token: str
     base_url: str | None = None
     base_file_url: str | None = None
+    proxy: str | None = None  # TELEGRAM_PROXY; without it httpx honours HTTPS_PROXY/HTTP_PROXY
 
     def __repr__(self) -> str:  # keeps the token out of logs and tracebacks
-        return f"TelegramSettings(token=<hidden>, base_url={self.base_url!r})"
+        return f"TelegramSettings(token=<hidden>, base_url={self.base_url!r}, proxy={'<set>' if self.proxy else None})"
 
 
 def telegram_settings(env: dict[str, str] | None = None) -> TelegramSettings:
@@ -43,7 +44,12 @@ def telegram_settings(env: dict[str, str] | None = None) -> TelegramSettings:
         # python-telegram-bot appends the token to base_url; files live under /file/bot<token>.
         root = base_url[: -len("/bot")] if base_url.endswith("/bot") else base_url.rstrip("/")
         base_file_url = f"{root}/file/bot"
-    return TelegramSettings(token=token, base_url=base_url, base_file_url=base_file_url)
+    proxy = (env.get("TELEGRAM_PROXY") or "").strip() or None
+    if proxy:
+        parsed = urlparse(proxy)
+        if parsed.scheme not in ("http", "https", "socks5", "socks5h") or not parsed.netloc:
+            raise ConfigError(texts.OPS_BAD_PROXY)
+    return TelegramSettings(token=token, base_url=base_url, base_file_url=base_file_url, proxy=proxy)
 
 
 def admin_ids(env: dict[str, str] | None = None) -> frozenset[int]:

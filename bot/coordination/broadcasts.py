@@ -32,6 +32,9 @@ LATE_NOTICE = dt.timedelta(hours=12)
 
 TELEGRAM_TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# Telegram's 4,096 count visible characters; the HTML carrying them may be longer (links,
+# tags), up to this much source (bot/storage/models.py: the column has no length).
+SOURCE_LIMIT = 16000
 # The tags Telegram's HTML parse mode accepts.
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"}
 
@@ -104,6 +107,8 @@ class Broadcasts:
         """Why a notice cannot be sent as written, in Chinese; None if it can."""
         if not text.strip():
             return texts.BC_EMPTY_TEXT
+        if len(text) > SOURCE_LIMIT:
+            return texts.BC_SOURCE_TOO_LONG.format(length=len(text), limit=SOURCE_LIMIT)
         problem = html_problem(text)
         if problem:
             return texts.BC_BAD_HTML.format(reason=problem)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from telegram import Bot
 
 from bot.common.config import TelegramSettings
+from bot.delivery.connect import make_bot
 
 
 def telegram_bot(settings: TelegramSettings) -> Bot:
-    """A Bot for ``settings`` (a local Bot API server's URLs when set)."""
-    if settings.base_url:
-        return Bot(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
-    return Bot(settings.token)
+    """A Bot for ``settings`` (a local Bot API server's URLs and the outgoing proxy when set)
+    whose start-up check fails with one line, never with the token (bot.delivery.connect)."""
+    return make_bot(settings)

@@ -39,6 +39,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from bot.common.sanitize import xml_safe
+
 # --- text users read ---------------------------------------------------------------------
 
 TABLE_LABEL = {"party": "党委表", "government": "政府表"}
@@ -613,7 +615,7 @@ def progress_xlsx(
             _number(r.score),
         )
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(i, col, value)
+            cell = ws.cell(i, col, xml_safe(value))
             cell.font = font
             cell.alignment = _LEFT_WRAP if col == 1 else _CENTER
         ws.cell(i, 5).number_format = XLSX_PERCENT_FORMAT
@@ -625,7 +627,7 @@ def progress_xlsx(
     for i, t in enumerate(lowest, start=3):
         values = (TABLE_LABEL[t.table], t.no, t.title, round(float(t.average), 2), _number(t.points), t.units)
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(i, col, value)
+            cell = ws.cell(i, col, xml_safe(value))
             cell.font = font
             cell.alignment = _LEFT_WRAP if col == 3 else _CENTER
         ws.cell(i, 4).number_format = XLSX_AVERAGE_FORMAT
@@ -637,7 +639,7 @@ def progress_xlsx(
 
 
 def _sheet_head(ws, title: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
-    ws.cell(1, 1, title).font = Font(name=XLSX_FONT, size=13, bold=True)
+    ws.cell(1, 1, xml_safe(title)).font = Font(name=XLSX_FONT, size=13, bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws.row_dimensions[1].height = 24
     bold = Font(name=XLSX_FONT, size=11, bold=True)

@@ -37,6 +37,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from bot.common.sanitize import xml_safe
 from bot.common.format import fmt_points
 from bot.common.rubric import Campaign, Criterion, Table, Task
 from scheduler.calendar import RoundCalendar
@@ -226,7 +227,7 @@ def score_sheet_xlsx(snapshot: AssessmentSnapshot, campaign: Campaign, generated
     info = XLSX_INFO_LINE.format(
         unit=snapshot.unit, responsible=table.responsible, time=_sheet_time(generated_at, campaign)
     )
-    ws.cell(XLSX_INFO_ROW, 1, info).font = font
+    ws.cell(XLSX_INFO_ROW, 1, xml_safe(info)).font = font
     ws.cell(XLSX_INFO_ROW, 1).alignment = Alignment(wrap_text=True, vertical="center", horizontal="left")
     ws.merge_cells(f"A{XLSX_INFO_ROW}:{last_col}{XLSX_INFO_ROW}")
     ws.row_dimensions[XLSX_INFO_ROW].height = 22
@@ -251,7 +252,7 @@ def score_sheet_xlsx(snapshot: AssessmentSnapshot, campaign: Campaign, generated
             _task_note(snapshot, task),
         )
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row, col, value)
+            cell = ws.cell(row, col, xml_safe(value))
             cell.font = font
             cell.alignment = _TOP_CENTER if col == 5 else _TOP_WRAP
         heights[row] = max(
@@ -265,7 +266,7 @@ def score_sheet_xlsx(snapshot: AssessmentSnapshot, campaign: Campaign, generated
         if not rows:
             continue
         text = XLSX_DUTY.format(no=duty.no, text=duty.text)
-        cell = ws.cell(rows[0], 1, text)
+        cell = ws.cell(rows[0], 1, xml_safe(text))
         cell.font = font
         cell.alignment = _TOP_WRAP
         if len(rows) > 1:
@@ -393,8 +394,8 @@ def self_check_report_docx(
     _setup_document(doc)
 
     title = REPORT_TITLE.get(table.key, REPORT_TITLE["party"]).format(unit=snapshot.unit)
-    doc.core_properties.title = title
-    doc.core_properties.author = snapshot.unit
+    doc.core_properties.title = xml_safe(title)
+    doc.core_properties.author = xml_safe(snapshot.unit)
     _title(doc, title)
     date_par = doc.add_paragraph()
     date_par.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -574,7 +575,7 @@ def _setup_document(doc: Document) -> None:
 
 
 def _run(paragraph, text: str, font: str, size: float, bold: bool = False):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_safe(text))  # stored text may predate input cleaning
     run.font.size = Pt(size)
     run.font.bold = bold
     _set_run_font(run._element, font)
@@ -590,7 +591,7 @@ def _title(doc: Document, text: str) -> None:
 
 
 def _heading(doc: Document, text: str) -> None:
-    doc.add_heading(text, level=1)
+    doc.add_heading(xml_safe(text), level=1)
 
 
 def _body(doc: Document, text: str) -> None:

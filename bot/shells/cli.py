@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from enum import Enum
 from pathlib import Path
@@ -198,26 +197,6 @@ def chat(
         return
     db = _database()
     run_chat(ChatSession(engine, hint, db, _selfcheck(engine, db), user, out))
-
-
-@app.command(help=texts.CLI_HELP["run"])
-def run() -> None:
-    """Run the Telegram bot (long polling) with TELEGRAM_BOT_TOKEN from the environment."""
-    from bot.common.config import ConfigError, telegram_settings
-
-    try:
-        settings = telegram_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
-    engine = _engine()
-    db = _database()
-    selfcheck = _selfcheck(engine, db)
-    from bot.app import run_polling
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    code = run_polling(settings, engine, db, selfcheck)
-    if code:
-        raise typer.Exit(code)
 
 
 @db_app.command("upgrade", help=texts.CLI_HELP["db upgrade"])
@@ -477,6 +456,7 @@ def _rule_label(rule) -> str:
 
 
 def _bot():
+    """A Bot for one-shot sends: its start-up check fails with one line (bot.delivery.connect)."""
     from bot.common.config import ConfigError, telegram_settings
     from bot.delivery.client import telegram_bot
 
@@ -588,6 +568,11 @@ def audit(limit: int = typer.Option(50, "--limit")) -> None:
 
 app.command("ranking", help=texts.CLI_HELP["ranking"])(ranking_command)
 
+# The operator's commands (run, doctor, backup, restore) live in bot/shells/ops.py.
+from bot.shells import ops as _ops  # noqa: E402
+
+_ops.register(app)
+
 
 def _audit_detail(detail: str) -> str:
     """An audit entry's detail with the stored English words (party, uses=3) in Chinese."""
@@ -597,7 +582,7 @@ def _audit_detail(detail: str) -> str:
 
 
 def main() -> None:
-    app()
+    _ops.main(app)
 
 
 if __name__ == "__main__":

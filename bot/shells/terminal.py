@@ -22,6 +22,7 @@ from bot import registry
 from bot.common import texts
 from bot.common.callbacks import Action
 from bot.common.reply import Answer, Outcome, User
+from bot.common.sanitize import clean_line, clean_text
 from bot.qa.engine import Engine
 from bot.registry import Attachment, Core, Request, Tx
 from bot.scoring.selfcheck import SelfCheck
@@ -59,6 +60,7 @@ class ChatSession:
         self.core = Core.of(engine, selfcheck)
         self.table_hint = table_hint
         self.db = db if user_name else None
+        user_name = clean_line(user_name, 128) if user_name else None  # the input boundary: bot.common.sanitize
         self.user = User(terminal_user_id(user_name), user_name) if user_name else User(0, texts.CHAT_ANONYMOUS)
         self.out_dir = out_dir
         self.choices: list[Action] = []
@@ -77,7 +79,7 @@ class ChatSession:
 
     def handle(self, line: str) -> str:
         """Reply to one typed line: a choice number, a /command, or text."""
-        text = line.strip()
+        text = (clean_text(line) or "").strip()
         if text.isdigit() and 1 <= int(text) <= len(self.choices):
             return self.press(self.choices[int(text) - 1])
         if text.startswith("/"):

@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bot.storage import guards
 from bot.storage.prepared import Prepared
 
 logger = logging.getLogger(__name__)
@@ -29,11 +30,13 @@ T = TypeVar("T")
 
 
 def database_url(env: dict[str, str] | None = None) -> str:
-    """DATABASE_URL, normalised for SQLAlchemy; a SQLite file under data/ when unset."""
+    """DATABASE_URL, normalised for SQLAlchemy; a SQLite file in the data folder
+    (DUCHA_DATA_DIR, default data/) when unset."""
     env = dict(os.environ) if env is None else env
     url = (env.get("DATABASE_URL") or "").strip()
     if not url:
-        return f"sqlite:///{DEFAULT_SQLITE}"
+        folder = (env.get("DUCHA_DATA_DIR") or "").strip()
+        return f"sqlite:///{Path(folder) / DEFAULT_SQLITE.name if folder else DEFAULT_SQLITE}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -57,9 +60,12 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        guards.install(engine)
         return engine
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    guards.install(engine)
+    return engine
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -69,9 +75,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        return
+    # SQLite changes a column by copying its table; with foreign keys enforced, dropping a
+    # referenced table fails. They are off during migrations (the pragma only works outside a
+    # transaction) and checked afterwards.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their referenced row: {broken[:5]}")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 class Database:

@@ -10,8 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+# A person's name as Telegram gives it: first and last name, up to 64 characters each, joined
+# by a space (129). The column is wider so that the limit is the code's, on both databases.
+NAME_LENGTH = 256
 
 
 def _now() -> dt.datetime:
@@ -25,7 +30,7 @@ class Person(SQLModel, table=True):
     __tablename__ = "people"
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    name: str = Field(max_length=128)
+    name: str = Field(max_length=NAME_LENGTH)
     unit: str = Field(max_length=64, index=True)
     role: str = Field(max_length=16)  # party | government | department | coordinator
     table_key: Optional[str] = Field(default=None, max_length=16)  # a department's reference table
@@ -45,7 +50,7 @@ class Invite(SQLModel, table=True):
     max_uses: int = 1
     uses: int = 0
     expires_at: Optional[dt.datetime] = None
-    created_by: str = Field(max_length=128)
+    created_by: str = Field(max_length=NAME_LENGTH)
     created_at: dt.datetime = Field(default_factory=_now)
     revoked: bool = False
 
@@ -62,7 +67,7 @@ class Assessment(SQLModel, table=True):
     round: str = Field(max_length=16)
     rubric_version: str = Field(max_length=32)
     status: str = Field(default="open", max_length=16)  # open | submitted
-    submitted_by: Optional[str] = Field(default=None, max_length=128)
+    submitted_by: Optional[str] = Field(default=None, max_length=NAME_LENGTH)
     submitted_at: Optional[dt.datetime] = None
     # When the unit first submitted; kept through reopen and send-back (its items stay items).
     first_submitted_at: Optional[dt.datetime] = None
@@ -84,7 +89,7 @@ class CriterionAnswer(SQLModel, table=True):
     points: float
     fingerprint: str = Field(max_length=16)
     revision: int = 1  # bumped on every change: a button made before a change is stale
-    answered_by: str = Field(max_length=128)
+    answered_by: str = Field(max_length=NAME_LENGTH)
     answered_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     answered_at: dt.datetime = Field(default_factory=_now)
     problem: Optional[str] = Field(default=None, max_length=2000)
@@ -112,7 +117,7 @@ class Evidence(SQLModel, table=True):
     file_name: str = Field(max_length=256)
     size: int = 0
     caption: Optional[str] = Field(default=None, max_length=1024)
-    added_by: str = Field(max_length=128)
+    added_by: str = Field(max_length=NAME_LENGTH)
     added_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     added_at: dt.datetime = Field(default_factory=_now)
     # selfcheck: evidence for the criterion's answer; rectification: evidence that the
@@ -144,7 +149,7 @@ class AuditEntry(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=_now, index=True)
     actor_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    actor: str = Field(max_length=128)
+    actor: str = Field(max_length=NAME_LENGTH)
     action: str = Field(max_length=64)
     detail: str = Field(default="", max_length=2000)
 
@@ -172,7 +177,7 @@ class PhaseDate(SQLModel, table=True):
     phase: str = Field(primary_key=True, max_length=32)
     start: Optional[dt.date] = None
     end: Optional[dt.date] = None
-    updated_by: str = Field(max_length=128)
+    updated_by: str = Field(max_length=NAME_LENGTH)
     updated_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -189,7 +194,7 @@ class CampaignRound(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=16)
     version: int = 1
     started_at: dt.datetime = Field(default_factory=_now)
-    started_by: str = Field(max_length=128)
+    started_by: str = Field(max_length=NAME_LENGTH)
 
 
 class ReminderDelivery(SQLModel, table=True):
@@ -220,11 +225,13 @@ class Broadcast(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(default="notice", max_length=16)  # notice | nudge
-    text: str = Field(max_length=4096)
+    # Telegram counts 4,096 characters after parsing the HTML; the HTML itself may be longer
+    # (checked against BROADCAST_SOURCE_LIMIT where it arrives), so no length on the column.
+    text: str = Field(sa_column=Column(Text, nullable=False))
     file_id: Optional[str] = Field(default=None, max_length=256)
     file_name: Optional[str] = Field(default=None, max_length=256)
     audience: str = Field(max_length=1000)
-    created_by: str = Field(max_length=128)
+    created_by: str = Field(max_length=NAME_LENGTH)
     created_by_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: dt.datetime = Field(default_factory=_now)
     send_at: dt.datetime
@@ -260,7 +267,7 @@ class RectificationState(SQLModel, table=True):
     state: str = Field(default="open", max_length=16)  # open | reported | closed | returned
     note: Optional[str] = Field(default=None, max_length=1000)
     comment: Optional[str] = Field(default=None, max_length=1000)
-    updated_by: str = Field(max_length=128)
+    updated_by: str = Field(max_length=NAME_LENGTH)
     updated_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -294,7 +301,7 @@ class InspectionGroup(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     round: str = Field(max_length=16)
     name: str = Field(max_length=64)
-    created_by: str = Field(max_length=128)
+    created_by: str = Field(max_length=NAME_LENGTH)
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -308,7 +315,7 @@ class InspectionAssignment(SQLModel, table=True):
     round: str = Field(max_length=16)
     unit: str = Field(max_length=64)
     group_id: int = Field(foreign_key="inspection_groups.id", index=True)
-    assigned_by: str = Field(max_length=128)
+    assigned_by: str = Field(max_length=NAME_LENGTH)
     assigned_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -325,9 +332,9 @@ class Inspection(SQLModel, table=True):
     group_id: Optional[int] = Field(default=None, foreign_key="inspection_groups.id")
     rubric_version: str = Field(max_length=32)
     status: str = Field(default="open", max_length=16)  # open | submitted | released
-    submitted_by: Optional[str] = Field(default=None, max_length=128)
+    submitted_by: Optional[str] = Field(default=None, max_length=NAME_LENGTH)
     submitted_at: Optional[dt.datetime] = None
-    released_by: Optional[str] = Field(default=None, max_length=128)
+    released_by: Optional[str] = Field(default=None, max_length=NAME_LENGTH)
     released_at: Optional[dt.datetime] = None
     created_at: dt.datetime = Field(default_factory=_now)
 
@@ -347,7 +354,7 @@ class InspectionAnswer(SQLModel, table=True):
     points: float
     fingerprint: str = Field(max_length=16)
     revision: int = 1  # bumped on every change: a button drawn before a colleague's change is stale
-    answered_by: str = Field(max_length=128)
+    answered_by: str = Field(max_length=NAME_LENGTH)
     answered_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     answered_at: dt.datetime = Field(default_factory=_now)
     finding: Optional[str] = Field(default=None, max_length=2000)
@@ -370,7 +377,7 @@ class InspectionEvidence(SQLModel, table=True):
     file_name: str = Field(max_length=256)
     size: int = 0
     caption: Optional[str] = Field(default=None, max_length=1024)
-    added_by: str = Field(max_length=128)
+    added_by: str = Field(max_length=NAME_LENGTH)
     added_by_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     added_at: dt.datetime = Field(default_factory=_now)
 
@@ -411,9 +418,9 @@ class RectificationItem(SQLModel, table=True):
     state: str = Field(default="open", max_length=16)  # open | reported | closed | returned
     note: Optional[str] = Field(default=None, max_length=1000)
     comment: Optional[str] = Field(default=None, max_length=1000)
-    created_by: str = Field(max_length=128)
+    created_by: str = Field(max_length=NAME_LENGTH)
     created_at: dt.datetime = Field(default_factory=_now)
-    updated_by: str = Field(max_length=128)
+    updated_by: str = Field(max_length=NAME_LENGTH)
     updated_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -427,5 +434,21 @@ class RectificationReport(SQLModel, table=True):
     unit: str = Field(max_length=64)
     table_key: str = Field(max_length=16)
     round: str = Field(max_length=16)
-    submitted_by: str = Field(max_length=128)
+    submitted_by: str = Field(max_length=NAME_LENGTH)
     submitted_at: dt.datetime
+
+
+class InstanceLease(SQLModel, table=True):
+    """Which process runs the bot for a token: one at a time, renewed while it runs.
+
+    A second `ducha run` finds the lease held and unexpired and refuses to start; a lease not
+    renewed for its lifetime (the holder was killed) is taken over."""
+
+    __tablename__ = "instance_leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)  # host:pid:random
+    host: str = Field(max_length=128)
+    pid: int
+    acquired_at: dt.datetime
+    expires_at: dt.datetime

@@ -1,0 +1,1 @@
+"""Operating the bot: health and metrics, operator settings, backups, the doctor."""
