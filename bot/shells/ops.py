@@ -133,7 +133,7 @@ def doctor() -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the operator's commands to the `ducha` app."""
-    app.command("run")(run)
+    app.command("run", help=texts.CLI_HELP["run"])(run)
     app.command("doctor")(doctor)
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
