@@ -90,9 +90,9 @@ def assert_one_clean_line(result, expect: str):
     output = result.stdout + result.stderr
     assert TOKEN not in output and SECRET_HALF not in output
     assert "Traceback" not in output
-    lines = [line for line in output.splitlines() if line.strip()]
-    # broadcast send prints the notice's id on stdout before it tries to send
-    lines = [line for line in lines if not line.strip().isdigit()]
+    # broadcast send says on stdout which notice it created before it tries to send; the
+    # error itself is one line on stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("已创建通知")]
     assert len(lines) == 1, output
     assert expect in lines[0]
     assert result.returncode != 0
