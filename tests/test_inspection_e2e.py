@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakebotapi import FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
+from bot.common import texts  # noqa: E402
 from bot.common.callbacks import PickLevel  # noqa: E402
 from bot.common.reply import User  # noqa: E402
 from bot.scoring.selfcheck import SelfCheck  # noqa: E402
@@ -231,3 +232,14 @@ async def test_group_invite_inspect_submit_report_ranking_release_rectify(engine
             assert f"【督察反馈】第{t}项第{c + 1}条：{finding}" in items["text"]
         assert items["text"].count("状态：待整改") == 5
         assert len([b for b in keyboard(items) if b["text"].startswith("报告完成")]) == 5
+
+        # and they count in the unit's 整改报告 (issue 8's deliverable), beside its own item
+        uploaded = len(api.uploads)
+        await colleague.press(texts.RR_FILE_BUTTON, colleague.last(), documents=1)
+        rr = docx.Document(io.BytesIO(api.uploads[uploaded].data))
+        rr_text = "\n".join(p.text for p in rr.paragraphs)
+        assert "和督察组反馈的问题共梳理整改事项5项" in rr_text
+        rr_cells = [[c.text for c in row.cells] for t in rr.tables for row in t.rows]
+        for (t, c), (finding, advice) in LOW.items():
+            row = next(r for r in rr_cells if r[1] == f"【督察反馈】第{t}项第{c + 1}条")
+            assert row[2:4] == [finding, advice] and row[7] == "9月5日" and row[8] == "待整改"
