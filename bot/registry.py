@@ -224,7 +224,7 @@ def _inspection(call: Callable[[Core, Session, Request, Any], Outcome]) -> Call:
             return call(core, s, request, arg)
         except Refusal as exc:
             if exc.audit:
-                refused(s, request.user, exc)
+                refused(s, request.user, exc, core.inspection.ctx.clock)
             return as_outcome(exc)
 
     return run

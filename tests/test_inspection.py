@@ -593,3 +593,14 @@ def test_released_findings_run_through_the_rectification_loop(db, insp, sc, coor
     digest = db.call(lambda s: coord.digest(s)).text
     assert "逾期整改事项（3）" in digest  # the self-check's own item (due 8月20日) and two findings
     assert "· 华龙区 【督察反馈】第6项第1条，时限9月5日" in digest and "· 华龙区 第1项第2条，时限8月20日" in digest
+
+
+def test_ranking_chart_without_a_cjk_font_explains_its_codes(monkeypatch):
+    import bot.files.ranking as ranking
+    from bot.inspection.compare import Ranking, RankRow
+
+    data = Ranking(rows=[RankRow("范县", "party", "第一督察组", "submitted", 96, 98, 56, 56, 1), RankRow("清丰县", "party", "第二督察组", "open", None, 90, 3, 56)])
+    monkeypatch.setattr(ranking, "cjk_font", lambda: None)
+    chart = ranking.ranking_chart_png(data, "2020")
+    assert not chart.cjk and chart.png[:4] == b"\x89PNG"
+    assert chart.legend == ["图中代号：", "U1 = 范县", "P = 党委表，G = 政府表"]  # 清丰县 is not ranked yet

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from zoneinfo import ZoneInfo
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -42,12 +41,12 @@ FONT = "宋体"
 CHART_TITLE = "自评与督察得分对比（{round}）"
 CHART_SELF = "自评得分"
 CHART_OWN = "督察得分"
-CHART_LABEL = "{unit}·{table}"
+CHART_LABEL = "{rank}. {unit}·{table}"
 CHART_NO_DATA = "暂无已提交的督察结果"
 ASCII_TITLE = "Self-score vs inspection score"
 ASCII_SELF = "self-score"
 ASCII_OWN = "inspection"
-ASCII_LABEL = "U{i} {table}"
+ASCII_LABEL = "{rank}. U{i} {table}"
 ASCII_NO_DATA = "no submitted inspections yet"
 LEGEND_HEAD = "图中代号："
 LEGEND_UNIT = "U{i} = {unit}"
@@ -147,8 +146,9 @@ def ranking_chart_png(ranking: Ranking, round_: str) -> ChartResult:
     fig = Figure(figsize=(8, height_in), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_axes([0.26, 0.6 / height_in, 0.7, 1 - 1.5 / height_in])
+    weight = "bold" if font is None or font.bold else "normal"  # no faux bold (and no warning)
     fig.text(0.03, 1 - 0.2 / height_in, CHART_TITLE.format(round=round_) if cjk else ASCII_TITLE, va="top",
-             fontfamily=family, fontsize=14, fontweight="bold")
+             fontfamily=family, fontsize=14, fontweight=weight)
     ax.set_xlim(0, 100)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -169,13 +169,15 @@ def ranking_chart_png(ranking: Ranking, round_: str) -> ChartResult:
                 ax.text(r.self_total + 0.8, y - 0.18, _fmt(r.self_total), va="center", fontsize=8, fontfamily=family)
             ax.text((r.own_total or 0) + 0.8, y + 0.18, _fmt(r.own_total or 0), va="center", fontsize=8, fontfamily=family)
         labels = [
-            CHART_LABEL.format(unit=r.unit, table=TABLE_SHORT[r.table]) if cjk
-            else ASCII_LABEL.format(i=codes[r.unit], table=TABLE_CODE[r.table])
+            CHART_LABEL.format(rank=r.rank, unit=r.unit, table=TABLE_SHORT[r.table]) if cjk
+            else ASCII_LABEL.format(rank=r.rank, i=codes[r.unit], table=TABLE_CODE[r.table])
             for r in rows
         ]
         ax.set_yticks(list(ys), labels, fontfamily=family, fontsize=10)
         ax.set_ylim(len(rows) - 0.5, -0.6)
-        ax.legend(loc="lower right", prop={"family": family, "size": 9}, frameon=False)
+        # the legend above the bars, under the title, never over a bar
+        fig.legend(loc="upper right", bbox_to_anchor=(0.97, 1 - 0.55 / height_in), ncol=2,
+                   prop={"family": family, "size": 9}, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     legend = [] if cjk or not rows else [LEGEND_HEAD, *(LEGEND_UNIT.format(i=i, unit=u) for u, i in codes.items()), LEGEND_TABLES]
@@ -185,7 +187,3 @@ def ranking_chart_png(ranking: Ranking, round_: str) -> ChartResult:
 def _fmt(v: float) -> str:
     v = round(float(v), 2)
     return str(int(v)) if v.is_integer() else f"{v:g}"
-
-
-def chart_height_px(rows: int) -> int:
-    return math.ceil((1.3 + max(rows, 1) * 0.62 + 0.6) * DPI)

@@ -1,8 +1,11 @@
-"""Running an inspection action: a raised Refusal becomes a polite reply, and (unless it is
-a mere stale button) an audit row written in a transaction of its own, so the refusal is on
-record even though the action's own transaction was rolled back.
+"""Running an inspection action: a raised Refusal becomes a polite reply and, unless it is a
+mere stale button, an audit row. ``run`` (the command line, tests) writes that row in a
+transaction of its own, so it is on record although the action's own was rolled back; the
+registry's wrapper writes it in the action's transaction, which has written nothing else
+(the inspection checks before it writes).
 
-Interim: the shared runner of issue 7 (bot/actions.py) replaces this once it lands.
+The shared runner issue 7 planned (bot/actions.py) has not landed; when it does, these two
+helpers go.
 """
 
 from __future__ import annotations
@@ -13,18 +16,18 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from bot.common.errors import Refusal
-from bot.common.reply import Outcome, User, utc_now
+from bot.common.reply import Clock, Outcome, User, utc_now
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
 
-def refused(s: Session, user: User | None, refusal: Refusal) -> None:
-    """Write the audit row of a refusal (call in a fresh transaction)."""
+def refused(s: Session, user: User | None, refusal: Refusal, clock: Clock = utc_now) -> None:
+    """Write the audit row of a refusal."""
     s.add(
         AuditEntry(
-            at=utc_now(), actor_id=user.id if user else None, actor=user.name if user else "命令行",
+            at=clock(), actor_id=user.id if user else None, actor=user.name if user else "命令行",
             action="refused", detail=refusal.reason[:2000],
         )
     )

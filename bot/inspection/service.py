@@ -122,7 +122,7 @@ class InspectionService:
             return self.conversation.evidence(s, user, kind, file_id, file_unique_id, file_name, size, caption)
         except Refusal as exc:
             if exc.audit:
-                refused(s, user, exc)
+                refused(s, user, exc, self.ctx.clock)
             return as_outcome(exc)
 
     def is_inspector(self, s: Session, user_id: int) -> bool:
