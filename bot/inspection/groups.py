@@ -13,6 +13,7 @@ import secrets
 
 from sqlmodel import Session, select
 
+from bot.common import texts as common_texts
 from bot.common.callbacks import InspectOp
 from bot.common.errors import Refusal
 from bot.common.reply import Answer, Button, Intent, Outcome, User
@@ -32,6 +33,7 @@ from bot.storage.models import (
 )
 
 CLI_ACTOR = "命令行"
+COORDINATOR_UNIT = common_texts.COORDINATOR_UNIT  # coordinators' binding: never a group's name
 _SPLIT = re.compile(r"[,，、;；\s]+")
 
 
@@ -51,7 +53,7 @@ class GroupAdmin:
         self.access.coordinator(s, actor, "group create")
         name = name.strip()
         known = {u.name for u in self.ctx.rubric.units}
-        if not 2 <= len(name) <= 20 or name in known or name == texts.ROLE_INSPECTOR:
+        if not 2 <= len(name) <= 20 or name in known or name in (texts.ROLE_INSPECTOR, COORDINATOR_UNIT):
             raise Refusal(texts.GROUP_BAD_NAME, f"bad group name {name!r}", audit=False)
         self._check_units(units)
         self._check_free(s, units, None)
