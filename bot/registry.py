@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.common import texts
-from bot.common.callbacks import Action, AssessmentOp, CoordOp, InspectLevel, InspectNav, InspectOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
+from bot.common.callbacks import Action, AssessmentOp, CoordOp, Feedback, InspectLevel, InspectNav, InspectOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
 from bot.common.errors import Refusal
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
@@ -29,6 +29,7 @@ from bot.coordination.service import Coordination
 from bot.inputs import Inputs
 from bot.inspection.runner import as_outcome, refused
 from bot.inspection.service import InspectionService
+from bot.learning.log import QuestionLog
 from bot.qa.commands import task_question
 from bot.qa.engine import Engine
 from bot.qa.query import clean
@@ -64,6 +65,7 @@ class Core:
     coordination: Coordination
     inputs: Inputs  # typed text and files: coordination first, then the inspection, then self-scoring
     inspection: InspectionService
+    questions: QuestionLog = QuestionLog()  # questions to learn from (refused, unsure, 没帮助)
 
     @classmethod
     def of(cls, engine: Engine, selfcheck: SelfCheck, coordination: Coordination | None = None) -> Core:
@@ -178,7 +180,24 @@ def _task(core: Core, s: Session | None, request: Request, question: str | None)
 def _ask(core: Core, s: Session | None, request: Request, question: str) -> Outcome:
     if not question:
         return Outcome().say(texts.ASK_USAGE)
-    return Outcome(replies=[core.engine.answer(question, _hint(core, s, request), **_dates(core, s))])
+    answer = core.engine.answer(question, _hint(core, s, request), **_dates(core, s))
+    return Outcome(replies=[_learn(core, s, request, question, answer)])
+
+
+def _learn(core: Core, s: Session | None, request: Request, question: str, answer: Answer) -> Answer:
+    """Keep a question worth learning from (its text, time and the asker's role, never who),
+    and put 有帮助/没帮助 under an answer found by ranking. Without a database, neither."""
+    if s is None:
+        return answer
+    person = core.selfcheck.person(s, request.user)
+    role = str(person.role) if person is not None else None
+    kept = core.questions.remember(s, question, answer, role, core.selfcheck.clock())
+    return answer if kept is None else core.questions.with_feedback(answer, kept)
+
+
+def _feedback(core: Core, s: Session | None, request: Request, action: Feedback) -> Outcome:
+    assert s is not None
+    return Outcome().say(core.questions.mark(s, action.question, action.helpful))
 
 
 def _files(core: Core, s: Session, request: Request, args: str) -> Outcome:
@@ -310,6 +329,8 @@ BUTTONS: tuple[ButtonAction, ...] = (
     ButtonAction((ShowTask, ShowUnit), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a)]), tx=Tx.none, open=True),
     # 督察时间安排 and the notice's items (a deadline, a rule): this round's dates, read in a transaction
     ButtonAction((ShowPhase, ShowItem), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]), tx=Tx.read, open=True),
+    # 有帮助/没帮助 under an answer: only the asker's press counts (the data names its owner)
+    ButtonAction((Feedback,), Who.anyone, _feedback, toast=True),
     ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
     ButtonAction((Navigate,), Who.bound, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),  # evidence: coordinators too
     ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
@@ -452,7 +473,7 @@ def text(core: Core, s: Session | None, request: Request) -> Outcome:
     answer = core.engine.answer(_here(core, s, request), hint, **_dates(core, s))
     if answer.intent is Intent.out_of_scope:
         logger.info("out of scope from user %s: %r", request.user.id, request.args[:80])
-    return resume(core, s, request, Outcome(replies=[answer]))
+    return resume(core, s, request, Outcome(replies=[_learn(core, s, request, request.args, answer)]))
 
 
 def _here(core: Core, s: Session | None, request: Request) -> str:

@@ -237,6 +237,24 @@ def test_close_candidates_of_different_kinds_are_asked_about(engine):
         assert unpack(pack(action)) == (None, action)
 
 
+def test_close_tasks_in_both_tables_ask_which_table(engine):
+    a = engine.answer("法律顾问那一项在哪")
+    assert a.topic == "clarify" and a.intent is Intent.criteria_search and a.unsure
+    assert a.text.startswith("两张打分表都有相关任务，您想看哪一张表的？")
+    assert refs(a) == [("party", 14), ("government", 9)]
+    assert [b.label for row in a.buttons for b in row] == ["党委表第14项", "政府表第9项"]
+    # asked which units: both answered at once, no question back
+    both = engine.answer("法律顾问那条谁负责")
+    assert both.topic != "clarify" and "县（区）委办公室" in both.text and "县（区）司法局" in both.text
+
+
+def test_close_tasks_in_one_table_ask_which_task(engine):
+    a = engine.answer("法治政府领导小组一年得开几次会")
+    assert a.topic == "clarify" and a.text.startswith("有几项任务都比较相关，您指的是哪一项？")
+    assert refs(a)[0] == ("government", 5) and len(refs(a)) >= 2
+    assert engine.answer("干部任前考法律").topic != "clarify"  # a clear winner is answered
+
+
 def test_task_in_both_tables_offers_a_choice(engine):
     a = engine.answer("第10项怎么得分")
     assert [b.label for row in a.buttons for b in row] == ["党委表第10项", "政府表第10项"]

@@ -184,3 +184,32 @@ async def test_photo_from_an_unbound_user_is_refused_politely(api, engine):
         api.send_photo(user, bytes.fromhex("89504e470d0a1a0a"), caption=None)
         (answer,) = await replies(api, mark)
         assert "需要先绑定单位" in answer["text"]
+
+
+async def test_unhelpful_press_in_telegram_is_kept_for_coordinators(api, engine):
+    """有帮助/没帮助 under a topic answer: the asker's press is a short notice on the button."""
+    from sqlmodel import select
+
+    from bot.qa import texts as qt
+    from bot.storage.models import AskedQuestion
+
+    user, other = api.user(1011, "周"), api.user(1012, "吴")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(make_engine(f"sqlite:///{tmp}/bot.db"))
+        upgrade(db.engine)
+        async with running_bot(api, engine, db=db):
+            mark = api.mark()
+            api.send_text(user, "执法记录仪看哪条")
+            (topic,) = await replies(api, mark)
+            message = api.sent_messages(user.id)[-1]
+            row = topic["reply_markup"]["inline_keyboard"][-1]
+            assert [b["text"] for b in row] == [qt.HELPFUL, qt.UNHELPFUL]
+            mark = api.mark()
+            api.press_button(other, message, row[1]["callback_data"], forged=True)  # not the asker's to press
+            await api.wait_for("answerCallbackQuery", since=mark)
+            mark = api.mark()
+            api.press_button(user, message, row[1]["callback_data"])
+            (notice,) = await api.wait_for("answerCallbackQuery", since=mark)
+            assert notice.params.get("text") == qt.THANKS_UNHELPFUL
+        rows = db.call(lambda s: [(r.text, r.status, r.role) for r in s.exec(select(AskedQuestion)).all()])
+        assert rows == [("执法记录仪看哪条", "unhelpful", None)]

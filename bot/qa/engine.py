@@ -186,7 +186,7 @@ class Engine:
         else:
             answer = self._notice(best.item, r, cal, today)  # type: ignore[arg-type]
         answer.confidence = best.score
-        answer.unsure = rival is not None or (best.score < LOW_CONFIDENCE and not ranking.cue_only)
+        answer.unsure = answer.unsure or rival is not None or (best.score < LOW_CONFIDENCE and not ranking.cue_only)
         return answer
 
     def _rival(self, ranked: list[Candidate]) -> Candidate | None:

@@ -21,10 +21,20 @@ from bot.qa.search import Hit, Index
 CANDIDATE_SHARE = 0.45
 # The other table's best match is offered while it scores at least this share of the best.
 OTHER_TABLE_SHARE = 0.3
+# Tasks scoring this close to the best one make the question ambiguous: ask which is meant.
+CLOSE_SHARE = 0.9
+CLOSE_MAX = 3
 # A unit's question names a topic when one of its tasks matches the rest of the question this
 # well, and clearly better than the unit's next task.
 UNIT_TOPIC_SCORE = 8.0
 UNIT_TOPIC_LEAD = 1.3
+BRIEF = 40
+
+
+def _brief(text: str) -> str:
+    return text if len(text) <= BRIEF else text[:BRIEF] + "…"
+
+
 # Table words are the filter, not the topic.
 _TABLE_WORDS = ("党委表", "政府表", "打分表", "党委", "政府", "县委", "县府", "区委", "区府", "那张表", "这张表", "表")
 
@@ -45,6 +55,9 @@ class Topics:
 
     def hits_answer(self, hits: list[Hit], r: Reading, table: str | None, intro: str | None = None) -> Answer:
         best = hits[0]
+        close = [h for h in hits[1:CLOSE_MAX] if h.score >= best.score * CLOSE_SHARE]
+        if close and r.aspect == "card":
+            return self.clarify([best, *close])
         others = [h for h in hits[1:] if h.score >= best.score * CANDIDATE_SHARE][:4]
         if table is None:
             # Many duties appear in both tables (法律顾问, 述职): offer the other table's best match.
@@ -68,6 +81,25 @@ class Topics:
         buttons += self.cards.buttons([(h.table, h.no) for h in extra + others])
         refs = [self.cards.ref(best.table, best.no)] + [self.cards.hit_ref(h) for h in extra + others]
         return Answer(Intent.criteria_search, doc, tasks=refs, buttons=buttons, feedback=True)
+
+    def clarify(self, hits: list[Hit]) -> Answer:
+        """Which table? Which of these tasks? Each briefly, with a button to open it."""
+        tables = {h.table for h in hits}
+        doc = Doc().add(qt.CLARIFY_TABLE if len(hits) == 2 and len(tables) == 2 else qt.CLARIFY_TASKS)
+        for h in hits:
+            task = self.cards.task(h.table, h.no)
+            assert task is not None
+            doc.add(Span(self.cards.line(h.table, h.no), bold=True))
+            doc.add(Span(f"   {_brief(task.text)}", italic=True))
+        return Answer(
+            Intent.criteria_search,
+            doc,
+            tasks=[self.cards.hit_ref(h) for h in hits],
+            buttons=self.cards.buttons([(h.table, h.no) for h in hits], per_row=3),
+            topic="clarify",
+            unsure=True,
+            feedback=True,
+        )
 
     # --- units -----------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ invite_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["invite"])
 campaign_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["campaign"])
 remind_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["remind"])
 broadcast_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["broadcast"])
+questions_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["questions"])
 app.add_typer(rubric_app, name="rubric")
 app.add_typer(db_app, name="db")
 app.add_typer(invite_app, name="invite")
@@ -33,6 +34,7 @@ app.add_typer(remind_app, name="remind")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(group_app, name="group")
 app.add_typer(members_app, name="members")
+app.add_typer(questions_app, name="questions")
 invite_app.command("list", help=texts.CLI_HELP["invite list"])(invite_list)
 invite_app.command("revoke", help=texts.CLI_HELP["invite revoke"])(invite_revoke)
 
@@ -579,6 +581,31 @@ def _audit_detail(detail: str) -> str:
     import re
 
     return re.sub(r"\b(party|government|department|coordinator|uses)\b", lambda m: texts.AUDIT_TERMS[m.group(1)], detail)
+
+
+@questions_app.command("unanswered", help=texts.CLI_HELP["questions unanswered"])
+def questions_unanswered(
+    since: Optional[str] = typer.Option(None, "--since", help="从这一天起（YYYY-MM-DD，北京时间）；默认最近30天"),
+) -> None:
+    """Questions the bot refused or was unsure of, and answers marked 没帮助: words to add to the lexicon."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.learning.log import QuestionLog, listing
+    from bot.qa import texts as qt
+
+    tz = ZoneInfo(load_rubric().campaign.timezone)
+    if since is None:
+        start = dt.datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=30)
+    else:
+        try:
+            start = dt.datetime.combine(dt.date.fromisoformat(since), dt.time(), tzinfo=tz)
+        except ValueError:
+            _fail(qt.UNANSWERED_BAD_SINCE.format(text=since))
+    db = _database()
+    rows = db.call(lambda s: QuestionLog().to_learn(s, start.astimezone(dt.timezone.utc)))
+    for line in listing(rows, f"{start:%Y-%m-%d}", tz, texts.ROLE_LABEL):
+        typer.echo(line)
 
 
 def main() -> None:

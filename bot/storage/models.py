@@ -452,3 +452,19 @@ class InstanceLease(SQLModel, table=True):
     pid: int
     acquired_at: dt.datetime
     expires_at: dt.datetime
+
+
+class AskedQuestion(SQLModel, table=True):
+    """A question kept to learn from (bot/learning): refused, answered with little to go on,
+    or marked 没帮助; for a week also any answer that offered 有帮助/没帮助. Never who asked:
+    the text, the time and the asker's role only."""
+
+    __tablename__ = "asked_questions"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    text: str = Field(max_length=300)
+    asked_at: dt.datetime = Field(default_factory=_now, index=True)
+    role: Optional[str] = Field(default=None, max_length=16)  # the asker's role; None when unbound
+    status: str = Field(max_length=16, index=True)  # refused | low | answered | helpful | unhelpful
+    intent: str = Field(max_length=24)
+    topic: Optional[str] = Field(default=None, max_length=64)
