@@ -102,14 +102,51 @@ def test_calendar_set_show_and_refusals(db, service, coord):
 
 @pytest.mark.parametrize(
     "text, reason",
-    [("<b>未闭合", "没有闭合"), ("<script>x</script>", "不支持的标签"), ("</i>", "没有对应"), ("A & B", "&amp;"), ("<a>链接</a>", "href")],
+    [("<b>未闭合", "没有闭合"), ("<script>x</script>", "不支持标签"), ("</i>", "没有对应"), ("A & B", "&amp;"), ("<a>链接</a>", "href")],
 )
 def test_broken_html_is_explained(text, reason):
     assert reason in html_problem(text)
 
 
-def test_valid_html_passes():
+# Each of these is answered by Telegram with "Bad Request: can't parse entities" (or loses its
+# formatting): the coordinator is told what is wrong and where before anything is sent.
+@pytest.mark.parametrize(
+    "text, reason, where",
+    [
+        ("请于<br>前报送", "不支持标签 <br>（换行请直接回车", "请于<br>前报送"),
+        ("<span>隐藏</span>", 'span class="tg-spoiler"', "<span>"),
+        ('<tg-emoji>👍</tg-emoji>已收到', "emoji-id", "<tg-emoji>"),
+        ('<tg-emoji emoji-id="5368324170671202286"></tg-emoji>', "普通表情", "</tg-emoji>"),
+        ('详见<a href="ftp://files.gov.cn/a.doc">附件</a>', "只能链接 http://、https:// 或 tg://", "ftp://"),
+        ('详见<a href="www.gov.cn">网站</a>', "请写完整网址", "www.gov.cn"),
+        ("报送&nbsp;材料", "不认识 &nbsp;", "报送&nbsp;材料"),
+        ("A&B 两县", "“&”需要写成 &amp;", "A&B"),
+        ("分数 < 60 的单位", "“<”不是标签的一部分，需要写成 &lt;", "分数 < 60"),
+        ("<b>粗<i>斜</b></i>", "标签不能交叉，请先写 </i>", "</b>"),
+        ('<code class="language-python">x</code>', "只有放在 <pre> 里的 <code>", "<code"),
+        ("<pre><b>x</b></pre>", "<pre> 里不能再放其他标签", "<b>"),
+        ('<a href="https://a.cn"><a href="https://b.cn">x</a></a>', "链接里不能再放链接", '"><a href="https:'),
+        ("<blockquote>甲<blockquote>乙</blockquote></blockquote>", "引用 <blockquote> 里不能再放引用", "乙"),
+        ('<b class="red">重要</b>', "<b> 不能带属性 class", "<b class"),
+        ("<!-- 草稿 -->通知", "不支持 HTML 注释", "<!--"),
+        ("第一行\n第二行<u>未闭合", "第2行", "<u>未闭合"),
+    ],
+)
+def test_telegram_html_rules_say_what_and_where(text, reason, where):
+    problem = html_problem(text)
+    assert problem is not None and reason in problem and where in problem, problem
+
+
+def test_what_telegram_accepts_passes():
     assert html_problem('<b>请</b>于<a href="https://example.org">此处</a>查看 &amp; 回复') is None
+    accepted = (
+        '<strong>粗</strong><em>斜</em><ins>下</ins><strike>删</strike><del>删</del><tg-spoiler>隐</tg-spoiler>'
+        '<span class="tg-spoiler">隐</span><a href="tg://user?id=1">某人</a><a href="http://a.cn?x=1&y=2">链</a>'
+        '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji><code>c</code>'
+        '<pre><code class="language-python">print(1)</code></pre><blockquote expandable>长引用<b>粗</b></blockquote>'
+        "&lt;&gt;&quot;&#160;&#x4E2D; 分数>60 <B>大写</B>"
+    )
+    assert html_problem(accepted) is None
 
 
 def test_broadcast_preview_confirm_and_refusals(db, service, coord, clock):
@@ -131,6 +168,7 @@ def test_broadcast_preview_confirm_and_refusals(db, service, coord, clock):
         ("role:king 通知", "无法识别"),
         ("open-rectification 通知", "没有符合条件"),
         ("all <b>坏", "格式有误"),
+        ("all 请于<br>8月10日前报送", "在“请于<br>8月10日前报送”处，Telegram 不支持标签 <br>"),
         ("all " + "长" * 5000, "过长"),
         ("all", "用法"),
     ]:

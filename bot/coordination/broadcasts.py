@@ -5,10 +5,8 @@ acknowledged; 催办 to them. Sending itself is bot/delivery/dispatch.py's."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 import re
-from html.parser import HTMLParser
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -19,6 +17,7 @@ from bot.common.format import clip
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
 from bot.common.states import RecipientState
+from bot.common.telegram_html import html_problem, plain_text, visible_length
 from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.context import CoordinationContext
 from bot.storage.models import Broadcast, BroadcastRecipient
@@ -35,55 +34,13 @@ CAPTION_LIMIT = 1024
 # Telegram's 4,096 count visible characters; the HTML carrying them may be longer (links,
 # tags), up to this much source (bot/storage/models.py: the column has no length).
 SOURCE_LIMIT = 16000
-# The tags Telegram's HTML parse mode accepts.
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"}
-
-
-class _TelegramHTML(HTMLParser):
-    """Checks text against Telegram's HTML subset: known tags, properly nested and closed."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.error: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag not in ALLOWED_TAGS:
-            self.error = self.error or f"不支持的标签 <{tag}>"
-        if tag == "a" and not dict(attrs).get("href"):
-            self.error = self.error or "<a> 标签缺少 href"
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f"标签 </{tag}> 没有对应的开始标签"
-        else:
-            self.stack.pop()
-
-
-def html_problem(text: str) -> str | None:
-    """Why ``text`` is not valid Telegram HTML, or None if it is."""
-    parser = _TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    if parser.error:
-        return parser.error
-    if parser.stack:
-        return f"标签 <{parser.stack[-1]}> 没有闭合"
-    if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
-        return "“&”需要写成 &amp;amp;"
-    return None
-
-
-def visible_length(text: str) -> int:
-    """Length of the text as Telegram counts it: after tags are removed and entities decoded."""
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+__all__ = ["Broadcasts", "html_problem", "made_recipients", "notice_name", "plain_preview", "visible_length"]
 
 
 def notice_name(b: Broadcast, tz) -> str:
     """A notice as coordinators call it: its first words and the day it is sent,
     “请各单位于12月16日前报送…”（12月1日）."""
-    first = next((line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "", b.text)).splitlines() if line.strip()), "")
+    first = next((line.strip() for line in plain_text(b.text).splitlines() if line.strip()), "")
     first = re.sub(r"^【[^】]{1,12}】", "", first) or first  # a nudge's 【催办】 says nothing of what it is
     return texts.BC_NAME.format(title=clip(first, 16), day=month_day(b.send_at.astimezone(tz)))
 
@@ -94,7 +51,7 @@ def made_recipients(s: Session, broadcast_id: int) -> list[BroadcastRecipient]:
 
 def plain_preview(text: str, limit: int = 60) -> str:
     """A notice's first words as plain text, cut with "…" when longer."""
-    plain = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().replace("\n", " ")
+    plain = plain_text(text).strip().replace("\n", " ")
     return plain if len(plain) <= limit else plain[: limit - 1] + "…"
 
 
