@@ -62,6 +62,23 @@ def test_eval_missing_or_malformed_file_is_one_clear_line(tmp_path):
     assert result.exit_code == 2 and "缺少 q（问题）或 intent（意图）" in result.output
 
 
+def test_yes_no_is_judged_by_what_the_first_word_says():
+    items = [
+        {"q": q, "intent": "phase_deadline", "yesno": want}
+        for q, want in [("a", "不是"), ("b", "不是"), ("c", "是"), ("d", "是"), ("e", "来不及"), ("f", "来得及")]
+    ]
+    answers = {
+        "a": "不行。自查报告应于8月10日前报送。",  # 行不行 answered 不行: the same as 不是
+        "b": "行。",  # the opposite
+        "c": "可以。",
+        "d": "不可以。",
+        "e": "晚了。整改报告应于9月5日前报送。",
+        "f": "是。",  # a yes where a word of time was expected says nothing about time
+    }
+    figures = evaluate(lambda q, table: Answer(Intent.phase_deadline, Doc().add(answers[q])), items)
+    assert [o.yesno_ok for o in figures.outcomes] == [True, False, True, False, True, False]
+
+
 def test_judging_counts_partial_unit_lists_and_wrong_first_words():
     items = [
         {"q": "a", "intent": "unit_tasks", "tasks": [["party", 1], ["party", 2]]},

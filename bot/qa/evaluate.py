@@ -5,6 +5,11 @@ must rank first), ``also`` (tasks that must be among the first three), ``tasks``
 unit question must list), ``facts`` (substrings the answer must contain) and ``yesno`` (the first
 word the answer must start with). ``evaluate`` runs every item and returns the figures; ``report``
 turns them into the Chinese lines ``ducha ask --eval`` prints.
+
+``yesno`` is judged by what the word says, not its spelling: the engine answers in the words
+the question was asked with (行不行 → 不行, 可以吧 → 可以, 对吗 → 对), so an item expecting 不是
+is right when the answer starts with 不行 or 不可以, and wrong when it starts with 是 or 行.
+A word of time (来得及/来不及) is only matched by words of time (不晚/晚了).
 """
 
 from __future__ import annotations
@@ -127,6 +132,22 @@ class Figures:
         }
 
 
+# Answer words that say the same thing: a yes/no item's expected word and its equals.
+SAME_ANSWER: dict[str, tuple[str, ...]] = {
+    "是": ("是", "行", "可以", "能", "对"),
+    "不是": ("不是", "不行", "不可以", "不能", "不对"),
+    "来得及": ("来得及", "不晚"),
+    "来不及": ("来不及", "晚了"),
+}
+
+
+def says(text: str, want: str) -> bool:
+    """Whether an answer starts with ``want`` or a word that says the same (是 → 行, 可以 …)."""
+    head = text.lstrip()
+    # No word of one side begins a word of the other (不是 does not begin with 是), so a prefix is enough.
+    return any(head.startswith(w) for w in SAME_ANSWER.get(want, (want,)))
+
+
 def _pair(t: Any) -> tuple[str, int]:
     return (str(t[0]), int(t[1]))
 
@@ -180,7 +201,7 @@ def judge(item: dict[str, Any], answer: Answer) -> Outcome:
             o.problems.append(qt.EVAL_PROBLEM_FACTS.format(facts="、".join(map(str, absent))))
     if "yesno" in item:
         want = str(item["yesno"])
-        o.yesno_ok = text.lstrip().startswith(want)
+        o.yesno_ok = says(text, want)
         if not o.yesno_ok:
             o.problems.append(qt.EVAL_PROBLEM_YESNO.format(want=want, got=text.strip()[:12].replace("\n", " ")))
     return o

@@ -17,7 +17,7 @@ from bot.common.rubric import Rubric
 from bot.qa.english import English
 from bot.qa.english import Reading as EnglishReading
 from bot.qa.query import MAX_QUESTION_CHARS, aspect_asked, clean, table_named, task_number
-from bot.qa.slots import DateSlot, asks_days_left, read_counts, read_dates, read_shares, yesno_form
+from bot.qa.slots import DateSlot, answer_form, asks_days_left, read_counts, read_dates, read_shares, yesno_form
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class Reading:
     dates: tuple[DateSlot, ...]
     shares: tuple[float, ...]
     counts: tuple[int, ...]
-    yesno: str | None  # 'timely' (来得及吗), 'yes' (是不是/行不行/…吗), None
+    yesno: str | None  # 'timely' (来得及吗, 晚了没), 'yes' (是不是/行不行/…吗), None
+    form: str | None  # the words it is answered with: 'ok' for 行不行 (行/不行), … (slots.answer_form)
     days_left: bool
     cues: frozenset[str]
 
@@ -222,6 +223,7 @@ class Reader:
             shares=tuple(read_shares(text)),
             counts=tuple(counts),
             yesno=yesno_form(text),
+            form=answer_form(text),
             days_left=asks_days_left(text),
             cues=cues,
         )

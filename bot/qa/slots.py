@@ -146,21 +146,48 @@ def read_counts(text: str) -> list[int]:
 
 # --- the form of the question -----------------------------------------------------------------
 
-_TIMELY = re.compile(r"来得及|来不及|赶得上|赶不上|来的及|还来得|晚不晚|迟不迟")
+_TIMELY = re.compile(r"来得及|来不及|赶得上|赶不上|来的及|还来得")
+# 晚了没, 算不算晚: asked about lateness, answered 晚了/不晚.
+_LATE = re.compile(r"晚不晚|迟不迟|晚了|迟了|算晚|会晚|太晚|晚吗|超期|逾期了?吗|过期|超时")
 _YESNO = re.compile(
     r"吗\s*[?？]?\s*$|吗[,，。]|吧\s*[?？]?\s*$|是不是|是否|行不行|可不可以|能不能|对不对|对吗|对吧|要不要|有没有|算不算|"
     r"会不会|可以吧|可以吗|行吗|成吗|好吗|还行|没错吧|不\s*[?？]?\s*$|没有?\s*[?？]?\s*$"
 )
+# The word a yes/no question is answered with follows its form, as people answer: 行不行 → 行 /
+# 不行, 可以吗 → 可以 / 不可以, 对吗 → 对 / 不对; anything else → 是 / 不是. Most specific first.
+_FORMS: list[tuple[str, re.Pattern[str]]] = [
+    ("ok", re.compile(r"行不行|行吗|行吧|行了吧|行不\s*[?？]?\s*$|还行|成吗|成不成")),
+    ("may", re.compile(r"可不可以|可以吗|可以吧|可以不\s*[?？]?\s*$|可以么|可否|可以.{1,12}吗\s*[?？]?\s*$")),
+    ("can", re.compile(r"能不能|能否|能.{1,12}吗\s*[?？]?\s*$")),
+    ("right", re.compile(r"对不对|对吗|对吧|没错吧")),
+]
 _DAYS_LEFT = re.compile(r"还有几天|还剩几天|还有多少天|还剩多少天|剩几天|几天后|多少天后|离.{0,8}还有")
 
 
 def yesno_form(text: str) -> str | None:
-    """'timely' for 来得及吗 questions, 'yes' for other yes/no questions, else None."""
-    if _TIMELY.search(text):
+    """'timely' for 来得及吗 and 晚了吗 questions, 'yes' for other yes/no questions, else None."""
+    if _TIMELY.search(text) or _LATE.search(text):
         return "timely"
     if _YESNO.search(text):
         return "yes"
     return None
+
+
+def answer_form(text: str) -> str | None:
+    """Which pair of words answers a yes/no question (keys of ``bot.qa.texts.ANSWER_WORDS``).
+
+    'timely' (来得及/来不及), 'late' (不晚/晚了), 'ok' (行/不行), 'may' (可以/不可以), 'can'
+    (能/不能), 'right' (对/不对), 'yes' (是/不是); None when the question is not yes/no.
+    """
+    form = yesno_form(text)
+    if form is None:
+        return None
+    if form == "timely":
+        return "timely" if _TIMELY.search(text) else "late"
+    for key, pattern in _FORMS:
+        if pattern.search(text):
+            return key
+    return "yes"
 
 
 def asks_days_left(text: str) -> bool:

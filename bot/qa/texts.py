@@ -80,10 +80,17 @@ DAYS_PAST = "今天是{today}，{what}（{due}）已过去{days}天。"
 DAYS_UNKNOWN = "{what}本轮尚未确定日期，暂时无法计算还有几天。"
 
 # --- yes / no ---------------------------------------------------------------------------------
-YES = "是"
-NO = "不是"
-IN_TIME = "来得及"
-TOO_LATE = "来不及"
+# The words a yes/no answer starts with, as the question was asked (bot.qa.slots.answer_form):
+# (when what is asked holds, when it does not).
+ANSWER_WORDS = {
+    "yes": ("是", "不是"),
+    "timely": ("来得及", "来不及"),
+    "late": ("不晚", "晚了"),
+    "ok": ("行", "不行"),
+    "may": ("可以", "不可以"),
+    "can": ("能", "不能"),
+    "right": ("对", "不对"),
+}
 VERDICT = "{word}。{reason}"
 DUE_IS = "{name}应于{due}前报送{to}。"
 DUE_LATE = "{name}应于{due}前报送，{date}已晚{days}天。"

@@ -39,10 +39,19 @@ class Verdict:
         return qt.VERDICT.format(word=self.word, reason=self.reason)
 
 
-def _yes(ok: bool, timely: bool = False) -> str:
-    if timely:
-        return qt.IN_TIME if ok else qt.TOO_LATE
-    return qt.YES if ok else qt.NO
+def _word(r: Reading, ok: bool, timely: bool = False) -> str:
+    """The first word of the answer, in the form the question was asked (行不行 → 行/不行).
+
+    A question of time (来得及吗, 晚了没) is answered in its own words only where timeliness is
+    what was checked; anything else is 是/不是 or the question's own 行/可以/能/对.
+    """
+    form = r.form or "yes"
+    if timely and form not in ("timely", "late"):
+        form = "timely"
+    elif not timely and form in ("timely", "late"):
+        form = "yes"
+    yes, no = qt.ANSWER_WORDS[form]
+    return yes if ok else no
 
 
 class Judge:
@@ -87,22 +96,22 @@ class Judge:
                     if ok
                     else qt.DUE_NOT_THAT.format(name=d.name, due=shown, date=asked)
                 )
-                return Verdict(_yes(ok), reason)
+                return Verdict(_word(r, ok), reason)
             ok = day <= due
             reason = (
                 qt.DUE_IN_TIME.format(name=d.name, due=shown, date=asked)
                 if ok
                 else qt.DUE_LATE.format(name=d.name, due=shown, date=asked, days=(day - due).days)
             )
-            return Verdict(_yes(ok, timely), reason)
+            return Verdict(_word(r, ok, timely), reason)
         if timely and today is not None:
             ok = today <= due
             days = abs((due - today).days)
             fmt = qt.DUE_TODAY_IN_TIME if ok else qt.DUE_TODAY_LATE
-            return Verdict(_yes(ok, True), fmt.format(name=d.name, due=shown, today=full_date(today), days=days))
+            return Verdict(_word(r, ok, True), fmt.format(name=d.name, due=shown, today=full_date(today), days=days))
         if not timely and ("to_whom" in r.cues or _BODY.search(r.text.replace(d.name, " "))):
             ok = d.to in r.text
-            return Verdict(_yes(ok), qt.DUE_TO.format(name=d.name, sender=d.sender, to=d.to))
+            return Verdict(_word(r, ok), qt.DUE_TO.format(name=d.name, sender=d.sender, to=d.to))
         return None
 
     def _phase(self, key: str, r: Reading, dates: Dates) -> Verdict | None:
@@ -113,12 +122,12 @@ class Judge:
         asked = month_day(day)
         window = dates.window(key)
         if _START.search(r.text) and w.start is not None:
-            return Verdict(_yes(day == w.start), qt.PHASE_STARTS.format(name=w.name, start=full_date(w.start)))
+            return Verdict(_word(r, day == w.start), qt.PHASE_STARTS.format(name=w.name, start=full_date(w.start)))
         if _END.search(r.text) and w.end is not None:
-            return Verdict(_yes(day == w.end), qt.PHASE_ENDS.format(name=w.name, end=full_date(w.end)))
+            return Verdict(_word(r, day == w.end), qt.PHASE_ENDS.format(name=w.name, end=full_date(w.end)))
         inside = (w.start is None or w.start <= day) and (w.end is None or day <= w.end)
         fmt = qt.PHASE_CONTAINS if inside else qt.PHASE_NOT_CONTAINS
-        return Verdict(_yes(inside, r.yesno == "timely"), fmt.format(name=w.name, dates=window, date=asked))
+        return Verdict(_word(r, inside, r.yesno == "timely"), fmt.format(name=w.name, dates=window, date=asked))
 
     # --- counts, shares and rules ----------------------------------------------------------
 
@@ -129,7 +138,7 @@ class Judge:
             actual, what = self.table_counts[r.table], ct.TABLE_LABEL[r.table]
         else:
             actual, what = sum(self.table_counts.values()), "两张打分表"
-        return Verdict(_yes(r.counts[0] == actual), qt.COUNT_IS.format(what=what, count=actual))
+        return Verdict(_word(r, r.counts[0] == actual), qt.COUNT_IS.format(what=what, count=actual))
 
     def _rule(self, item: Item, r: Reading) -> Verdict | None:
         sentences = self.item_texts.get(item.key, [])
@@ -149,7 +158,7 @@ class Judge:
                     ok = asked <= value
                 else:
                     ok = asked == value
-                return Verdict(_yes(ok), qt.SHARE_RULE.format(point=s))
+                return Verdict(_word(r, ok), qt.SHARE_RULE.format(point=s))
         skip = set(self.words(item.title)) | set(self.words(item.fields.get("name", ""))) | self.cue_words
         # The most specific word asked first: 责任人 says more than 明确.
         asked_words = sorted({w for w in self.words(r.search_text) if w not in skip}, key=lambda w: (-len(w), w))
@@ -159,5 +168,5 @@ class Judge:
                 if at < 0:
                     continue
                 ok = not _FORBIDDEN.search(s[:at])
-                return Verdict(_yes(ok), qt.RULE_SAYS.format(point=s))
+                return Verdict(_word(r, ok), qt.RULE_SAYS.format(point=s))
         return None
