@@ -95,6 +95,11 @@ def test_administrative_reconsideration_in_english(engine):
         ("整改报告9月1号交晚不晚", "不晚", "9月5日"),
         ("华龙区整改报告9月6日交还行吗", "不行", "9月5日"),
         ("两张表加起来是57项对不对", "对", "57"),
+        # asked the other way round: the rule, and the answer turned accordingly
+        ("自查报告可以不附问题清单吗", "不可以", "问题清单"),
+        ("问题清单不附行吗", "不行", "问题清单"),
+        ("整改方案不用写完成时限吧", "不是", "完成时限"),
+        ("工作不重视、整改不到位的要追责吗", "是", "追究责任"),  # 不重视 is the rule's own wording
         ("整改方案要明确责任人吗", "是", "责任人"),
     ],
 )

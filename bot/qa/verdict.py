@@ -29,6 +29,28 @@ _FORBIDDEN = re.compile(r"(?:不得|不能|禁止|严禁|不准|不要|避免)[^
 _TITLES = re.compile(r"《[^》]*》")
 
 
+_NOT = re.compile(r"不|没|无需|免|别")
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+
+
+def _negated(question: str, word: str, sentence: str, at: int) -> bool:
+    """The question puts 不/没 next to the word and the rule does not (可以不附问题清单吗, 问题清单不附
+    行吗, 不用写完成时限吧).
+
+    The characters around the word are compared: 工作不重视 in both the question and the rule is
+    the rule's own wording, not a question of the opposite.
+    """
+    question = _A_NOT_A.sub(lambda m: "　" * len(m.group(0)), question)  # 能不能, 要不要 ask, not negate
+    q = question.find(word)
+    if q < 0:
+        return False
+    before = question[max(0, q - 3) : q]
+    after = question[q + len(word) : q + len(word) + 2]
+    if _NOT.search(before) and not sentence[:at].endswith(before):
+        return True
+    return bool(_NOT.match(after)) and not sentence[at + len(word) :].startswith(after)
+
+
 @dataclass(frozen=True)
 class Verdict:
     word: str
@@ -168,5 +190,7 @@ class Judge:
                 if at < 0:
                     continue
                 ok = not _FORBIDDEN.search(s[:at])
+                if _negated(r.search_text, word, s, at):
+                    ok = not ok  # 可以不附问题清单吗: the question asks the opposite of the rule
                 return Verdict(_word(r, ok), qt.RULE_SAYS.format(point=s))
         return None
