@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,6 +15,8 @@ from bot.common.reply import Intent
 from bot.qa.engine import Engine
 from rubric_data.loader import DATA_DIR, load_rubric
 from scheduler.calendar import round_calendar
+
+DATA_FILES = Path(__file__).parent / "data"
 
 
 def refs(answer):
@@ -100,6 +103,11 @@ def test_administrative_reconsideration_in_english(engine):
         ("问题清单不附行吗", "不行", "问题清单"),
         ("整改方案不用写完成时限吧", "不是", "完成时限"),
         ("工作不重视、整改不到位的要追责吗", "是", "追究责任"),  # 不重视 is the rule's own wording
+        # what is asked comes last, in the user's own words: 落实到具体人 → 责任人
+        ("整改措施要落实到具体人吗", "是", "责任人"),
+        ("两张表加一起五十七项对不对", "对", "57"),  # a count is a slot, not words to search for
+        ("不整改会被通报吗", "是", "通报批评"),
+        ("一把手要亲自抓吗", "是", "亲自"),
         ("整改方案要明确责任人吗", "是", "责任人"),
     ],
 )
@@ -124,6 +132,35 @@ def test_relative_dates_are_read_from_today(engine):
     assert first_line(wednesday).startswith("不行。") and "9月9日" in first_line(wednesday)
     month_end = engine.answer("自查报告月底前交行不行", today=dt.date(2020, 8, 3))
     assert first_line(month_end).startswith("不行。")
+
+
+def test_a_number_of_a_kind_of_thing_is_no_count(engine):
+    a = engine.answer("行政执法三项制度怎么考")  # 三项制度 is a name, not "three items"
+    assert a.intent is Intent.criteria_search and refs(a)[0] == ("government", 15)
+
+
+def test_two_deliverables_asked_together_are_both_dated(engine):
+    for question in ("整改报告和自查报告分别什么时候交", "自查报告和整改报告都交给谁"):
+        a = engine.answer(question)
+        assert a.intent is Intent.phase_deadline
+        assert "8月10日" in a.text and "9月5日" in a.text and "市委依法治市办" in a.text
+
+
+def test_document_named_without_its_quotes(engine):
+    a = engine.answer("职责规定是哪个文件")
+    assert a.intent is Intent.report_rule and "全称：《党政主要负责人履行推进法治建设第一责任人职责规定》" in a.text
+    # a title inside a title keeps the notice's own 〈〉
+    assert "《河南省贯彻〈党政主要负责人履行推进法治建设第一责任人职责规定〉的实施办法》" in engine.answer("实施办法指的是什么").text
+    # 实施方案 is also what the notice calls itself: the bare words are not the provincial plan
+    assert engine.answer("这个实施方案是依据哪些文件制定的").topic == "documents"
+    assert "通知引用的主要文件" in engine.answer("这个实施方案是依据哪些文件制定的").text
+
+
+def test_no_button_is_offered_twice(engine):
+    items = yaml.safe_load((DATA_FILES / "questions.yaml").read_text(encoding="utf-8"))
+    for q in [i["q"] for i in items] + ["常务会学法一年几次", "依法治县委员会主任谁来当"]:
+        actions = [b.action for row in engine.answer(q).buttons for b in row]
+        assert len(actions) == len(set(actions)), q
 
 
 # --- this round's calendar ------------------------------------------------------------------
@@ -219,6 +256,8 @@ def test_county_unit_is_not_the_party_table(engine):
         ("How many tasks does the government table have?", Intent.totals, "30"),
         ("Who leads the inspection?", Intent.report_rule, "市委依法治市办牵头"),
         ("Is the self-check report due on August 12?", Intent.phase_deadline, "不是"),
+        ("Does the party committee need to hear reports on rule of law every six months?", Intent.criteria_search, "党委表 第1项"),
+        ("Who must attend court when the government is sued?", Intent.criteria_search, "政府表第24项"),
     ],
 )
 def test_english_questions_are_answered_in_chinese(engine, question, intent, fact):
@@ -298,6 +337,16 @@ def test_a_synonym_added_to_the_lexicon_is_understood(tmp_path):
     path = data / "lexicon.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  全过程记录: [", "  全过程记录: [执法仪, "), encoding="utf-8")
     assert refs(Engine(load_rubric(data)).answer(question))[0] == ("government", 15)
+
+
+def test_a_typo_added_to_the_lexicon_is_read_as_the_word_meant(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    question = "行政复义监督那一条"  # 复义: a slip of the input method for 复议
+    assert refs(Engine(load_rubric(data)).answer(question))[:1] != [("government", 21)]
+    path = data / "lexicon.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("typos:\n", "typos:\n  复义: 复议\n"), encoding="utf-8")
+    assert refs(Engine(load_rubric(data)).answer(question))[0] == ("government", 21)
 
 
 def test_glossary_is_validated(tmp_path):

@@ -286,6 +286,9 @@ class Lexicon(Strict):
     cues: dict[CueKey, list[str]] = Field(
         default_factory=dict, description="words that say what kind of thing is asked (a date, a count, who…)"
     )
+    typos: dict[str, str] = Field(
+        default_factory=dict, description="slips of the input method (巡查 for 巡察) -> the word meant, read in its place"
+    )
 
 
 class Glossary(Strict):

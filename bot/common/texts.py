@@ -156,6 +156,7 @@ INDICATOR_LINE = "· {applies_to}：{level1}项一级指标、{level2}项二级�
 DOCUMENTS_TITLE = "通知引用的主要文件："
 DOCUMENT_LINE = "{short}全称：{full}"
 DOCUMENT_LINE_NO_SHORT = "《{full}》"
+DOCUMENT_FULL = "全称：《{full}》"
 DOCUMENT_ISSUER = "发布：{issuer}"
 DOCUMENT_TASKS = "打分表中涉及它的任务："
 NOTICE_SOURCE = "依据：{issuer}《{title}》（{doc_no}）"

@@ -74,7 +74,13 @@ class Engine:
         self._items = {item.key: item for item in self.items}
         sentences = {item.key: self._sentences(item) for item in self.items}
         counts = {key: len(tb.tasks) for key, tb in rubric.tables.items()}
-        self.judge = Judge(self.tokenizer.words, cue_words, sentences, counts)
+        self.judge = Judge(
+            self.tokenizer.words,
+            cue_words,
+            sentences,
+            counts,
+            expand_at=self.tokenizer.expand_at,
+        )
         self.template = round_calendar(rubric.campaign)
 
     def _sentences(self, item: Item) -> list[str]:
@@ -184,7 +190,10 @@ class Engine:
         elif best.item.kind == "unit":  # type: ignore[union-attr]
             answer = self.topics.unit(r, [self.units[i] for i in r.units])
         else:
-            answer = self._notice(best.item, r, cal, today)  # type: ignore[arg-type]
+            item: Item = best.item  # type: ignore[assignment]
+            if item.kind == "deliverable" and len(r.deliverables) > 1 and r.yesno is None:
+                item = self._items["phases"]  # 自查报告和整改报告分别什么时候交: the overview has them all
+            answer = self._notice(item, r, cal, today)
         answer.confidence = best.score
         answer.unsure = answer.unsure or rival is not None or (best.score < LOW_CONFIDENCE and not ranking.cue_only)
         return answer

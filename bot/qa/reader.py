@@ -17,7 +17,7 @@ from bot.common.rubric import Rubric
 from bot.qa.english import English
 from bot.qa.english import Reading as EnglishReading
 from bot.qa.query import MAX_QUESTION_CHARS, aspect_asked, clean, table_named, task_number
-from bot.qa.slots import DateSlot, answer_form, asks_days_left, read_counts, read_dates, read_shares, yesno_form
+from bot.qa.slots import DateSlot, answer_form, asks_days_left, read_counts, read_dates, read_shares, without_counts, yesno_form
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Reading:
     unit_alias: str | None  # the words that named them
     places: tuple[str, ...]  # inspected counties or zones named (华龙区)
     deliverable: str | None
+    deliverables: tuple[str, ...]  # every deliverable named (自查报告和整改报告分别…), in order
     phase: str | None
     documents: tuple[int, ...]  # documents named by their 《short name》 or full title
     dates: tuple[DateSlot, ...]
@@ -80,9 +81,12 @@ class Reader:
                 for form in [d.name, *d.aliases]:
                     deliverables.setdefault(clean(form), d.key)
         self._deliverables = _longest_first(deliverables)
-        # A document is named by its short name in 《》 or by its full title.
+        # A document is named by its short name in 《》 or by its full title, and by its short
+        # name typed without 《》 (职责规定是哪个文件) unless the notice calls itself so too
+        # (实施方案 is also the notice's own name).
+        own = clean(rubric.campaign.title)
         self._documents = [
-            (i, [n for n in (clean(d.short or ""), clean(d.full)) if len(n) >= 4])
+            (i, [n for n in (clean(d.short or ""), clean(d.full), self._bare(d.short, own)) if len(n) >= 4])
             for i, d in enumerate(rubric.campaign.documents)
         ]
         self._phases = _longest_first(phases)
@@ -92,6 +96,12 @@ class Reader:
             for w in words:
                 keys.setdefault(clean(w), set()).add(key)
         self._cues = sorted(keys.items(), key=lambda kv: -len(kv[0]))
+        self._typos = sorted(((clean(k), clean(v)) for k, v in rubric.lexicon.typos.items()), key=lambda kv: -len(kv[0]))
+
+    @staticmethod
+    def _bare(short: str | None, own_title: str) -> str:
+        bare = clean(short or "").strip("《》")
+        return "" if bare in own_title else bare
 
     # --- units --------------------------------------------------------------------------
 
@@ -172,6 +182,8 @@ class Reader:
         if English.is_english(text):
             english = self.english.read(text)
             text = english.text
+        for typo, meant in self._typos:
+            text = text.replace(typo, meant)  # 巡查 typed for 巡察
         places = []
         search_text = text
         for form, name in self._places:
@@ -188,6 +200,7 @@ class Reader:
         counts = read_counts(text)
         if counts:
             cues |= {"count"}  # 是60项吗 asks a count as surely as 一共几项
+            search_text = without_counts(search_text)
         # A unit asked about (司法局负责哪些) is a slot, a filter, not words to search for; a unit
         # only mentioned (法院立案了政府要配合吗) stays part of the topic. A city body is never a
         # county unit's name in a task.
@@ -196,6 +209,14 @@ class Reader:
         for city in cities:
             task_text = task_text.replace(city, " ")
         documents = tuple(i for i, names in self._documents if any(n in text for n in names))
+        named: dict[str, int] = {}
+        rest = text
+        for form, k in self._deliverables:
+            at = rest.find(form)
+            if at >= 0:
+                named.setdefault(str(k), at)
+                rest = rest.replace(form, " " * len(form))  # 整改报告 is not also 整改情况报告
+        deliverables = tuple(sorted(named, key=named.__getitem__))
         deliverable = next((k for form, k in self._deliverables if form in text), None)
         # A phase named inside a deliverable's name (自查 in 自查报告) is not named.
         phase_text = text
@@ -217,6 +238,7 @@ class Reader:
             unit_alias=alias,
             places=tuple(places),
             deliverable=deliverable,  # type: ignore[arg-type]
+            deliverables=deliverables,
             phase=phase,  # type: ignore[arg-type]
             documents=documents,
             dates=tuple(read_dates(text, year, today)),

@@ -120,6 +120,17 @@ class Tokenizer:
             out.append(token)
         return out
 
+    def expand_at(self, text: str) -> list[tuple[str, int]]:
+        """Canonical terms with where their colloquial form ends in ``text`` (具体人 → 责任人)."""
+        text = clean(text).lower()
+        out: list[tuple[str, int]] = []
+        for form in self._forms:
+            at = text.rfind(form)
+            if at >= 0:
+                for canonical in self.expansions[form]:
+                    out.extend((t, at + len(form)) for t in (self.words(canonical) or [canonical]))
+        return out
+
     def expand(self, text: str) -> list[str]:
         """Canonical terms for the colloquial forms found in ``text`` (红头文件 → 规范性文件)."""
         text = clean(text).lower()

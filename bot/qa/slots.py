@@ -131,7 +131,7 @@ def read_shares(text: str) -> list[float]:
     return out
 
 
-_COUNT = re.compile(rf"(?<![第\d])(\d{{1,3}}|{_CN})\s*(?:项|条|个任务|个)(?!目)")
+_COUNT = re.compile(rf"(?<![第\d])(\d{{1,3}}|{_CN})\s*(?:项|条|个任务|个)(?!目|制度|主要职责|职责|指标|二级|一级|具体)")
 
 
 def read_counts(text: str) -> list[int]:
@@ -142,6 +142,11 @@ def read_counts(text: str) -> list[int]:
         if n is not None and n > 0:
             out.append(n)
     return out
+
+
+def without_counts(text: str) -> str:
+    """The text with its counts blanked (五十七项): a count is a slot, not a word to search for."""
+    return _COUNT.sub(" ", text)
 
 
 # --- the form of the question -----------------------------------------------------------------

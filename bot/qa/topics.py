@@ -78,7 +78,9 @@ class Topics:
             for h in others:
                 doc.add(self.cards.line(h.table, h.no))
         buttons = self.cards.task_buttons(best.table, best.no, r.aspect)
-        buttons += self.cards.buttons([(h.table, h.no) for h in extra + others])
+        shown = {b.action for row in buttons for b in row}  # 政府表第2项 is already the other table's button
+        more = self.cards.buttons([(h.table, h.no) for h in extra + others])
+        buttons += [kept for row in more if (kept := [b for b in row if b.action not in shown])]
         refs = [self.cards.ref(best.table, best.no)] + [self.cards.hit_ref(h) for h in extra + others]
         return Answer(Intent.criteria_search, doc, tasks=refs, buttons=buttons, feedback=True)
 

@@ -30,24 +30,28 @@ _TITLES = re.compile(r"《[^》]*》")
 
 
 _NOT = re.compile(r"不|没|无需|免|别")
+_STOPS = "，,。；;、？?！! "
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
 def _negated(question: str, word: str, sentence: str, at: int) -> bool:
-    """The question puts 不/没 next to the word and the rule does not (可以不附问题清单吗, 问题清单不附
-    行吗, 不用写完成时限吧).
+    """The question puts 不/没 next to what it shares with the rule, and the rule does not
+    (可以不附问题清单吗, 问题清单不附行吗, 不用写完成时限吧, 自查报告不要实际数据可以吗).
 
-    The characters around the word are compared: 工作不重视 in both the question and the rule is
-    the rule's own wording, not a question of the opposite.
+    What the two share is the word grown leftwards while they agree (时限 → 完成时限, 重视 → 工作不
+    重视: then the 不 is the rule's own wording); a 不 before that, within three characters, or
+    right after it negates. 不整改会被通报吗 puts its 不 in the condition, not before 通报.
     """
     question = _A_NOT_A.sub(lambda m: "　" * len(m.group(0)), question)  # 能不能, 要不要 ask, not negate
     q = question.find(word)
     if q < 0:
         return False
+    while q > 0 and at > 0 and question[q - 1] == sentence[at - 1] and question[q - 1] not in _STOPS:
+        q, at, word = q - 1, at - 1, question[q - 1] + word
     before = question[max(0, q - 3) : q]
-    after = question[q + len(word) : q + len(word) + 2]
-    if _NOT.search(before) and not sentence[:at].endswith(before):
+    if _NOT.search(before[max((before.rfind(p) for p in _STOPS), default=-1) + 1 :]):
         return True
+    after = question[q + len(word) : q + len(word) + 2]
     return bool(_NOT.match(after)) and not sentence[at + len(word) :].startswith(after)
 
 
@@ -79,8 +83,12 @@ def _word(r: Reading, ok: bool, timely: bool = False) -> str:
 class Judge:
     """Computes verdicts for one rubric; ``words`` tokenizes like the search does."""
 
-    def __init__(self, words, cue_words: set[str], item_texts: dict[str, list[str]], table_counts: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, words, cue_words: set[str], item_texts: dict[str, list[str]], table_counts: dict[str, int], expand_at=None
+    ) -> None:
         self.words = words
+        # the canonical terms colloquial words stand for, with where those words end in a text
+        self.expand_at = expand_at or (lambda text: [])
         self.cue_words = cue_words
         self.item_texts = item_texts  # item key -> its sentences
         self.table_counts = table_counts
@@ -182,8 +190,16 @@ class Judge:
                     ok = asked == value
                 return Verdict(_word(r, ok), qt.SHARE_RULE.format(point=s))
         skip = set(self.words(item.title)) | set(self.words(item.fields.get("name", ""))) | self.cue_words
-        # The most specific word asked first: 责任人 says more than 明确.
-        asked_words = sorted({w for w in self.words(r.search_text) if w not in skip}, key=lambda w: (-len(w), w))
+        # What is asked comes last in a yes/no question (整改方案要明确责任人吗: the plan is the topic,
+        # 责任人 the point), so the words are tried from the end of the question, the longest first
+        # where they end together. A colloquial word counts by what it stands for (落实到具体人 → 责任人).
+        text = r.search_text.lower()
+        ends: dict[str, int] = {}
+        for w in self.words(text):
+            ends[w] = max(ends.get(w, -1), text.rfind(w) + len(w))
+        for w, end in self.expand_at(text):
+            ends[w] = max(ends.get(w, -1), end)
+        asked_words = sorted((w for w in ends if w not in skip), key=lambda w: (-ends[w], -len(w), w))
         for word in asked_words:
             for s in sentences:
                 at = _TITLES.sub(lambda m: "　" * len(m.group(0)), s).find(word)  # not inside a document's title

@@ -67,6 +67,11 @@ class Dates:
         return original.date_text
 
 
+def _inner_quotes(title: str) -> str:
+    """A title quoted inside 《》 has its own 《》 written 〈〉, as the notice writes them."""
+    return title.replace("《", "〈").replace("》", "〉")
+
+
 class NoticeViews:
     """Renders the notice's items for a round."""
 
@@ -241,10 +246,11 @@ class NoticeViews:
             doc.bold(ct.DOCUMENTS_TITLE)
         refs: list[TaskRef] = []
         for _, d in chosen:
+            full = _inner_quotes(d.full)
             if d.short:
-                doc.add(Span(d.short, bold=True), "全称：", f"《{d.full}》")
+                doc.add(Span(d.short, bold=True), ct.DOCUMENT_FULL.format(full=full))
             else:
-                doc.add(Span(ct.DOCUMENT_LINE_NO_SHORT.format(full=d.full), bold=True))
+                doc.add(Span(ct.DOCUMENT_LINE_NO_SHORT.format(full=full), bold=True))
             if d.issuer:
                 doc.add(ct.DOCUMENT_ISSUER.format(issuer=d.issuer))
             if d.note:
