@@ -74,6 +74,11 @@ async def test_coordinator_moves_the_calendar_and_units_hear_this_rounds_dates(e
         until = await say(api, unit, "整改到什么时候", "反馈整改阶段")
         assert "2027年1月22日前" in until["text"] and "反馈整改阶段（2027年1月4日至1月22日）" in until["text"]
         assert "通知原定：2020年9月5日前" in until["text"]
+        # yes/no questions are checked against this round's dates, not the notice's
+        late = await say(api, unit, "整改报告可以1月25日再报吗", "整改报告")
+        assert late["text"].startswith("<b>不可以。整改报告应于2027年1月22日前报送，1月25日已晚3天。</b>")
+        early = await say(api, unit, "自查报告8月11日报送行不行", "自查报告")
+        assert early["text"].startswith("<b>行。自查报告"), early["text"][:80]  # the notice's 8月10日 is not this round's
 
         # the 督察时间安排 button of /start
         welcome = await say(api, unit, "/start", "督察工作助手")

@@ -156,6 +156,19 @@ def test_document_named_without_its_quotes(engine):
     assert "通知引用的主要文件" in engine.answer("这个实施方案是依据哪些文件制定的").text
 
 
+def test_asked_as_people_talk(engine):
+    """From a terminal session played as a county office."""
+    police = engine.answer("公安局在党委那张表有事没")
+    assert police.intent is Intent.unit_tasks and refs(police) == [("party", 16)]
+    who = engine.answer("执法人员培训那条是组织部管还是司法局管")
+    assert refs(who)[0] == ("government", 28) and "落实单位：县（区）委组织部、县（区）司法局" in who.text
+    assert "检查标准" not in who.text  # the units were asked, not the whole card
+    same = engine.answer("党委表和政府表一样多吗")
+    assert same.intent is Intent.totals and "27项任务" in same.text and "30项任务" in same.text
+    outline = engine.answer("What is the full name of the Outline?")
+    assert "《纲要》全称：《法治政府建设实施纲要（2015—2020年）》" in outline.text
+
+
 def test_no_button_is_offered_twice(engine):
     items = yaml.safe_load((DATA_FILES / "questions.yaml").read_text(encoding="utf-8"))
     for q in [i["q"] for i in items] + ["常务会学法一年几次", "依法治县委员会主任谁来当"]:
@@ -198,6 +211,15 @@ def test_yes_no_and_days_left_use_the_round(engine, moved):
     assert "还有7天" in first_line(left)
     old = engine.answer("自查报告8月11日报送行不行", calendar=moved)
     assert first_line(old).startswith("行。") and "2026年12月10日" in first_line(old)  # not the notice's 8月10日
+
+
+def test_the_issues_late_rectification_report_in_a_round_of_its_own(engine, rubric):
+    """整改报告可以9月8日再报吗 in a 2026 round whose 反馈整改 ends 9月7日: no, by this round's date."""
+    autumn = round_calendar(rubric.campaign, {"rectification": (dt.date(2026, 8, 31), dt.date(2026, 9, 7))})
+    a = engine.answer("整改报告可以9月8日再报吗", calendar=autumn)
+    assert first_line(a) == "不可以。整改报告应于2026年9月7日前报送，9月8日已晚1天。"
+    assert "通知原定：2020年9月5日前" in a.text
+    assert first_line(engine.answer("整改报告可以9月6日报吗", calendar=autumn)).startswith("可以。")  # late by the notice
 
 
 def test_phases_overview_names_the_round(engine, moved):

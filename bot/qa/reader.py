@@ -86,7 +86,7 @@ class Reader:
         # (实施方案 is also the notice's own name).
         own = clean(rubric.campaign.title)
         self._documents = [
-            (i, [n for n in (clean(d.short or ""), clean(d.full), self._bare(d.short, own)) if len(n) >= 4])
+            (i, [n for n in (clean(d.short or ""), clean(d.full)) if len(n) >= 4] + [n for n in [self._bare(d.short, own)] if n])
             for i, d in enumerate(rubric.campaign.documents)
         ]
         self._phases = _longest_first(phases)
