@@ -13,6 +13,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import registry
+from bot.actions import Runner
 from bot.common import texts
 from bot.common.config import TelegramSettings
 from bot.common.sanitize import clean_json, json_has_control
@@ -99,7 +100,10 @@ def build_application(
     coordination = coordination or Coordination(selfcheck)
     dispatcher = Dispatcher(db, coordination)
     core = Core.of(engine, selfcheck, coordination)
-    application.bot_data.update(engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher, core=core)
+    runner = Runner(db, selfcheck.clock)  # every handler's core call: once per update, refusals audited
+    application.bot_data.update(
+        engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher, core=core, runner=runner
+    )
     # commands first; a file captioned /broadcast before evidence; plain text and the rest last
     for module in (commands, buttons, coordinate, score, ask):
         application.add_handlers(module.build_handlers())

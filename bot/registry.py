@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.actions import Tx
 from bot.common import texts
 from bot.common.callbacks import Action, AssessmentOp, CoordOp, Feedback, InspectLevel, InspectNav, InspectOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
 from bot.common.errors import Refusal
@@ -27,7 +28,6 @@ from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc, Span
 from bot.coordination.service import Coordination
 from bot.inputs import Inputs
-from bot.inspection.runner import as_outcome, refused
 from bot.inspection.service import InspectionService
 from bot.learning.log import QuestionLog
 from bot.qa.commands import task_question
@@ -46,14 +46,6 @@ class Who(StrEnum):
     unit = "unit"  # an active binding to a unit (the party, government and department roles)
     bound = "bound"  # any active binding: a unit's user or a coordinator
     coordinator = "coordinator"
-
-
-class Tx(StrEnum):
-    """The database work a use needs, which the shell provides."""
-
-    none = "none"  # no database at all (rubric navigation)
-    read = "read"  # one transaction; redelivered updates may run it again
-    once = "once"  # one transaction, at most once per Telegram update (it changes state)
 
 
 @dataclass(frozen=True)
@@ -233,33 +225,17 @@ def _campaign(core: Core, s: Session, request: Request, args: str) -> Outcome:
     return core.coordination.campaign_command(s, request.user, args)
 
 
-def _inspection(call: Callable[[Core, Session, Request, Any], Outcome]) -> Call:
-    """A field-inspection call: its refusals are raised, and answered and audited here, in the
-    same transaction (nothing else is written before the inspection refuses)."""
-
-    def run(core: Core, s: Session | None, request: Request, arg: Any) -> Outcome:
-        assert s is not None
-        try:
-            return call(core, s, request, arg)
-        except Refusal as exc:
-            if exc.audit:
-                refused(s, request.user, exc, core.inspection.ctx.clock)
-            return as_outcome(exc)
-
-    return run
-
-
 def _summary(core: Core, s: Session, request: Request, _: str) -> Outcome:
     """/summary: an inspector's inspection, everyone else's self-assessment."""
     if core.inspection.is_inspector(s, request.user.id):
-        return _inspection(lambda c, s_, r, a: c.inspection.summary(s_, r.user))(core, s, request, "")
+        return core.inspection.summary(s, request.user)
     return core.selfcheck.summary(s, request.user)
 
 
 def _submit(core: Core, s: Session, request: Request, _: str) -> Outcome:
     """/submit: an inspector submits the inspection, a unit its self-assessment."""
     if core.inspection.is_inspector(s, request.user.id):
-        return _inspection(lambda c, s_, r, a: c.inspection.submit(s_, r.user))(core, s, request, "")
+        return core.inspection.submit(s, request.user)
     return core.selfcheck.submit(s, request.user)
 
 
@@ -307,19 +283,19 @@ COMMANDS: tuple[Command, ...] = (
     ),
     # --- field inspection (bot/inspection): inspectors of a group, and coordinators ---
     Command(
-        ("inspect",), Who.bound, _inspection(lambda c, s, r, _: c.inspection.inspect(s, r.user)), private=True,
+        ("inspect",), Who.bound, lambda c, s, r, _: c.inspection.inspect(s, r.user), private=True,
         inspector_help=texts.HELP_INSPECT, coordinator_help=texts.HELP_COORD_INSPECT,  # no menu entry: units would see it
     ),
     Command(
-        ("groups",), Who.coordinator, _inspection(lambda c, s, r, args: c.inspection.groups_command(s, r.user, args)),
+        ("groups",), Who.coordinator, lambda c, s, r, args: c.inspection.groups_command(s, r.user, args),
         private=True, coordinator_help=texts.HELP_COORD_GROUPS,
     ),
     Command(
-        ("release",), Who.coordinator, _inspection(lambda c, s, r, args: c.inspection.release(s, r.user, args)),
+        ("release",), Who.coordinator, lambda c, s, r, args: c.inspection.release(s, r.user, args),
         private=True, coordinator_help=texts.HELP_COORD_RELEASE,
     ),
     Command(
-        ("ranking",), Who.coordinator, _inspection(lambda c, s, r, _: c.inspection.ranking(s, r.user)), tx=Tx.read,
+        ("ranking",), Who.coordinator, lambda c, s, r, _: c.inspection.ranking(s, r.user), tx=Tx.read,
         private=True, coordinator_help=texts.HELP_COORD_RANKING,
     ),
     Command(("help",), Who.anyone, _help, tx=Tx.read, help=texts.HELP_HELP, menu=texts.MENU_HELP),
@@ -335,9 +311,9 @@ BUTTONS: tuple[ButtonAction, ...] = (
     ButtonAction((Navigate,), Who.bound, lambda c, s, r, a: c.selfcheck.navigate(s, r.user, a)),  # evidence: coordinators too
     ButtonAction((AssessmentOp,), Who.bound, lambda c, s, r, a: c.selfcheck.assessment_op(s, r.user, a)),  # 重新开放: coordinators
     # the inspection's buttons: the core authorises each against the presser's group
-    ButtonAction((InspectLevel,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.pick_level(s, r.user, a))),
-    ButtonAction((InspectNav,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.navigate(s, r.user, a))),
-    ButtonAction((InspectOp,), Who.bound, _inspection(lambda c, s, r, a: c.inspection.op(s, r.user, a))),
+    ButtonAction((InspectLevel,), Who.bound, lambda c, s, r, a: c.inspection.pick_level(s, r.user, a)),
+    ButtonAction((InspectNav,), Who.bound, lambda c, s, r, a: c.inspection.navigate(s, r.user, a)),
+    ButtonAction((InspectOp,), Who.bound, lambda c, s, r, a: c.inspection.op(s, r.user, a)),
     ButtonAction((CoordOp,), Who.bound, _ack, ops=("ack",), toast=True),
     ButtonAction((CoordOp,), Who.bound, lambda c, s, r, a: c.coordination.op(s, r.user, a)),  # units report, coordinators close
 )
@@ -403,9 +379,9 @@ def help_answer(role: str | None, group: bool = False) -> Answer:
 # --- running them ------------------------------------------------------------------------
 
 
-def _refused(found: Outcome) -> Refusal:
-    """A core check's refusal (already logged and audited where the core audits) as the exception."""
-    return Refusal(found.replies[0].text, found.refused or "refused", audit=False)
+def _refused(found: Outcome, audit: bool) -> Refusal:
+    """A core check's refusal as the exception (until the checks raise it themselves)."""
+    return Refusal(found.replies[0].text, found.refused or "refused", audit=audit)
 
 
 def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> None:
@@ -425,19 +401,23 @@ def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> Non
             raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried {what}", audit=False)
         found = person if person.active else refusal(texts.INACTIVE, f"inactive user {user.id} tried {what}")
     if isinstance(found, Outcome):
-        raise _refused(found)
+        raise _refused(found, audit=who is Who.coordinator)
 
 
 def run_command(entry: Command, core: Core, s: Session | None, request: Request) -> Outcome:
     """The one way any shell runs a command: where, who, its arguments, then its core call.
-    A command is a detour from the scoring conversation: the prompt it waits on comes back."""
+    A command is a detour from the scoring conversation: the prompt it waits on comes back,
+    after its answer or after its refusal (which the shell's runner, bot/actions.py, answers
+    and audits)."""
     try:
         if entry.private and request.group:
             raise Refusal(texts.PRIVATE_ONLY, f"/{entry.name} in a group", audit=False)
         admit(core, s, request.user, entry.who, f"/{entry.name}")
         out = entry.call(core, s, request, entry.parse(request.args))
-    except Refusal as r:
-        out = refusal(r.text, r.reason)
+    except Refusal as no:
+        if entry.resumes:
+            no.follow = resume(core, s, request, Outcome()).replies
+        raise
     return resume(core, s, request, out) if entry.resumes else out
 
 
@@ -453,13 +433,11 @@ def resume(core: Core, s: Session | None, request: Request, out: Outcome) -> Out
 
 
 def press(entry: ButtonAction, core: Core, s: Session | None, request: Request, action: Action) -> Outcome:
-    """The one way any shell runs a button. Without a database every user is unbound."""
+    """The one way any shell runs a button. Without a database every user is unbound.
+    A refusal is raised for the shell's runner (bot/actions.py) to answer and audit."""
     if s is None and entry.tx is not Tx.none and not entry.open:
-        return refusal(texts.CHAT_NEEDS_USER, f"no database for {type(action).__name__}")
-    try:
-        return entry.call(core, s, request, action)
-    except Refusal as r:
-        return refusal(r.text, r.reason)
+        raise Refusal(texts.CHAT_NEEDS_USER, f"no database for {type(action).__name__}", audit=False)
+    return entry.call(core, s, request, action)
 
 
 def text(core: Core, s: Session | None, request: Request) -> Outcome:
@@ -490,6 +468,6 @@ def attachment(core: Core, s: Session | None, request: Request) -> Outcome:
     reported, or for the criterion being scored."""
     a = request.attachment
     if s is None or a is None:
-        return refusal(texts.NOT_BOUND, f"evidence from {request.user.id} without a database")
+        raise Refusal(texts.NOT_BOUND, f"evidence from {request.user.id} without a database", audit=False)
     return core.inputs.evidence(s, request.user, a.kind, a.file_id, a.unique_id, a.name, a.size, a.caption)
 

@@ -1,7 +1,7 @@
 """Inline buttons: each press dispatched through the registry (bot/registry.py).
 
-Every press is answered. Data the bot did not make (stale, forged, corrupt) or a button
-made for another user gets a short notice, and the attempt is logged. Scoring and
+Every press is answered. Data the bot did not make (stale, forged, corrupt) gets a short
+notice and is logged; a button made for another user is refused and audited too. Scoring and
 coordination actions are then authorised again by the presser's binding in the core.
 """
 
@@ -16,8 +16,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot import registry
 from bot.common import texts
 from bot.common.callbacks import InvalidCallback, unpack
+from bot.common.errors import Refusal
 from bot.registry import Request
-from handlers.common import acting_user, core, transact
+from handlers.common import acting_user, core, runner, transact
 from handlers.render import deliver
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("refused callback from user %s: %s", user.id, exc)
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    if owner is not None and owner != user.id:
-        logger.warning("refused callback from user %s: button belongs to %s", user.id, owner)
+    if owner is not None and owner != user.id:  # another user's button, or forged: audited
+        no = Refusal(texts.NOT_YOUR_BUTTON, f"user {user.id} pressed a button made for {owner}: {type(action).__name__}")
+        await runner(context).refuse_async(user, no, update.update_id)
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
     entry = registry.button(action)

@@ -1,27 +1,29 @@
-"""What every handler needs: the core from bot_data, the acting user, and a transaction."""
+"""What every handler needs: the core from bot_data, the acting user, and the runner that
+runs the core call in its transaction (bot/actions.py: once per update, refusals answered
+and audited there)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TypeVar
 
 from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.common.reply import User
-from bot.registry import Core, Tx
-from bot.storage.db import Database, insert_new
-from bot.storage.models import ProcessedUpdate
+from bot.actions import Runner, Tx
+from bot.common.reply import Outcome, User
+from bot.registry import Core
 
-T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
 def core(context: ContextTypes.DEFAULT_TYPE) -> Core:
     return context.application.bot_data["core"]
+
+
+def runner(context: ContextTypes.DEFAULT_TYPE) -> Runner:
+    return context.application.bot_data["runner"]
 
 
 def acting_user(update: Update) -> User | None:
@@ -31,43 +33,18 @@ def acting_user(update: Update) -> User | None:
     return User(user.id, user.full_name or user.username or str(user.id))
 
 
-async def in_db(context: ContextTypes.DEFAULT_TYPE, fn: Callable[[Session], T]) -> T:
-    """Run core work in one transaction on a worker thread: the event loop never waits on SQL."""
-    db: Database = context.application.bot_data["db"]
-    return await db.run(fn)
-
-
-class Duplicate(Exception):
-    """This update was handled before a crash; Telegram delivered it again."""
-
-
-async def once(context: ContextTypes.DEFAULT_TYPE, update: Update, fn: Callable[[Session], T]) -> T | None:
+async def once(context: ContextTypes.DEFAULT_TYPE, update: Update, fn: Callable[[Session | None], Outcome]) -> Outcome | None:
     """Run a state-changing action exactly once per Telegram update.
 
-    The update id is recorded in the same transaction as the change, so an update that
-    Telegram redelivers after a crash (its offset was never confirmed) changes nothing
-    twice. Returns None for such a duplicate.
+    The update id is recorded in the same transaction as the change (or, when the action is
+    refused, with its audit row), so an update that Telegram redelivers after a crash (its
+    offset was never confirmed) changes nothing twice. Returns None for such a duplicate.
     """
-    db: Database = context.application.bot_data["db"]
-
-    def guarded(session: Session) -> T:
-        if not insert_new(session, ProcessedUpdate, update_id=update.update_id, at=datetime.now(timezone.utc)):
-            raise Duplicate
-        return fn(session)
-
-    try:
-        return await db.run(guarded)
-    except Duplicate:
-        logger.info("update %s was already handled; ignoring the redelivery", update.update_id)
-        return None
+    return await transact(context, update, Tx.once, fn)
 
 
 async def transact(
-    context: ContextTypes.DEFAULT_TYPE, update: Update, tx: Tx, fn: Callable[[Session | None], T]
-) -> T | None:
+    context: ContextTypes.DEFAULT_TYPE, update: Update, tx: Tx, fn: Callable[[Session | None], Outcome]
+) -> Outcome | None:
     """Run a registered command or button with the database work its entry declares."""
-    if tx is Tx.none:
-        return fn(None)
-    if tx is Tx.read:
-        return await in_db(context, fn)
-    return await once(context, update, fn)
+    return await runner(context).run(acting_user(update), fn, tx, update.update_id)

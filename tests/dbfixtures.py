@@ -60,3 +60,12 @@ class FakeClock:
 
     def advance(self, **kwargs) -> None:
         self.now += dt.timedelta(**kwargs)
+
+
+def act(db: Database, user, fn, clock=None):
+    """Run a core call as every shell does (bot/actions.py): a refusal comes back as its reply,
+    logged and, unless it says otherwise, audited in a transaction of its own."""
+    from bot.actions import Runner
+    from bot.common.reply import utc_now
+
+    return Runner(db, clock or utc_now).call(user, fn)

@@ -17,7 +17,7 @@ from bot.common.callbacks import InspectLevel, InspectNav, InspectOp, PickLevel
 from bot.common.errors import Refusal
 from bot.common.reply import User
 from bot.coordination.service import Coordination
-from bot.inspection.runner import run
+from dbfixtures import act as run  # noqa: E402
 from bot.inspection.service import InspectionService
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.models import (

@@ -1,18 +1,25 @@
 """The one exception a core action raises when it will not do what was asked.
 
-Shells never check return types for refusals: the runner that calls a core action catches
-``Refusal``, replies with its text, and writes an audit row in a transaction of its own (so a
-refusal is recorded even though the action's own transaction is rolled back).
+Shells never check return types for refusals: the runner that calls a core action
+(bot/actions.py) catches ``Refusal``, replies with its text, and writes an audit row in a
+transaction of its own (so a refusal is recorded even though the action's own transaction is
+rolled back).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Refusal(Exception):
-    """A polite no: ``text`` is what the user reads (Chinese), ``reason`` what the audit log keeps."""
+    """A polite no: ``text`` is what the user reads (Chinese), ``reason`` what the log and the
+    audit log keep. ``audit=False`` for a refusal about what was asked rather than who asks
+    (a stale button, a date that does not read): logged, not audited."""
 
     def __init__(self, text: str, reason: str, *, audit: bool = True) -> None:
         super().__init__(reason)
         self.text = text
         self.reason = reason
         self.audit = audit
+        # what the user reads after the text: the prompt their conversation still waits on
+        self.follow: list[Any] = []

@@ -25,7 +25,6 @@ from bot.inspection.groups import GroupAdmin
 from bot.inspection.lifecycle import Lifecycle
 from bot.inspection.listing import Listing
 from bot.inspection.outputs import Outputs
-from bot.inspection.runner import as_outcome, refused
 from bot.inspection.states import TABLE_KEYS
 from bot.inspection.views import Views
 from bot.storage.models import Invite
@@ -116,14 +115,8 @@ class InspectionService:
     def evidence(
         self, s: Session, user: User, kind: str, file_id: str, file_unique_id: str, file_name: str, size: int, caption: str | None
     ) -> Outcome | None:
-        """An inspector's photo or document; None if the user is no inspector. A refusal comes
-        back as its reply (the typed-input router takes Outcomes, not exceptions)."""
-        try:
-            return self.conversation.evidence(s, user, kind, file_id, file_unique_id, file_name, size, caption)
-        except Refusal as exc:
-            if exc.audit:
-                refused(s, user, exc, self.ctx.clock)
-            return as_outcome(exc)
+        """An inspector's photo or document; None if the user is no inspector."""
+        return self.conversation.evidence(s, user, kind, file_id, file_unique_id, file_name, size, caption)
 
     def is_inspector(self, s: Session, user_id: int) -> bool:
         return is_inspector(s, user_id)

@@ -27,9 +27,12 @@ def _service(now: Optional[str] = None):
 
 
 def _run(db, fn):
-    """Run ``fn`` in a transaction; a refusal prints its Chinese text and exits 2."""
+    """Run ``fn`` through the runner (bot/actions.py); a refusal, logged and audited there as
+    命令行, prints its Chinese text and exits 2."""
+    from bot.actions import Runner
+
     try:
-        return db.call(fn)
+        return Runner(db).check(None, fn)
     except Refusal as exc:
         typer.echo(exc.text, err=True)
         raise typer.Exit(2) from None

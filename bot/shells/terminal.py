@@ -14,11 +14,12 @@ import hashlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO
 
 from sqlmodel import Session
 
 from bot import registry
+from bot.actions import Runner
 from bot.common import texts
 from bot.common.callbacks import Action
 from bot.common.reply import Answer, Outcome, User
@@ -28,9 +29,6 @@ from bot.registry import Attachment, Core, Request, Tx
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.db import Database
 from scheduler.calendar import RoundCalendar
-
-T = TypeVar("T")
-
 
 def terminal_user_id(name: str) -> int:
     """A stable pseudo Telegram id for a terminal user name."""
@@ -64,12 +62,14 @@ class ChatSession:
         self.user = User(terminal_user_id(user_name), user_name) if user_name else User(0, texts.CHAT_ANONYMOUS)
         self.out_dir = out_dir
         self.choices: list[Action] = []
+        self.runner = Runner(self.db, selfcheck.clock)
 
-    def _run(self, tx: Tx, fn: Callable[[Session | None], T]) -> T:
-        """One transaction per line, as Telegram has one per update (none without a database)."""
-        if self.db is None or tx is Tx.none:
-            return fn(None)
-        return self.db.call(fn)
+    def _run(self, tx: Tx, fn: Callable[[Session | None], Outcome]) -> Outcome:
+        """One transaction per line, as Telegram has one per update (none without a database);
+        a refusal is answered and audited by the runner (bot/actions.py), as in Telegram."""
+        out = self.runner.call(self.user, fn, tx)
+        assert out is not None  # only a redelivered Telegram update is skipped
+        return out
 
     def _request(self, args: str = "", attachment: Attachment | None = None) -> Request:
         return Request(self.user, args, table=self.table_hint, attachment=attachment)
