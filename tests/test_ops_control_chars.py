@@ -7,6 +7,8 @@ still export.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import io
 import sys
 from pathlib import Path
@@ -102,3 +104,34 @@ def test_rows_stored_before_cleaning_still_export(engine, db):
         assert "制度不健全" in body
         if kind == "xlsx":
             assert "会议纪要.pdf" in body
+
+
+
+def test_the_inspection_report_survives_stored_control_characters(engine):
+    """The 督察报告 is built from the shared 公文 blocks: a group name, a member's name or
+    a unit stored before input cleaning must not stop the file (python-docx refuses them)."""
+    from test_reports import complete
+
+    from bot.files.inspection_report import InspectionReport, inspection_report_docx
+
+    table = engine.rubric.table("party")
+    report = InspectionReport(
+        own=complete(table, unit="范县\x01"), unit=None, campaign=engine.rubric.campaign, group="第一\x0b督察组",
+        members=("张\x02三",), period="2026年12月11日至12月20日", submitted=None,
+        rectification_due=dt.date(2027, 1, 5), today=dt.date(2026, 12, 21),
+    )
+    body = docx_text(inspection_report_docx(report))
+    assert "第一督察组" in body and "张三" in body and "范县实地督察报告" in body
+
+
+def test_the_rectification_report_survives_stored_control_characters():
+    """The 整改报告 shares the 公文 building blocks: text stored before input cleaning (a
+    problem with \\x0b, an evidence name with \\x01) must not stop the file."""
+    from bot.files.rectification_report import ReportItem, rectification_report_docx
+
+    item = ReportItem(
+        label="第5项第1条", problem="制度\x0b不健全", measure="修订\x1f制度", leader="张\x02三", resp_unit="司法局",
+        person="李四", deadline="2027年1月5日", state="待整改", done=False, closed=False, evidence=("会议纪要\x01.pdf",),
+    )
+    body = docx_text(rectification_report_docx("范县\x01", "政府表", "2026年", [item], dt.date(2026, 12, 2)))
+    assert "制度不健全" in body and "修订制度" in body and "会议纪要.pdf" in body

@@ -15,6 +15,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from bot.common.sanitize import xml_safe
+
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
 TITLE_FONT = "宋体"
@@ -61,7 +63,7 @@ def landscape_section(doc: DocumentObject) -> None:
 
 
 def run(paragraph, text: str, font: str = BODY_FONT, size: float = 16, bold: bool = False):
-    r = paragraph.add_run(text)
+    r = paragraph.add_run(xml_safe(text))  # stored text may predate input cleaning
     r.font.size = Pt(size)
     r.font.bold = bold
     set_run_font(r._element, font)
@@ -83,7 +85,7 @@ def centered(doc: DocumentObject, text: str, size: float = 16) -> None:
 
 
 def heading(doc: DocumentObject, text: str) -> None:
-    doc.add_heading(text, level=1)
+    doc.add_heading(xml_safe(text), level=1)
 
 
 def body(doc: DocumentObject, text: str, bold: bool = False) -> None:

@@ -20,6 +20,7 @@ from docx import Document
 
 from bot.common.format import fmt_points
 from bot.common.rubric import Campaign
+from bot.common.sanitize import xml_safe
 from bot.files import docx_kit as kit
 from bot.inspection import compare
 from bot.scoring.scores import AssessmentSnapshot
@@ -99,8 +100,8 @@ def inspection_report_docx(r: InspectionReport) -> bytes:
     doc = Document()
     kit.setup(doc)
     heading_title = TITLE.format(unit=own.unit)
-    doc.core_properties.title = heading_title
-    doc.core_properties.author = r.group
+    doc.core_properties.title = xml_safe(heading_title)
+    doc.core_properties.author = xml_safe(r.group)
     kit.title(doc, heading_title)
     kit.centered(doc, SUBTITLE.format(table=TABLE_LABEL[table.key], group=r.group))
     kit.centered(doc, _date(r.today))

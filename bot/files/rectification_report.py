@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from docx import Document
 
-from bot.files.reports import _body, _grid, _heading, _setup_document, _title
+from bot.files import docx_kit as kit
 
 TITLE = "{unit}{table}整改报告"
 HEAD_BASIC = "一、基本情况"
@@ -47,21 +47,21 @@ class ReportItem:
 
 def rectification_report_docx(unit: str, table_label: str, round_name: str, items: list[ReportItem], today: dt.date) -> bytes:
     doc = Document()
-    _setup_document(doc)
-    _title(doc, TITLE.format(unit=unit, table=table_label))
+    kit.setup(doc)
+    kit.title(doc, TITLE.format(unit=unit, table=table_label))
     date = DATE.format(y=today.year, m=today.month, d=today.day)
     closed = sum(i.closed for i in items)
     reported = sum(i.done and not i.closed for i in items)
     owing = [i for i in items if not i.done]
-    _heading(doc, HEAD_BASIC)
-    _body(
+    kit.heading(doc, HEAD_BASIC)
+    kit.body(
         doc,
         BASIC.format(
             round=round_name, unit=unit, table=table_label, total=len(items), date=date, closed=closed, reported=reported,
             owing=len(owing), extra=EXTRA_INSPECTION if any(i.from_inspection for i in items) else "",
         ),
     )
-    _heading(doc, HEAD_ITEMS)
+    kit.heading(doc, HEAD_ITEMS)
     rows = [
         (
             str(n), i.label, i.problem, i.measure or NONE, i.leader or NONE, i.resp_unit or NONE, i.person or NONE,
@@ -69,13 +69,13 @@ def rectification_report_docx(unit: str, table_label: str, round_name: str, item
         )
         for n, i in enumerate(items, 1)
     ]
-    _grid(doc, ITEM_HEADERS, rows, ITEM_WIDTHS, font_size=9)
-    _heading(doc, HEAD_OPEN)
+    kit.grid(doc, ITEM_HEADERS, rows, ITEM_WIDTHS, font_size=9)
+    kit.heading(doc, HEAD_OPEN)
     if owing:
         for n, i in enumerate(owing, 1):
-            _body(doc, OPEN_LINE.format(n=n, label=i.label, problem=i.problem, deadline=i.deadline or NONE, state=i.state))
+            kit.body(doc, OPEN_LINE.format(n=n, label=i.label, problem=i.problem, deadline=i.deadline or NONE, state=i.state))
     else:
-        _body(doc, ALL_DONE)
+        kit.body(doc, ALL_DONE)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

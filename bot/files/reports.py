@@ -23,21 +23,18 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from bot.common.sanitize import xml_safe
+from bot.files import docx_kit as kit
 from bot.common.format import fmt_points
 from bot.common.rubric import Campaign, Criterion, Table, Task
 from scheduler.calendar import RoundCalendar
@@ -117,9 +114,6 @@ WARN_STALE = "有{n}条检查标准已变更，原答案需重新确认后才计
 
 # Fonts (names as Chinese Word installs them)
 XLSX_FONT = "宋体"
-DOCX_BODY_FONT = "仿宋"
-DOCX_HEADING_FONT = "黑体"
-DOCX_TITLE_FONT = "宋体"
 
 # --- layout constants ----------------------------------------------------------------------
 
@@ -391,19 +385,19 @@ def self_check_report_docx(
     table = snapshot.table
     deductions = snapshot.deductions()
     doc = Document()
-    _setup_document(doc)
+    kit.setup(doc)
 
     title = REPORT_TITLE.get(table.key, REPORT_TITLE["party"]).format(unit=snapshot.unit)
     doc.core_properties.title = xml_safe(title)
     doc.core_properties.author = xml_safe(snapshot.unit)
-    _title(doc, title)
+    kit.title(doc, title)
     date_par = doc.add_paragraph()
     date_par.alignment = WD_ALIGN_PARAGRAPH.CENTER
     date_par.paragraph_format.first_line_indent = None
-    _run(date_par, _cn_date(today), DOCX_BODY_FONT, 16)
+    kit.run(date_par, _cn_date(today))
 
     # 一、基本情况
-    _heading(doc, HEADING_BASIC)
+    kit.heading(doc, HEADING_BASIC)
     lost_total = sum(_task_lost(snapshot, t) for t in table.tasks)
     basic = BASIC_TEXT.format(
         notice=campaign.title,
@@ -427,28 +421,28 @@ def self_check_report_docx(
         phase, report = calendar.deliverable("self_check_report")
         if report.due is not None:
             basic += BASIC_ROUND.format(round=calendar.name, window=calendar.window(phase), due=calendar.day(report.due), to=report.to)
-    _body(doc, basic)
-    _body(doc, BASIC_PLACEHOLDER)
+    kit.body(doc, basic)
+    kit.body(doc, BASIC_PLACEHOLDER)
 
     # 二、得分情况
-    _heading(doc, HEADING_SCORES)
+    kit.heading(doc, HEADING_SCORES)
     _score_table(doc, snapshot)
 
     # 三、存在问题
-    _heading(doc, HEADING_PROBLEMS)
+    kit.heading(doc, HEADING_PROBLEMS)
     if deductions:
         for n, d in enumerate(deductions, start=1):
-            _body(
+            kit.body(
                 doc,
                 PROBLEM_LINE.format(
                     n=n, title=d.task.title, no=d.task.no, text=_problem_text(d), lost=fmt_points(d.lost)
                 ),
             )
     else:
-        _body(doc, NO_PROBLEMS)
+        kit.body(doc, NO_PROBLEMS)
 
     # 四、整改措施
-    _heading(doc, HEADING_MEASURES)
+    kit.heading(doc, HEADING_MEASURES)
     _measure_table(doc, deductions)
 
     share = _problem_share(doc)
@@ -511,7 +505,7 @@ def _score_table(doc: Document, snapshot: AssessmentSnapshot) -> None:
         lost_sum += lost
         rows.append((_duty_short(table, no), fmt_points(full), fmt_points(score), fmt_points(lost)))
     rows.append((SCORE_TOTAL, fmt_points(table.total_points), fmt_points(snapshot.total), fmt_points(lost_sum)))
-    _grid(doc, SCORE_HEADERS, rows, widths_mm=(100, 22, 22, 22), bold_last=True)
+    kit.grid(doc, SCORE_HEADERS, rows, widths_mm=(100, 22, 22, 22), bold_last=True)
 
 
 def _duty_short(table: Table, no: int) -> str:
@@ -536,97 +530,10 @@ def _measure_table(doc: Document, deductions: list[Deduction]) -> None:
                 _deadline_text(r) or TO_BE_DECIDED,
             )
         )
-    _grid(doc, MEASURE_HEADERS, rows, widths_mm=(12, 44, 44, 18, 18, 16, 22), font_size=10.5)
+    kit.grid(doc, MEASURE_HEADERS, rows, widths_mm=(12, 44, 44, 18, 18, 16, 22), font_size=10.5)
 
 
 # --- docx building blocks ------------------------------------------------------------------
-
-
-def _set_run_font(rpr_owner, name: str) -> None:
-    """Set Latin and East Asian font names, dropping theme fonts that would override them."""
-    rfonts = rpr_owner.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
-        rfonts.set(qn(attr), name)
-
-
-def _setup_document(doc: Document) -> None:
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(16)
-    _set_run_font(normal.element, DOCX_BODY_FONT)
-    normal.paragraph_format.line_spacing = Pt(28)
-    normal.paragraph_format.space_after = Pt(0)
-
-    heading = doc.styles["Heading 1"]
-    heading.font.size = Pt(16)
-    heading.font.bold = False
-    heading.font.color.rgb = RGBColor(0, 0, 0)
-    _set_run_font(heading.element, DOCX_HEADING_FONT)
-    heading.paragraph_format.space_before = Pt(6)
-    heading.paragraph_format.space_after = Pt(0)
-    heading.paragraph_format.first_line_indent = Pt(32)
-
-
-def _run(paragraph, text: str, font: str, size: float, bold: bool = False):
-    run = paragraph.add_run(xml_safe(text))  # stored text may predate input cleaning
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    _set_run_font(run._element, font)
-    return run
-
-
-def _title(doc: Document, text: str) -> None:
-    par = doc.add_paragraph()
-    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    par.paragraph_format.line_spacing = Pt(36)
-    par.paragraph_format.space_after = Pt(12)
-    _run(par, text, DOCX_TITLE_FONT, 22, bold=True)
-
-
-def _heading(doc: Document, text: str) -> None:
-    doc.add_heading(xml_safe(text), level=1)
-
-
-def _body(doc: Document, text: str) -> None:
-    par = doc.add_paragraph()
-    par.paragraph_format.first_line_indent = Pt(32)  # two characters
-    _run(par, text, DOCX_BODY_FONT, 16)
-
-
-def _grid(
-    doc: Document,
-    headers: Iterable[str],
-    rows: list[tuple[str, ...]],
-    widths_mm: tuple[float, ...],
-    font_size: float = 12,
-    bold_last: bool = False,
-) -> None:
-    headers = tuple(headers)
-    grid = doc.add_table(rows=1 + len(rows), cols=len(headers))
-    grid.style = doc.styles["Table Grid"]
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for r, values in enumerate((headers, *rows)):
-        bold = r == 0 or (bold_last and r == len(rows))
-        for c, value in enumerate(values):
-            cell = grid.cell(r, c)
-            cell.width = Mm(widths_mm[c])
-            par = cell.paragraphs[0]
-            par.paragraph_format.line_spacing = 1.0
-            par.paragraph_format.first_line_indent = None
-            if r == 0 or (c > 0 and len(value) <= 12):
-                par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _run(par, value, DOCX_BODY_FONT, font_size, bold=bold)
-    # Repeat the header row on every page.
-    tr_pr = grid.rows[0]._tr.get_or_add_trPr()
-    header_flag = tr_pr.makeelement(qn("w:tblHeader"), {})
-    tr_pr.append(header_flag)
 
 
 def _problem_share(doc: Document) -> float:
