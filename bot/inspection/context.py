@@ -34,7 +34,7 @@ class Context:
         self.tz = ZoneInfo(self.rubric.campaign.timezone)
 
     def table(self, key: str) -> Table:
-        return self.rubric.tables[key]  # type: ignore[index]
+        return self.rubric.table(key)
 
     def calendar(self, s: Session) -> RoundCalendar:
         """This round's calendar (the notice's dates with the coordinators' changes)."""

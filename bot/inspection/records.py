@@ -147,7 +147,7 @@ def inspection_snapshot(s: Session, rubric: Rubric, insp: Inspection) -> Assessm
     return AssessmentSnapshot(
         id=insp.id or 0,
         unit=insp.unit,
-        table=rubric.tables[insp.table_key],  # type: ignore[index]
+        table=rubric.table(insp.table_key),
         round=insp.round,
         status=insp.status,
         rubric_version=insp.rubric_version,
@@ -187,7 +187,7 @@ def self_snapshot(s: Session, rubric: Rubric, round_: str, unit: str, table_key:
     return AssessmentSnapshot(
         id=a.id or 0,
         unit=a.unit,
-        table=rubric.tables[table_key],  # type: ignore[index]
+        table=rubric.table(table_key),
         round=a.round,
         status=a.status,
         rubric_version=a.rubric_version,
