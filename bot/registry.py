@@ -411,7 +411,7 @@ def run_command(entry: Command, core: Core, s: Session | None, request: Request)
     and audits)."""
     try:
         if entry.private and request.group:
-            raise Refusal(texts.PRIVATE_ONLY, f"/{entry.name} in a group", audit=False)
+            raise Refusal(texts.PRIVATE_ONLY.format(command=entry.name), f"/{entry.name} in a group", audit=False)
         admit(core, s, request.user, entry.who, f"/{entry.name}")
         out = entry.call(core, s, request, entry.parse(request.args))
     except Refusal as no:

@@ -239,7 +239,7 @@ async def test_private_only_commands_are_refused_in_a_group(engine):
             mark = api.mark()
             api.send_text(user, f"/{name}@ducha_test_bot", chat=group)
             (reply,) = await api.wait_for("sendMessage", since=mark)
-            assert reply.params["text"] == texts.PRIVATE_ONLY
+            assert reply.params["text"] == f"请在与我的私聊中使用 /{name}，以免在群里公开单位的信息、打扰群内同事。"
 
 
 def test_menu_help_and_unknown_command_come_from_the_registry():
