@@ -62,7 +62,8 @@ def test_the_digest_names_units_nobody_has_joined(db, service, coord):
     bind(db, service, ZHAO, "范县", "government")
     digest = db.call(lambda s: coord.digest(s))
     line = next(l for l in digest.text.splitlines() if "尚无人绑定" in l)
-    assert "范县" not in line and "华龙区" in line
+    # 范县 has joined through its government office: its party office still needs its invite
+    assert "范县党委" in line and "范县、" not in line and "华龙区" in line
 
 
 def test_progress_lists_every_unit_including_those_nobody_joined(db, service, coord):
@@ -74,6 +75,8 @@ def test_progress_lists_every_unit_including_those_nobody_joined(db, service, co
     out = db.call(lambda s: coord.progress(s, ADMIN))
     text = text_of(out)
     assert "华龙区·党委表：绑定1人" in text
+    # the other office of a unit one of whose offices joined is listed too, right after it
+    assert "华龙区·党委表：绑定1人" in text.splitlines()[1] and "华龙区·政府表：绑定0人，已答0/61，尚无人加入" in text.splitlines()[2]
     assert "台前县·政府表：绑定0人，已答0/61，尚无人加入" in text
     assert "濮阳市城乡一体化示范区·党委表" in text
     sheet = load_workbook(io.BytesIO(out.files[1].data)).active

@@ -34,7 +34,8 @@ class Digest:
         today = self.ctx.today()
         rows, _ = self.progress.data(s)
         unjoined = unjoined_units(rows)
-        unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None} - set(unjoined))
+        # a unit is late when an office that has joined has not submitted; offices nobody joined are listed apart
+        unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None and (r.users or r.answered)})
         overdue = self.rectification.overdue(s)
         recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
         pending = {b.id: self.broadcasts.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice

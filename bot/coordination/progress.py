@@ -23,12 +23,18 @@ def unit_tables(kind: str) -> tuple[str, ...]:
 
 
 def unjoined_units(rows) -> list[str]:
-    """Units in the round that nobody has joined yet (no user bound), in the units file's order."""
-    joined = {r.unit for r in rows if r.users or r.answered or r.submitted_at}
+    """Who has not joined yet, in the units file's order: a unit nobody has joined by its
+    name (华龙区); the other office of a unit one office has joined by unit and office
+    (范县党委), since that office still needs its invite."""
+    joined = {(r.unit, r.table) for r in rows if r.users or r.answered or r.submitted_at}
+    any_joined = {unit for unit, _ in joined}
     seen: list[str] = []
     for r in rows:
-        if r.unit not in joined and r.unit not in seen:
-            seen.append(r.unit)
+        if (r.unit, r.table) in joined:
+            continue
+        label = r.unit if r.unit not in any_joined else f"{r.unit}{texts.ROLE_LABEL[r.table]}"
+        if label not in seen:
+            seen.append(label)
     return seen
 
 
@@ -68,14 +74,18 @@ class Progress:
             if table:
                 total = sum(len(t.criteria) for t in self.ctx.rubric.table(table).tasks)
                 rows.append(UnitProgress(unit=unit, table=table, users=n, answered=0, total=total, submitted_at=None, score=0))
-        # Units nobody has joined yet are part of the round too: a row per table they answer for.
-        present = {r.unit for r in rows}
+        # Units nobody has joined yet are part of the round too: a row per table they answer
+        # for, and so is the other table of a unit only one of whose offices has joined.
+        present = {(r.unit, r.table) for r in rows}
         for unit in self.ctx.rubric.units:
-            if unit.name in present:
-                continue
             for table in unit_tables(unit.kind):
+                if (unit.name, table) in present:
+                    continue
                 total = sum(len(t.criteria) for t in self.ctx.rubric.table(table).tasks)
                 rows.append(UnitProgress(unit=unit.name, table=table, users=0, answered=0, total=total, submitted_at=None, score=0))
+        # in the units file's order, the party table first: a unit's two offices side by side
+        place = {u.name: i for i, u in enumerate(self.ctx.rubric.units)}
+        rows.sort(key=lambda r: (place.get(r.unit, len(place)), r.unit, r.table != "party"))
         lowest = []
         for (table, no), scores in sums.items():
             task = self.ctx.rubric.table(table).task(no)

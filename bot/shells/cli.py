@@ -235,6 +235,8 @@ def invite_create(
         invite = inspector_invite(group, uses, lifetime)
         unit = group
     else:
+        if not unit and role == Role.coordinator:
+            unit = texts.COORDINATOR_UNIT  # coordinators have one binding; no need to type it
         if not unit:
             _fail("请用 --unit 指定单位，例如 --unit 华龙区。")
         db = _database()

@@ -169,7 +169,9 @@ def main(app: typer.Typer) -> None:
     from bot.common.logs import debug_enabled, redact, register_secrets_from_env, setup_logging
 
     register_secrets_from_env()
-    setup_logging(logging.WARNING, brief=True)
+    # An operator reads the commands' own Chinese lines; a refusal is already told and audited,
+    # so the English log line would only repeat it (DUCHA_DEBUG=1 shows everything).
+    setup_logging(logging.ERROR, brief=True)
     try:
         app()  # typer/click end usage errors and typer.Exit themselves (SystemExit)
     except Exception as exc:  # noqa: BLE001 - the last place anything can be said
