@@ -163,6 +163,8 @@ def test_asked_as_people_talk(engine):
     who = engine.answer("执法人员培训那条是组织部管还是司法局管")
     assert refs(who)[0] == ("government", 28) and "落实单位：县（区）委组织部、县（区）司法局" in who.text
     assert "检查标准" not in who.text  # the units were asked, not the whole card
+    chair = engine.answer("依法治县委员会主任谁来当")  # who holds the post: the task's text, not its units
+    assert "县（区）党委主要负责人担任全面依法治县（区）委员会主任" in chair.text and "落实单位" not in chair.text
     same = engine.answer("党委表和政府表一样多吗")
     assert same.intent is Intent.totals and "27项任务" in same.text and "30项任务" in same.text
     outline = engine.answer("What is the full name of the Outline?")

@@ -89,7 +89,7 @@ def table_named(text: str) -> str | None:
 
 _ASPECT_PATTERNS: list[tuple[Aspect, re.Pattern[str]]] = [
     ("check", re.compile(r"检查方式|怎么查|如何查|查什么|查哪些|查看什么|看什么材料|什么材料|哪些材料|佐证|台账|资料|check|evidence", re.I)),
-    ("units", re.compile(r"谁负责|哪个单位|哪些单位|落实单位|责任单位|谁来|谁牵头|牵头单位|谁落实|哪个部门|哪些部门|负责单位|谁管|归谁|管还是|哪家|who", re.I)),
+    ("units", re.compile(r"谁负责|哪个单位|哪些单位|落实单位|责任单位|谁来(?!当|担任)|谁牵头|牵头单位|谁落实|哪个部门|哪些部门|负责单位|谁管|归谁|管还是|哪家|who", re.I)),
     ("criteria", re.compile(r"怎么得分|如何得分|得分|扣分|怎么评|评分|打分|标准|怎么算|给分|拿分|满分条件|要求是什么|criteria|score|earn|points? for", re.I)),
     ("points", re.compile(r"几分|多少分|分值|占多少|points|worth", re.I)),
 ]
