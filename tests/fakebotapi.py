@@ -580,6 +580,7 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._closing = False
+        self._down = False  # go_down(): taking no connections, state kept
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -590,28 +591,70 @@ class FakeBotAPI:
         self._closing = False
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
+        await self._serve(self._requested_port)
+        return self
+
+    async def _serve(self, port: int) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_route("*", "/file/bot{token}/{path:.+}", self._handle_file)
         runner = web.AppRunner(app, access_log=None, handler_cancellation=False, shutdown_timeout=2.0)
         await runner.setup()
+        try:
+            await self._listen(runner, port)
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+
+    async def _listen(self, runner: web.AppRunner, port: int) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock.bind((self._host, self._requested_port))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # come_back() binds the same port
+            sock.bind((self._host, port))
             site = web.SockSite(runner, sock)
             await site.start()
         except BaseException:
             sock.close()
-            await runner.cleanup()
             raise
         self._port = sock.getsockname()[1]
-        self._runner = runner
-        return self
+
+    async def go_down(self, *, drop_idle: bool = True) -> None:
+        """The API stops taking connections, all state kept: until :meth:`come_back` a new
+        connection is refused (httpx.ConnectError: the request never reached the server).
+        Requests being handled are answered first, with ``Connection: close``. Connections kept
+        alive between requests are closed at once (``drop_idle``; a client writing on one at
+        that very moment sees it cut, as with a real outage), or each answers one more request
+        and closes (``drop_idle=False``: no request is ever cut, whatever the client is doing)."""
+        if self._runner is None or self._down:
+            raise RuntimeError("FakeBotAPI is not running")
+        self._down = True
+        for site in list(self._runner.sites):
+            await site.stop()
+        # (a request being handled is answered with Connection: close by _handle_method)
+        server = self._runner.server
+        dropped = []
+        for conn in server.connections if server is not None and drop_idle else []:
+            if not getattr(conn, "_request_in_progress", False):
+                conn.force_close()  # idle between requests: the socket is closed now
+                dropped.append(conn)
+        for _ in range(1000):  # until the closes went out (the client then sees the EOF)
+            if server is None or not any(conn in server.connections for conn in dropped):
+                break
+            await asyncio.sleep(0)
+
+    async def come_back(self) -> None:
+        """Take connections again, on the same port, after :meth:`go_down`."""
+        if self._runner is None or not self._down:
+            raise RuntimeError("FakeBotAPI is not down")
+        await self._listen(self._runner, self.port)
+        self._down = False
 
     async def stop(self) -> None:
         """Wake pending long polls/delays, answer them, and shut the server down."""
         if self._runner is None:
             return
+        self._down = False
         self._closing = True
         self._changed()
         runner, self._runner = self._runner, None
@@ -643,7 +686,8 @@ class FakeBotAPI:
 
     @property
     def running(self) -> bool:
-        return self._runner is not None
+        """Serving requests (False before start, after stop and while :meth:`go_down`)."""
+        return self._runner is not None and not self._down
 
     @property
     def port(self) -> int:
@@ -1255,7 +1299,10 @@ class FakeBotAPI:
                 call.error_code = err.error_code
                 call.description = err.description
         self._changed()
-        return web.json_response(body, status=status)
+        response = web.json_response(body, status=status)
+        if self._down:  # go_down(): answered, and the connection is not kept for another request
+            response.force_close()
+        return response
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         denied = self._auth_error(request.match_info["token"])

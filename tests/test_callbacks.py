@@ -64,7 +64,7 @@ def test_action_codes_are_pinned():
         "item_close": 7, "item_return": 8, "asm_view": 9, "asm_return": 10, "nudge_unit": 11,
         "nudge_unsubmitted": 12, "progress": 13, "cal_set": 14, "cal_shift": 15, "cal_cancel": 16,
         "fb_done": 17, "fb_close": 18, "fb_return": 19, "asm_files": 20, "item_reopen": 21, "fb_reopen": 22,
-        "rr_file": 23, "rr_submit": 24, "rr_confirm": 25, "ev_remove": 26,
+        "rr_file": 23, "rr_submit": 24, "rr_confirm": 25, "ev_remove": 26, "bc_resend": 27, "bc_resend_ok": 28,
     }
 
 

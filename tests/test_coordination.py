@@ -200,6 +200,32 @@ def test_acknowledge_and_nudge_only_the_silent(db, service, coord, clock):
     assert [r.user_id for r in chased] == [ZHAO.id]
 
 
+def test_nudge_reaches_the_unknown_and_says_whom_it_left_to_the_sender(db, service, coord, clock):
+    """催办 goes to copies that arrived, failed or whose fate is unknown (状态未知 used to be
+    skipped without a word); copies still waiting to retry are left to that, and the
+    coordinator is told how many."""
+    users = [WANG, ZHAO, User(301, "钱主任"), User(401, "孙主任")]
+    for user, unit in zip(users, ["华龙区", "濮阳县", "清丰县", "南乐县"]):
+        bind(db, service, user, unit)
+    made = db.call(lambda s: coord.create_broadcast(s, ADMIN, "all", "请确认收到"))
+
+    def settle(s):
+        for user, state in zip(users, ["sent", "unknown", "failed", "queued"]):
+            row = s.get(BroadcastRecipient, (made.id, user.id))
+            row.state, row.deferrals = state, 1 if state == "queued" else 0
+            row.next_attempt_at = clock() + dt.timedelta(minutes=1) if state == "queued" else None
+            s.add(row)
+
+    db.call(settle)
+    page = db.call(lambda s: coord.broadcast_page(s, ADMIN, made.id))
+    assert "状态未知 1 人" in text_of(page) and "1 份正在等待自动重试" in text_of(page)
+    nudge = next(b.action for b in buttons(page) if b.label == "催办未确认单位")
+    out = db.call(lambda s: coord.op(s, ADMIN, nudge))
+    assert "已催办，共 3 人" in text_of(out) and "另有 1 人的通知仍在发送或等待重试" in text_of(out)
+    chased = db.call(lambda s: sorted(r.user_id for r in s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id != made.id)).all()))
+    assert chased == sorted(u.id for u in users[:3])
+
+
 # --- rectification and review ----------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from bot.delivery.dispatch import Dispatcher  # noqa: E402
 from bot.delivery.sender import RateLimiter  # noqa: E402
 from bot.scoring.selfcheck import SelfCheck, User  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
-from bot.storage.models import BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
+from bot.storage.models import AuditEntry, BroadcastRecipient, Person, ReminderDelivery  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -197,10 +197,11 @@ async def test_a_copy_claimed_before_a_crash_is_never_resent_and_is_reported(eng
     users = bind_many(db, service, 3)
     coordination = Coordination(service)
     made = db.call(lambda s: coordination.create_broadcast(s, None, "all", "请确认"))
+    admin = User(ADMIN_ID, "市办")
 
-    def crash_midway(s):  # one copy was claimed, then the sender died
+    def crash_midway(s):  # one copy was claimed for its request, then the sender died
         row = s.get(BroadcastRecipient, (made.id, users[0]))
-        row.state = "sending"
+        row.state, row.claimed_at = "sending", clock()
         s.add(row)
 
     db.call(crash_midway)
@@ -208,11 +209,32 @@ async def test_a_copy_claimed_before_a_crash_is_never_resent_and_is_reported(eng
         from telegram import Bot
 
         async with Bot(api.token, base_url=api.base_url) as bot:
-            report = await Dispatcher(db, coordination, fast_limiter()).tick(bot, clock())
-    assert report.broadcasts.sent == 2
-    assert api.sent_messages(users[0]) == []
-    page = db.call(lambda s: coordination.broadcast_page(s, User(ADMIN_ID, "市办"), made.id))
-    assert "另有 1 人的发送结果未知" in page.replies[0].text
+            dispatcher = Dispatcher(db, coordination, fast_limiter())
+            report = await dispatcher.tick(bot, clock())
+            assert report.broadcasts.sent == 2
+            # a claim this fresh may still be in flight in another process: neither resent nor unknown
+            page = db.call(lambda s: coordination.broadcast_page(s, admin, made.id))
+            assert "状态未知" not in page.replies[0].text and "排队 1" in page.replies[0].text
+            clock.advance(minutes=6)
+            await dispatcher.tick(bot, clock())
+            assert api.sent_messages(users[0]) == []
+            page = db.call(lambda s: coordination.broadcast_page(s, admin, made.id))
+            assert "状态未知 1 人" in page.replies[0].text and "可能会收到两份" in page.replies[0].text
+            resend = next(b for row in page.replies[0].buttons for b in row if b.label == "重新发送状态未知的 1 份")
+            ask = db.call(lambda s: coordination.op(s, admin, resend.action))
+            assert "重新发送后会收到两份" in ask.replies[0].text
+            assert db.call(lambda s: s.get(BroadcastRecipient, (made.id, users[0])).state) == "unknown"  # not yet
+            confirm = next(b for row in ask.replies[0].buttons for b in row if b.label == "确定重新发送")
+            outsider = db.call(lambda s: coordination.op(s, User(users[1], "用户"), confirm.action))
+            assert outsider.refused and db.call(lambda s: s.get(BroadcastRecipient, (made.id, users[0])).state) == "unknown"
+            done = db.call(lambda s: coordination.op(s, admin, confirm.action))
+            assert "已安排重新发送" in done.replies[0].text and "共 1 人" in done.replies[0].text
+            again = await dispatcher.tick(bot, clock())
+    assert again.broadcasts.sent == 1
+    assert [len(api.sent_messages(uid)) for uid in users] == [1, 1, 1]
+    assert db.call(lambda s: s.get(BroadcastRecipient, (made.id, users[0])).state) == "sent"
+    audit = db.call(lambda s: [a.action for a in s.exec(select(AuditEntry)).all()])
+    assert "broadcast.resend" in audit
 
 
 async def test_campaign_command_in_the_chat(engine, db, clock):

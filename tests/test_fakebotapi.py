@@ -202,6 +202,26 @@ async def test_retry_after_surfaces_as_RetryAfter(api: FakeBotAPI, ptb_timedelta
     assert api.delivered_count(chat_id) == 1
 
 
+async def test_go_down_refuses_connections_until_it_comes_back(api: FakeBotAPI) -> None:
+    import httpx
+
+    chat_id = api.user(2003, "Gina").id
+    async with Bot(DEFAULT_TOKEN, base_url=api.base_url) as bot:
+        await bot.send_message(chat_id, "before")  # a kept-alive connection exists now
+        port = api.port
+        await api.go_down()
+        assert not api.running
+        for _ in range(2):
+            with pytest.raises(NetworkError) as excinfo:
+                await bot.send_message(chat_id, "while down")
+            assert isinstance(excinfo.value.__cause__, httpx.ConnectError)
+        await api.come_back()
+        assert api.running and api.port == port
+        await bot.send_message(chat_id, "after")
+    assert [m["text"] for m in api.sent_messages(chat_id)] == ["before", "after"]
+    assert len(api.calls_of("sendMessage")) == 2  # the refused ones never arrived
+
+
 async def test_blocked_chat_raises_Forbidden(api: FakeBotAPI) -> None:
     chat_id = api.user(2002, "Frank").id
     api.block(chat_id)

@@ -73,3 +73,30 @@ def test_0008_keeps_existing_evidence_as_the_self_checks(db_at_0007):
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT file_name, stage FROM evidence")).all()
     assert [tuple(r) for r in rows] == [("会议记录.pdf", "selfcheck")]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_at_0012(request, tmp_path):
+    yield from open_database(request.param, tmp_path, revision="0012")
+
+
+def test_0013_gives_copies_of_unknown_fate_their_own_state(db_at_0012):
+    db = db_at_0012
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO broadcasts (id, kind, text, audience, created_by, created_at, send_at, status) VALUES "
+            "(1, 'notice', '通知', 'all', '市办', :at, :at, 'done'), (2, 'notice', '通知', 'all', '市办', :at, :at, 'sending')"
+        ), {"at": AT})
+        conn.execute(text(
+            "INSERT INTO broadcast_recipients (broadcast_id, user_id, unit, state, attempts, error) VALUES "
+            "(1, 11, '华龙区', 'sending', 1, NULL), (1, 12, '华龙区', 'failed', 1, 'unconfirmed: TimedOut: Timed out'),"
+            "(1, 13, '华龙区', 'failed', 1, 'blocked by the user'), (1, 14, '华龙区', 'sent', 1, NULL),"
+            "(2, 11, '华龙区', 'sending', 1, NULL)"
+        ))
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT broadcast_id, user_id, state, deferrals FROM broadcast_recipients ORDER BY 1, 2")).all()
+    assert [tuple(r) for r in rows] == [
+        (1, 11, "unknown", 0), (1, 12, "unknown", 0), (1, 13, "failed", 0), (1, 14, "sent", 0),
+        (2, 11, "sending", 0),  # still being sent: the dispatcher decides once its claim is stale
+    ]

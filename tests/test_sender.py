@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.delivery.sender import (
@@ -25,6 +25,7 @@ from bot.delivery.sender import (
     SendJob,
     deliver,
     maybe_delivered,
+    never_sent,
     retry_after_seconds,
 )
 
@@ -108,12 +109,19 @@ class Recorder:
 
 
 class Store:
-    """A DeliveryStore in memory; ``taken`` keys were claimed elsewhere (a crashed run)."""
+    """A DeliveryStore in memory; ``taken`` keys were claimed elsewhere (a crashed run).
 
-    def __init__(self, taken: Iterable[object] = ()) -> None:
+    A key is claimable while queued: a claim takes it for one request, ``retried`` gives it
+    back, every other outcome settles it. ``claims`` notes each claim and ``clock`` its time."""
+
+    def __init__(self, taken: Iterable[object] = (), clock=None) -> None:
         self.taken = set(taken)
+        self.clock = clock
+        self.claims: list[tuple[object, float]] = []
         self.sent_ids: dict[object, int] = {}
         self.errors: dict[object, str] = {}
+        self.unknown: dict[object, str] = {}
+        self.deferred_keys: dict[object, str] = {}
         self.blocked_keys: list[object] = []
         self.retries: list[tuple[object, str]] = []
 
@@ -121,6 +129,7 @@ class Store:
         if job.key in self.taken:
             return False
         self.taken.add(job.key)
+        self.claims.append((job.key, self.clock() if self.clock else 0.0))
         return True
 
     async def sent(self, job: SendJob, message_id: int) -> None:
@@ -130,11 +139,18 @@ class Store:
     async def failed(self, job: SendJob, error: str) -> None:
         self.errors[job.key] = error
 
+    async def unconfirmed(self, job: SendJob, error: str) -> None:
+        self.unknown[job.key] = error
+
     async def blocked(self, job: SendJob) -> None:
         self.blocked_keys.append(job.key)
 
     async def retried(self, job: SendJob, reason: str) -> None:
         self.retries.append((job.key, reason))
+        self.taken.discard(job.key)  # queued again
+
+    async def deferred(self, job: SendJob, error: str) -> None:
+        self.deferred_keys[job.key] = error
 
 
 class ScriptedBot:
@@ -288,7 +304,7 @@ async def test_network_errors_back_off_then_give_up() -> None:
     vt = VirtualTime()
     limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
     server_error = [NetworkError("Internal Server Error") for _ in range(5)]
-    bot = ScriptedBot({1: server_error, 2: [NetworkError("Bad Gateway")] * 2})
+    bot = ScriptedBot({1: server_error, 2: [NetworkError("Service Unavailable")] * 2})
     waits = Recorder(vt.sleep)
     store = Store()
     [report] = await vt.run(deliver(bot, jobs_for([1, 2]), store, limiter, sleep=waits, concurrency=1))
@@ -304,7 +320,7 @@ async def test_timeouts_resend_only_what_cannot_have_arrived() -> None:
     pool = caused(TimedOut("Pool timeout"), httpx.PoolTimeout("pool"))
     read = caused(TimedOut(), httpx.ReadTimeout("read"))
     dropped = caused(NetworkError("httpx.RemoteProtocolError: closed"), httpx.RemoteProtocolError("closed"))
-    assert [maybe_delivered(e) for e in (not_sent, pool, read, dropped, NetworkError("Bad Gateway"))] == [
+    assert [maybe_delivered(e) for e in (not_sent, pool, read, dropped, NetworkError("Internal Server Error"))] == [
         False, False, True, True, False
     ]
     script = {1: [not_sent], 2: [pool], 3: [read], 4: [dropped]}
@@ -313,7 +329,7 @@ async def test_timeouts_resend_only_what_cannot_have_arrived() -> None:
     limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
     [report] = await vt.run(deliver(bot, jobs_for([1, 2, 3, 4]), store, limiter, sleep=vt.sleep))
     assert set(store.sent_ids) == {(1, 1), (1, 2)}
-    assert all(store.errors[(1, chat)].startswith(f"{UNCONFIRMED}: ") for chat in (3, 4))
+    assert all(store.unknown[(1, chat)].startswith(f"{UNCONFIRMED}: ") for chat in (3, 4))
     assert sorted(chat for _, chat in bot.attempts) == [1, 1, 2, 2, 3, 4]
     assert (report.sent, report.unconfirmed, report.failed, report.retries_error) == (2, 2, 0, 2)
 
@@ -333,6 +349,56 @@ async def test_forbidden_and_bad_request_are_not_retried() -> None:
     assert store.errors == {(1, 2): "BadRequest: Chat not found"}
     assert [chat for _, chat in bot.attempts] == [1, 2, 3]
     assert report == DeliveryReport(sent=1, failed=1, blocked=1, elapsed=report.elapsed)
+
+
+async def test_a_job_is_claimed_only_when_its_send_slot_is_granted() -> None:
+    """Claimed right before its request, never while it waits for the rate limiter: a sender
+    killed at any moment leaves only its requests in flight unknown (16 workers used to hold
+    16 claims from the start)."""
+    vt = VirtualTime()
+    limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
+    bot = ScriptedBot({7: [RetryAfter(2)]}, latency=0.2, sleep=vt.sleep)
+    bot.clock = vt.clock
+    store = Store(clock=vt.clock)
+    [report] = await vt.run(deliver(bot, jobs_for(range(1, 61)), store, limiter, sleep=vt.sleep, concurrency=16))
+    assert report.sent == 60
+    attempts = sorted(bot.attempts)
+    assert sorted((t, key[1]) for key, t in store.claims) == attempts  # each claim at its own request
+    assert len(store.claims) == 61  # chat 7 gave its claim back at the 429 and claimed again
+    assert store.retries == [((1, 7), "retry after 2 s")]
+
+
+async def test_unreachable_telegram_defers_jobs_without_waiting_through_each_backoff() -> None:
+    """Connection refused for everyone: the first jobs retry in the run, then the run hands
+    every job back for later at its first failure instead of spending 15 s on each."""
+    vt = VirtualTime()
+    limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
+    refused = {chat: [caused(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")) for _ in range(9)] for chat in range(1, 51)}
+    bot = ScriptedBot(refused)
+    store = Store()
+    [report] = await vt.run(deliver(bot, jobs_for(range(1, 51)), store, limiter, sleep=vt.sleep, concurrency=4))
+    assert report.deferred == 50 and report.failed == 0 and report.sent == 0 and report.total == 50
+    assert set(store.deferred_keys) == {(1, chat) for chat in range(1, 51)} and not store.errors
+    assert all(e.startswith("NetworkError: httpx.ConnectError") for e in store.deferred_keys.values())
+    assert len(bot.attempts) <= 50 + 4 * 4  # only the jobs in flight when it went down retried
+    assert report.elapsed < 20
+
+    # a proxy's 502 page or a gateway's answer is not "never sent": it may have gone through
+    assert not never_sent(NetworkError("Bad Gateway")) and maybe_delivered(NetworkError("Bad Gateway"))
+    assert maybe_delivered(caused(NetworkError("Gateway Timeout (504). Parsing the server response failed"), TelegramError("x")))
+    assert not maybe_delivered(caused(NetworkError("Service Unavailable (503). Parsing failed"), TelegramError("x")))
+    assert never_sent(caused(NetworkError("httpx.ProxyError: 403"), httpx.ProxyError("403")))
+
+
+async def test_a_gateway_error_is_not_resent() -> None:
+    vt = VirtualTime()
+    bot = ScriptedBot({1: [NetworkError("Bad Gateway")], 2: [NetworkError("Internal Server Error")]})
+    store = Store()
+    limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
+    [report] = await vt.run(deliver(bot, jobs_for([1, 2]), store, limiter, sleep=vt.sleep))
+    assert store.unknown == {(1, 1): "unconfirmed: NetworkError: Bad Gateway"}
+    assert (1, 2) in store.sent_ids and [chat for _, chat in bot.attempts].count(1) == 1
+    assert (report.sent, report.unconfirmed, report.retries_error) == (1, 1, 1)
 
 
 @pytest.mark.parametrize("ptb_timedelta", ["", "1"])
@@ -397,7 +463,8 @@ async def test_one_copy_each_under_429_500_timeouts_and_a_blocked_user() -> None
         assert report.retries_error == n500
         assert report.sent == len(store.sent_ids) == len(jobs) - 1 - 2
         assert report.unconfirmed == 2 and report.failed == 0 and report.blocked == 1
-        assert all(e.startswith("unconfirmed: TimedOut") for e in store.errors.values())
+        assert len(store.unknown) == 2 and not store.errors
+        assert all(e.startswith("unconfirmed: TimedOut") for e in store.unknown.values())
         assert report.total == len(jobs)
 
         text = next(p for p in api.calls_of("sendMessage") if p["chat_id"] == users[0])

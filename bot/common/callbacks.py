@@ -190,6 +190,8 @@ class CoordAction(StrEnum):
     rr_submit = "rr_submit"  # … asks to submit it (a confirm step follows)
     rr_confirm = "rr_confirm"  # … submits it
     ev_remove = "ev_remove"  # whoever sent evidence row id (or a coordinator) takes it back
+    bc_resend = "bc_resend"  # ask to resend broadcast id's copies whose fate is unknown (a warning follows)
+    bc_resend_ok = "bc_resend_ok"  # … resend them
 
 
 COORD_CODES: dict[CoordAction, int] = {
@@ -220,6 +222,8 @@ COORD_CODES: dict[CoordAction, int] = {
     CoordAction.rr_submit: 24,
     CoordAction.rr_confirm: 25,
     CoordAction.ev_remove: 26,
+    CoordAction.bc_resend: 27,
+    CoordAction.bc_resend_ok: 28,
 }
 
 

@@ -77,13 +77,17 @@ OWING: tuple[ItemState, ...] = (ItemState.open, ItemState.returned)  # the unit 
 
 
 class RecipientState(StrEnum):
-    """One copy of a broadcast (``broadcast_recipients.state``):
-    queued -> sending (claimed) -> sent | failed; sent -> acknowledged."""
+    """One copy of a broadcast (``broadcast_recipients.state``): queued -> sending (claimed for
+    the one request in flight) -> sent | failed | unknown, or back to queued when it provably
+    did not arrive (retried later); sent | unknown -> acknowledged (收到 pressed)."""
 
     queued = "queued"
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    # may have arrived: the request timed out after it was sent, or the sender stopped while it
+    # was in flight. Never sent again on its own; coordinators may resend it (状态未知).
+    unknown = "unknown"
     acknowledged = "acknowledged"
 
 

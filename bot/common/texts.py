@@ -204,6 +204,7 @@ CLI_HELP = {
     "remind run-due": "发送已到时间的提醒、定时通知和每日督办提示；可与运行中的机器人同时使用。",
     "broadcast send": "创建通知并输出其编号；不写 --at 则立即发送。",
     "broadcast status": "某条通知的发送、失败和确认人数，以及尚未确认的单位。",
+    "broadcast resend": "重新发送某条通知中状态未知的份数（对方可能已收到，可能收到两份；需确认）。",
     "progress": "各单位自评进度；进度图（PNG）和进度表（xlsx）写入 --out。",
     "audit": "协调员操作和越权尝试记录（最新的在前）：谁、何时、做了什么。",
     "questions": "需要补充说法的问题：未能回答、把握不大或被标记“没帮助”的问题。",
@@ -221,6 +222,11 @@ CLI_HELP = {
     "group list": "本轮各督察组及其单位和成员。",
     "ranking": "各单位自评与督察得分、差值和排名；图表和表格写入 --out。",
 }
+CLI_BROADCAST_SENT = "已发送 {sent}，失败 {failed}"
+CLI_BROADCAST_DEFERRED = "，{count} 份因暂时无法连接 Telegram 将自动重试（由运行中的机器人或 ducha remind run-due 发出）"
+CLI_BROADCAST_UNKNOWN = "，{count} 份状态未知（可能已收到，未自动重发；可用 ducha broadcast resend {id} 重新发送）"
+CLI_RESEND_CONFIRM = "确定重新发送吗？"
+CLI_RESEND_ABORTED = "已取消，没有重新发送。"
 CLI_BROADCAST_MADE = "已创建通知{name}（编号 {id}，可用 ducha broadcast status {id} 查看确认情况）。"
 CLI_NO_ASSESSMENT = "没有找到{unit}{round}的{table}自评。"
 CHAT_NEEDS_USER = (
@@ -502,15 +508,40 @@ BC_ACK_ALREADY = "您已确认过。"
 BC_ACK_UNKNOWN = "这条通知不是发给您的，或已失效。"
 BC_LIST_TITLE = "最近的通知："
 BC_LIST_LINE = "{n}. {name}　已发{sent} 失败{failed} 确认{acked}/{total}"
+BC_LIST_UNKNOWN = " 状态未知{count}"
+BC_LIST_RETRYING = " 等待重试{count}"
 BC_LIST_EMPTY = "还没有发过通知。"
 BC_PAGE_TITLE = "通知{name}（{when}发送，对象：{audience}）"
 BC_PAGE_COUNTS = "已发送 {sent}，失败 {failed}，排队 {queued}，已确认 {acked}/{total}"
-BC_PAGE_UNKNOWN = "另有 {count} 人的发送结果未知（发送时机器人中断），为避免重复未再发送，请人工核实。"
+BC_PAGE_UNKNOWN = (
+    "状态未知 {count} 人：发送时请求超时或机器人中断，对方可能已经收到，为避免重复没有自动重发。"
+    "可以点下面的按钮重新发送，但其中一些人可能会收到两份。"
+)
+BC_PAGE_RETRYING = "暂时无法连接 Telegram：{count} 份正在等待自动重试，下次 {next}，最迟到 {until}，仍无法发送则记为失败。"
+BC_PAGE_FAILURES = "失败原因："
+BC_PAGE_FAILURE = "{reason} {count} 人"
+BC_FAIL_UNREACHABLE = "一直无法连接 Telegram（已自动重试至截止时间）"
+BC_FAIL_EXPIRED = "机器人停止运行过久，未能在截止时间前发出"
+BC_FAIL_BLOCKED = "对方已停用或屏蔽机器人"
+BC_FAIL_NO_CHAT = "找不到对方的对话（账号可能已注销）"
+BC_FAIL_REJECTED = "Telegram 拒收"
+BC_FAIL_FILE = "附件文件无法读取"
+BC_FAIL_OTHER = "发送出错"
+BC_RESEND = "重新发送状态未知的 {count} 份"
+BC_RESEND_ASK = (
+    "将向 {count} 位状态未知的接收人重新发送{name}。\n"
+    "注意：他们中的一些人可能已经收到了这条通知，重新发送后会收到两份。确定重新发送吗？"
+)
+BC_RESEND_CONFIRM = "确定重新发送"
+BC_RESEND_BACK = "返回"
+BC_RESEND_DONE = "已安排重新发送{name}，共 {count} 人，将在半分钟内发出。"
+BC_RESEND_NONE = "这条通知没有状态未知的接收人，无需重新发送。"
 BC_PAGE_PENDING = "尚未确认的单位："
 BC_PAGE_ALL_ACKED = "全部接收人都已确认。"
 BC_NUDGE = "催办未确认单位"
 BC_NUDGE_TEXT = "【催办】请确认收到{day}的通知：\n{text}"
 BC_NUDGE_NONE = "没有需要催办的接收人。"
+BC_NUDGE_WAITING = "另有 {count} 人的通知仍在发送或等待重试，这次没有催办。"
 BC_HEADER = "【市委依法治市办通知】"
 
 RECT_LIST_TITLE = "{unit}的整改事项（{count}项）："
@@ -592,6 +623,7 @@ RULE_DEADLINE_DAY = "截止当天提醒"
 AUDIT_BROADCAST = "{name} 对象：{audience}，{count}人"
 AUDIT_BROADCAST_SEND = "{name} 对象：{audience}，{count}人，发送时间{at}"
 AUDIT_BROADCAST_HOLD = "{name} 原定{due}发送，{now}因已过时暂缓，待协调员决定"
+AUDIT_BROADCAST_RESEND = "{name} 向状态未知的 {count} 人重新发送"
 SYSTEM_ACTOR = "系统"
 AUDIT_LINE = "{at}  {actor}  {action}  {detail}"
 # What each audited action is called in the log (an action not listed shows its key).
@@ -608,6 +640,7 @@ AUDIT_ACTIONS = {
     "broadcast.create": "创建通知",
     "broadcast.send": "发送通知",
     "broadcast.hold": "暂缓过时通知",
+    "broadcast.resend": "重新发送状态未知的通知",
     "rectification.close": "整改销号",
     "rectification.return": "退回整改",
     "group.create": "成立督察组",

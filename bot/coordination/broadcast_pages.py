@@ -1,10 +1,8 @@
 """What coordinators see of sent broadcasts: /broadcasts with counts, a notice's page with the
-units that have not acknowledged, and 催办 to them."""
+units that have not acknowledged, why copies failed, which are retrying and which are unknown;
+催办 to those who have not acknowledged; resending the unknown copies after a warning."""
 
 from __future__ import annotations
-
-import html
-import re
 
 from sqlmodel import Session, select
 
@@ -14,10 +12,15 @@ from bot.common.format import clip
 from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
 from bot.common.richtext import Doc
 from bot.common.states import RecipientState
+from bot.common.telegram_html import plain_text
+from bot.coordination import outbox
 from bot.coordination.broadcasts import Broadcasts, notice_name
 from bot.coordination.context import CoordinationContext
 from bot.storage.models import Broadcast, BroadcastRecipient
 from scheduler.texts import month_day
+
+# Copies a 催办 goes to: those who have not acknowledged and are not still being sent.
+NUDGED = (RecipientState.sent, RecipientState.failed, RecipientState.unknown)
 
 
 class BroadcastPages:
@@ -40,16 +43,10 @@ class BroadcastPages:
         for n, b in enumerate(recent, 1):
             c = self.broadcasts.counts(s, b.id or 0)
             name = notice_name(b, self.ctx.tz)
-            doc.add(
-                texts.BC_LIST_LINE.format(
-                    n=n,
-                    name=name,
-                    sent=c.get(RecipientState.sent, 0) + c.get(RecipientState.acknowledged, 0),
-                    failed=c.get(RecipientState.failed, 0),
-                    acked=c.get(RecipientState.acknowledged, 0),
-                    total=c["total"],
-                )
+            extra = (texts.BC_LIST_UNKNOWN.format(count=c.unknown) if c.unknown else "") + (
+                texts.BC_LIST_RETRYING.format(count=c.retrying) if c.retrying else ""
             )
+            doc.add(texts.BC_LIST_LINE.format(n=n, name=name, sent=c.sent, failed=c.failed, acked=c.acknowledged, total=c.total) + extra)
             buttons.append(Button(f"{n}. {clip(name, 14)}", CoordOp("bc_page", b.id or 0)))
         return Outcome(replies=[Answer(Intent.help, doc, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])])
 
@@ -62,45 +59,70 @@ class BroadcastPages:
         c = self.broadcasts.counts(s, b.id or 0)
         title = texts.BC_PAGE_TITLE.format(name=notice_name(b, self.ctx.tz), when=self.ctx.local(b.send_at), audience=self.broadcasts.audiences.label(b.audience))
         doc = Doc().bold(title)
-        doc.add(clip(html.unescape(re.sub(r"<[^>]+>", "", b.text)), 200))
-        doc.add(
-            texts.BC_PAGE_COUNTS.format(
-                sent=c.get(RecipientState.sent, 0) + c.get(RecipientState.acknowledged, 0),
-                failed=c.get(RecipientState.failed, 0),
-                queued=c.get(RecipientState.queued, 0) + (0 if b.status == "done" else c.get(RecipientState.sending, 0)),
-                acked=c.get(RecipientState.acknowledged, 0),
-                total=c["total"],
-            )
-        )
-        if b.status == "done" and c.get(RecipientState.sending):
-            # claimed by a sender that stopped before recording the result: never resent
-            doc.add(texts.BC_PAGE_UNKNOWN.format(count=c[RecipientState.sending]))
-        pending = self.broadcasts.unacknowledged_units(s, b.id or 0)
+        doc.add(clip(plain_text(b.text), 200))
+        doc.add(texts.BC_PAGE_COUNTS.format(sent=c.sent, failed=c.failed, queued=c.queued, acked=c.acknowledged, total=c.total))
+        if c.retrying:
+            doc.add(texts.BC_PAGE_RETRYING.format(count=c.retrying, next=self.ctx.local(c.next_retry), until=self.ctx.local(c.retry_until)))
+        if c.failures:
+            doc.add(texts.BC_PAGE_FAILURES + "；".join(texts.BC_PAGE_FAILURE.format(reason=r, count=n) for r, n in c.failures.most_common()))
         buttons = []
+        if c.unknown:
+            doc.add(texts.BC_PAGE_UNKNOWN.format(count=c.unknown))
+            buttons.append([Button(texts.BC_RESEND.format(count=c.unknown), CoordOp("bc_resend", b.id or 0))])
+        pending = self.broadcasts.unacknowledged_units(s, b.id or 0)
         if pending:
             doc.add(texts.BC_PAGE_PENDING + "、".join(pending))
-            buttons = [[Button(texts.BC_NUDGE, CoordOp("bc_nudge", b.id or 0))]]
+            buttons.insert(0, [Button(texts.BC_NUDGE, CoordOp("bc_nudge", b.id or 0))])
         else:
             doc.add(texts.BC_PAGE_ALL_ACKED)
         return Answer(Intent.help, doc, buttons=buttons)
 
     def nudge(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
-        """Send the notice again, as a 催办, only to those who have not acknowledged it."""
+        """Send the notice again, as a 催办, only to those who have not acknowledged it: those
+        it reached, those it failed for, and those whose copy's fate is unknown. Copies still
+        being sent or waiting to retry are left to that, and the coordinator is told so."""
         b = self.broadcasts.get(s, user, broadcast_id, "nudge")
         if isinstance(b, Outcome):
             return b
-        pending = s.exec(
-            select(BroadcastRecipient.user_id, BroadcastRecipient.unit).where(
-                BroadcastRecipient.broadcast_id == broadcast_id,
-                BroadcastRecipient.state.in_((RecipientState.sent, RecipientState.failed)),  # type: ignore[attr-defined]
+        rows = s.exec(
+            select(BroadcastRecipient.user_id, BroadcastRecipient.unit, BroadcastRecipient.state).where(
+                BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state != RecipientState.acknowledged
             )
         ).all()
+        pending = [(uid, unit) for uid, unit, state in rows if state in NUDGED]
+        waiting = len(rows) - len(pending)
         if not pending:
-            return Outcome().say(texts.BC_NUDGE_NONE)
+            return Outcome().say(texts.BC_NUDGE_NONE + (texts.BC_NUDGE_WAITING.format(count=waiting) if waiting else ""))
         text = texts.BC_NUDGE_TEXT.format(day=month_day(b.send_at.astimezone(self.ctx.tz)), text=b.text)
         made = self.broadcasts.create(
-            s, user, f"nudge:{b.id}", text, None, b.file_id, b.file_name, kind="nudge", parent_id=b.id, recipients=[tuple(r) for r in pending]
+            s, user, f"nudge:{b.id}", text, None, b.file_id, b.file_name, kind="nudge", parent_id=b.id, recipients=pending
         )
         if isinstance(made, str):
             return refusal(made, f"nudge refused: {made}")
-        return Outcome().say(texts.NUDGE_SENT.format(count=len(pending)))
+        return Outcome().say(texts.NUDGE_SENT.format(count=len(pending)) + (texts.BC_NUDGE_WAITING.format(count=waiting) if waiting else ""))
+
+    def resend_ask(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
+        """重新发送 on a notice's page: how many, and the warning that some may get it twice."""
+        b = self.broadcasts.get(s, user, broadcast_id, "resend")
+        if isinstance(b, Outcome):
+            return b
+        count = self.broadcasts.counts(s, b.id or 0).unknown
+        if not count:
+            return Outcome().say(texts.BC_RESEND_NONE)
+        buttons = [[Button(texts.BC_RESEND_CONFIRM, CoordOp("bc_resend_ok", b.id or 0)), Button(texts.BC_RESEND_BACK, CoordOp("bc_page", b.id or 0))]]
+        return Outcome().say(texts.BC_RESEND_ASK.format(count=count, name=notice_name(b, self.ctx.tz)), buttons=buttons)
+
+    def resend(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
+        """The confirmed resend: every unknown copy is queued again, and the dispatcher sends it."""
+        b = self.broadcasts.get(s, user, broadcast_id, "resend")
+        if isinstance(b, Outcome):
+            return b
+        now = self.ctx.clock()
+        outbox.sweep_stale(s, now)
+        count = outbox.resend_unknown(s, b.id or 0, now)
+        if not count:
+            return Outcome().say(texts.BC_RESEND_NONE)
+        name = notice_name(b, self.ctx.tz)
+        actor = user.name if user else texts.CLI_ACTOR
+        self.ctx.audit(s, user.id if user else None, actor, "broadcast.resend", texts.AUDIT_BROADCAST_RESEND.format(name=name, count=count))
+        return Outcome().say(texts.BC_RESEND_DONE.format(name=name, count=count))

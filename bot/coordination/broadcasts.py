@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import re
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.common import texts
@@ -20,6 +20,7 @@ from bot.common.states import RecipientState
 from bot.common.telegram_html import html_problem, plain_text, visible_length
 from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.context import CoordinationContext
+from bot.coordination.outbox import CopyCounts, tally
 from bot.storage.models import Broadcast, BroadcastRecipient
 from scheduler.calendar import workday_on_or_before
 from scheduler.texts import month_day
@@ -244,13 +245,8 @@ class Broadcasts:
         buttons = [[Button(texts.BC_HELD_SEND, CoordOp("bc_send", b.id or 0)), Button(texts.BC_HELD_CANCEL, CoordOp("bc_cancel", b.id or 0))]]
         return Answer(Intent.help, doc, buttons=buttons)
 
-    def counts(self, s: Session, broadcast_id: int) -> dict[str, int]:
-        rows = s.exec(
-            select(BroadcastRecipient.state, func.count()).where(BroadcastRecipient.broadcast_id == broadcast_id).group_by(BroadcastRecipient.state)
-        ).all()
-        counts = {state: n for state, n in rows}
-        counts["total"] = sum(counts.values())
-        return counts
+    def counts(self, s: Session, broadcast_id: int) -> CopyCounts:
+        return tally(s, broadcast_id, self.ctx.clock())
 
     def unacknowledged_units(self, s: Session, broadcast_id: int) -> list[str]:
         rows = s.exec(

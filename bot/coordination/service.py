@@ -23,6 +23,7 @@ from bot.common.states import PendingKind, Role
 from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.broadcast_pages import BroadcastPages
 from bot.coordination.broadcasts import Broadcasts, html_problem, made_recipients, visible_length
+from bot.coordination.outbox import CopyCounts
 from bot.coordination.calendar import Calendar
 from bot.coordination.calendar_requests import CONFIRM_OPS, CalendarRequests
 from bot.coordination.context import CoordinationContext
@@ -168,7 +169,7 @@ class Coordination:
     def due_broadcasts(self, s: Session, now: dt.datetime) -> list[int]:
         return self.notices.due(s, now)
 
-    def broadcast_counts(self, s: Session, broadcast_id: int) -> dict[str, int]:
+    def broadcast_counts(self, s: Session, broadcast_id: int) -> CopyCounts:
         return self.notices.counts(s, broadcast_id)
 
     def unacknowledged_units(self, s: Session, broadcast_id: int) -> list[str]:
@@ -185,6 +186,14 @@ class Coordination:
 
     def nudge_broadcast(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
         return self.pages.nudge(s, user, broadcast_id)
+
+    def resend_question(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
+        """How many copies of a notice are unknown, and the warning that some may arrive twice."""
+        return self.pages.resend_ask(s, user, broadcast_id)
+
+    def resend_unknown(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
+        """Queue a notice's copies whose fate is unknown again (after the warning)."""
+        return self.pages.resend(s, user, broadcast_id)
 
     # --- reminders -----------------------------------------------------------------------
 
@@ -243,6 +252,10 @@ class Coordination:
             return self.broadcast_page(s, user, op.id)
         if op.op == A.bc_nudge:
             return self.nudge_broadcast(s, user, op.id)
+        if op.op == A.bc_resend:
+            return self.resend_question(s, user, op.id)
+        if op.op == A.bc_resend_ok:
+            return self.resend_unknown(s, user, op.id)
         if op.op == A.progress:
             return self.progress(s, user)
         if op.op == A.nudge_unsubmitted:

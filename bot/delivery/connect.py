@@ -83,7 +83,12 @@ class _Request(HTTPXRequest):
         return result
 
 
-def request(settings: TelegramSettings, *, long_poll: bool = False, pool: int = 8) -> HTTPXRequest:
+# Connections per Bot: the broadcast sender's workers (bot.delivery.sender.deliver, 16) each
+# get one as soon as their copy is claimed, and replies to users still find one free.
+POOL_SIZE = 24
+
+
+def request(settings: TelegramSettings, *, long_poll: bool = False, pool: int = POOL_SIZE) -> HTTPXRequest:
     """A request object with the outgoing proxy (TELEGRAM_PROXY; else httpx reads HTTPS_PROXY)."""
     # python-telegram-bot's own timeouts (getUpdates adds its long-poll time to read_timeout)
     return _Request(connection_pool_size=1 if long_poll else pool, proxy=settings.proxy)

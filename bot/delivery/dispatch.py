@@ -2,13 +2,16 @@
 
 Called every half minute by the bot (python-telegram-bot's JobQueue) and by
 `ducha remind run-due` from cron; both may run at once, even in two processes on one
-PostgreSQL database: every copy is claimed in the database before it is sent, so each
-goes out once. A crash between sending and recording leaves the claim in place: that copy
-is reported as failed, never sent twice.
+PostgreSQL database: every copy is claimed in the database right before its request, so each
+goes out once. A crash between sending and recording leaves the claim in place: a broadcast
+copy is then shown as unknown (状态未知) and resent only when a coordinator asks; a reminder is
+reported as failed. Copies that could not reach Telegram wait in the database for their next
+attempt (bot/coordination/outbox.py), so a restart continues them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import logging
@@ -19,12 +22,13 @@ from sqlalchemy import delete, update
 from sqlmodel import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, NetworkError
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp, pack
-from bot.common.states import RecipientState
+from bot.coordination import outbox
 from bot.coordination.service import Coordination
-from bot.delivery.sender import DeliveryReport, RateLimiter, SendJob, deliver
+from bot.delivery.sender import UNCONFIRMED, DeliveryReport, RateLimiter, SendJob, deliver, maybe_delivered, never_sent
 from bot.storage.db import Database, insert_new
 from bot.storage.models import (
     Broadcast,
@@ -46,58 +50,44 @@ def ack_markup(broadcast_id: int, user_id: int) -> InlineKeyboardMarkup:
 
 
 class _OutboxStore:
-    """What every outbox records the same way: failures, blocked users, retries."""
+    """What every outbox records the same way: blocked users, retries."""
 
     def __init__(self, db: Database, clock) -> None:
         self.db, self.clock = db, clock
 
-    async def _set(self, job: SendJob, **values) -> None:
-        raise NotImplementedError
-
-    async def failed(self, job: SendJob, error: str) -> None:
-        await self._set(job, state="failed", error=error[:500])
-
     async def blocked(self, job: SendJob) -> None:
         """The user blocked the bot: this copy failed, and the user is inactive from now on."""
-        await self._set(job, state="failed", error="blocked by the user")
+        await self.failed(job, outbox.BLOCKED)
         await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
 
-    async def retried(self, job: SendJob, reason: str) -> None:
-        logger.info("retrying %s: %s", job.key, reason)
+    async def failed(self, job: SendJob, error: str) -> None:
+        raise NotImplementedError
 
 
 class BroadcastStore(_OutboxStore):
-    """Recipient states in the database: queued → sending (claimed) → sent | failed."""
+    """Recipient states in the database (bot.coordination.outbox): each request claims its copy
+    (queued → sending) and records what came of it."""
 
     async def claim(self, job: SendJob) -> bool:
         broadcast_id, user_id = job.key
-
-        def claim(s) -> bool:
-            done = s.exec(
-                update(BroadcastRecipient)
-                .where(
-                    BroadcastRecipient.broadcast_id == broadcast_id,
-                    BroadcastRecipient.user_id == user_id,
-                    BroadcastRecipient.state == RecipientState.queued,
-                )
-                .values(state=RecipientState.sending, attempts=BroadcastRecipient.attempts + 1)
-            )
-            return done.rowcount == 1
-
-        return await self.db.run(claim)
-
-    async def _set(self, job: SendJob, **values) -> None:
-        broadcast_id, user_id = job.key
-        await self.db.run(
-            lambda s: s.exec(
-                update(BroadcastRecipient)
-                .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.user_id == user_id)
-                .values(**values)
-            )
-        )
+        return await self.db.run(lambda s: outbox.claim(s, broadcast_id, user_id, self.clock()))
 
     async def sent(self, job: SendJob, message_id: int) -> None:
-        await self._set(job, state=RecipientState.sent, message_id=message_id, sent_at=self.clock(), error=None)
+        await self.db.run(lambda s: outbox.record_sent(s, *job.key, message_id, self.clock()))
+
+    async def failed(self, job: SendJob, error: str) -> None:
+        await self.db.run(lambda s: outbox.record_failed(s, *job.key, error))
+
+    async def unconfirmed(self, job: SendJob, error: str) -> None:
+        await self.db.run(lambda s: outbox.record_unknown(s, *job.key, error))
+
+    async def retried(self, job: SendJob, reason: str) -> None:
+        logger.info("retrying %s: %s", job.key, reason)
+        await self.db.run(lambda s: outbox.release(s, *job.key))
+
+    async def deferred(self, job: SendJob, error: str) -> None:
+        when = await self.db.run(lambda s: outbox.defer(s, *job.key, error, self.clock()))
+        logger.info("%s deferred until %s: %s", job.key, when, error)
 
 
 class ReminderStore(_OutboxStore):
@@ -112,6 +102,18 @@ class ReminderStore(_OutboxStore):
     async def sent(self, job: SendJob, message_id: int) -> None:
         await self._set(job, state="sent", sent_at=self.clock())
 
+    async def failed(self, job: SendJob, error: str) -> None:
+        await self._set(job, state="failed", error=error[:500])
+
+    async def unconfirmed(self, job: SendJob, error: str) -> None:
+        await self.failed(job, error)  # kept as claimed-and-failed: never resent
+
+    async def retried(self, job: SendJob, reason: str) -> None:
+        logger.info("retrying %s: %s", job.key, reason)
+
+    async def deferred(self, job: SendJob, error: str) -> None:
+        await self.failed(job, error)
+
 
 @dataclass
 class TickReport:
@@ -124,11 +126,12 @@ class TickReport:
 class Dispatcher:
     """Everything the bot sends on its own, driven by an injected clock."""
 
-    def __init__(self, db: Database, coordination: Coordination, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, db: Database, coordination: Coordination, limiter: RateLimiter | None = None, sleep=asyncio.sleep) -> None:
         self.db = db
         self.coordination = coordination
         self.clock = coordination.clock
         self.limiter = limiter or RateLimiter()
+        self.sleep = sleep  # the senders' waits between retries (tests skip them)
 
     async def tick(self, bot: Bot, now: dt.datetime | None = None) -> TickReport:
         """Send whatever is due at ``now``: broadcasts, reminders, the digest."""
@@ -141,21 +144,26 @@ class Dispatcher:
         return report
 
     async def send_broadcasts(self, bot: Bot, now: dt.datetime) -> DeliveryReport | None:
+        """Every copy due at ``now``: new notices, and copies waiting to retry because Telegram
+        could not be reached. Copies left in flight by a sender that stopped become unknown."""
         coordination = self.coordination
         await self.put_held_notices(bot, now)
 
         def due(s):
+            swept = outbox.sweep_stale(s, now)
+            if swept:
+                logger.warning("%d broadcast copies were in flight when a sender stopped: marked unknown", swept)
             ids = coordination.due_broadcasts(s, now)
             jobs = []
             for bid in ids:
                 b = s.get(Broadcast, bid)
-                s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="sending"))
+                if b.status != "sending":
+                    s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="sending"))
                 text = b.text if b.kind == "nudge" else f"<b>{texts.BC_HEADER}</b>\n{b.text}"
-                for r in s.exec(
-                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == RecipientState.queued)
-                ).all():
-                    # a nudge is acknowledged on the notice it chases
-                    ack_id = (b.parent_id or bid) if b.kind == "nudge" else bid
+                # a nudge is acknowledged on the notice it chases, and answers each one's copy of it
+                ack_id = (b.parent_id or bid) if b.kind == "nudge" else bid
+                originals = _message_ids(s, b.parent_id) if b.kind == "nudge" and b.parent_id else {}
+                for r in outbox.due_copies(s, b, now):
                     jobs.append(
                         SendJob(
                             key=(bid, r.user_id),
@@ -164,6 +172,8 @@ class Dispatcher:
                             reply_markup=ack_markup(ack_id, r.user_id),
                             document=b.file_id,
                             is_group=r.user_id < 0,
+                            reply_to=originals.get(r.user_id),
+                            deferred=r.deferrals > 0,
                         )
                     )
             return ids, jobs
@@ -174,16 +184,13 @@ class Dispatcher:
         store = BroadcastStore(self.db, self.clock)
         first = DeliveryReport()
         jobs = await self._upload_local_files(bot, jobs, store, first)
-        result = await deliver(bot, jobs, store, self.limiter)
-        result.sent += first.sent
-        result.failed += first.failed
+        result = await deliver(bot, jobs, store, self.limiter, sleep=self.sleep)
+        for name in ("sent", "failed", "blocked", "unconfirmed", "deferred"):
+            setattr(result, name, getattr(result, name) + getattr(first, name))
 
         def finish(s):
             for bid in ids:
-                left = s.exec(
-                    select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.state == RecipientState.queued)
-                ).first()
-                if left is None:
+                if not outbox.unsettled(s, bid):
                     s.exec(update(Broadcast).where(Broadcast.id == bid).values(status="done"))
 
         await self.db.run(finish)
@@ -215,7 +222,8 @@ class Dispatcher:
     async def _upload_local_files(self, bot: Bot, jobs: list[SendJob], store: BroadcastStore, report: DeliveryReport) -> list[SendJob]:
         """A notice whose file is still on this machine (``local:PATH``, from `ducha broadcast
         send --file`) is uploaded with its first recipient's own copy, and the file id Telegram
-        returns serves everyone else: each recipient gets the file once, the first one too."""
+        returns serves everyone else: each recipient gets the file once, the first one too.
+        While Telegram cannot be reached the notice's copies wait for a later run."""
         local = {job.key[0]: job.document for job in jobs if job.document and job.document.startswith(LOCAL_FILE)}
         for broadcast_id, document in local.items():
             path = Path(document[len(LOCAL_FILE) :])
@@ -223,10 +231,10 @@ class Dispatcher:
             handled: set = set()
             file_id = None
             for job in mine:
-                if not await store.claim(job):
-                    handled.add(job.key)
-                    continue
+                await self.limiter.acquire(job.chat_id, job.is_group)
                 handled.add(job.key)
+                if not await store.claim(job):
+                    continue
                 try:
                     with path.open("rb") as fh:
                         message = await bot.send_document(
@@ -234,14 +242,32 @@ class Dispatcher:
                             parse_mode=ParseMode.HTML, reply_markup=job.reply_markup,
                         )
                 except OSError as exc:  # the file is not on this machine (any more): nobody can get it
+                    error = f"file {path.name}: {exc.strerror or exc}"
+                    await store.failed(job, error)
+                    report.failed += 1
                     for other in mine:
-                        if other.key != job.key:
-                            await store.claim(other)
-                        await store.failed(other, f"file {path.name}: {exc.strerror or exc}")
+                        if other.key not in handled and await store.claim(other):
+                            await store.failed(other, error)
+                            report.failed += 1
                         handled.add(other.key)
-                        report.failed += 1
                     break
-                except Exception as exc:  # this recipient only (blocked, gone …): try the next one
+                except NetworkError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    if maybe_delivered(exc):  # may have arrived: not resent; upload with the next one
+                        await store.unconfirmed(job, f"{UNCONFIRMED}: {error}")
+                        report.unconfirmed += 1
+                        continue
+                    if never_sent(exc):
+                        await store.deferred(job, error)
+                        report.deferred += 1
+                    else:
+                        await store.retried(job, error)
+                    break  # Telegram is not answering: the rest wait for the next run
+                except Forbidden:
+                    await store.blocked(job)
+                    report.blocked += 1
+                    continue
+                except Exception as exc:  # this recipient only (gone, refused …): try the next one
                     logger.warning("upload of %s to %s failed: %s", path.name, job.chat_id, exc)
                     await store.failed(job, f"{type(exc).__name__}: {exc}")
                     report.failed += 1
@@ -270,7 +296,7 @@ class Dispatcher:
                 SendJob(key=f"{occ.key}:{user_id}"[:160], chat_id=user_id, text=_escape(occ.text), reply_markup=None, document=None, is_group=False)
                 for occ, user_id, _unit in to_send
             ]
-            result = await deliver(bot, jobs, ReminderStore(self.db, self.clock), self.limiter)
+            result = await deliver(bot, jobs, ReminderStore(self.db, self.clock), self.limiter, sleep=self.sleep)
         if missed:
             report = coordination.missed_report(missed)
             for uid in coordinators:
@@ -323,6 +349,16 @@ def prune_processed_updates(s, now: dt.datetime) -> int:
     """Forget update ids old enough that Telegram will never send them again."""
     done = s.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < now - PROCESSED_UPDATES_KEPT))
     return done.rowcount
+
+
+def _message_ids(s, broadcast_id: int) -> dict[int, int]:
+    """Each recipient's copy of a notice, where Telegram returned it."""
+    rows = s.exec(
+        select(BroadcastRecipient.user_id, BroadcastRecipient.message_id).where(
+            BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.message_id.is_not(None)
+        )
+    ).all()
+    return {user_id: message_id for user_id, message_id in rows}
 
 
 def _escape(text: str) -> str:

@@ -5,27 +5,33 @@ Telegram allows a bot about 30 messages a second overall, one a second in any on
 batch of :class:`SendJob` through it with a few concurrent workers and records every outcome
 in a caller's :class:`DeliveryStore` (no database here).
 
-For each job: ``store.claim`` (False: someone already has it, skip) -> ``limiter.acquire``
--> ``send_message`` / ``send_document`` (HTML) -> ``store.sent``. Failures:
+For each attempt: ``limiter.acquire`` (wait for the send slot) -> ``store.claim`` (False:
+someone else has it or it was settled, skip) -> ``send_message`` / ``send_document`` (HTML) ->
+``store.sent``. A job is claimed only for the request about to be made, so a process killed at
+any moment leaves at most its requests in flight with an unknown fate, never the jobs still
+waiting for a slot. Failures:
 
-* ``RetryAfter``: flood control. That chat is held for exactly ``retry_after`` seconds, the
-  job waits the same and is sent again; other chats go on, since within our own spacing a
-  429 is a per-chat wait (pausing everything on each one held a run with 5% 429 answers to
-  35% of the limit). It never counts as a failed attempt. :meth:`RateLimiter.pause` remains
-  for callers that want a global stop.
-* ``TimedOut``, ``NetworkError``, 5xx answers (python-telegram-bot raises a plain
-  ``NetworkError`` for a 500): sent again after ``backoff`` up to ``max_attempts``, then
-  ``store.failed``.
+* ``RetryAfter``: flood control. The claim is given back (``store.retried``), that chat is
+  held for exactly ``retry_after`` seconds, the job waits the same and is tried again; other
+  chats go on, since within our own spacing a 429 is a per-chat wait (pausing everything on
+  each one held a run with 5% 429 answers to 35% of the limit). It never counts as a failed
+  attempt. :meth:`RateLimiter.pause` remains for callers that want a global stop.
+* A request that never reached Telegram (connection refused, DNS, proxy, connect, pool or
+  write timeout: :func:`never_sent`) and Telegram's own 5xx answers: the claim is given back
+  and the job is tried again after ``backoff``, up to ``max_attempts``. When Telegram cannot be
+  reached even then, the job is handed back with ``store.deferred`` for a later run (the store
+  keeps when, and until when), and the rest of this run's jobs that cannot connect are
+  deferred at their first failure instead of each waiting through its own backoff. A 5xx
+  answer after ``max_attempts`` is ``store.failed``.
 * ``Forbidden`` (blocked by the user, kicked from the group): ``store.blocked``, no retry.
 * ``BadRequest`` (chat not found, bad HTML, caption too long) and any other Telegram error:
   ``store.failed``, no retry.
 
-A timeout or a dropped connection *after* the request went out is different: Telegram may
-have delivered the message and there is no way to ask. Sending again risks a second copy,
-so by default such a job is not resent: it is passed to ``store.failed`` with an error
-starting ``"unconfirmed:"`` and counted as ``unconfirmed`` (``resend_unconfirmed=True``
-prefers a possible duplicate to a possible miss). Timeouts that provably sent nothing
-(connect, pool, write) are retried like any network error.
+A request that may have arrived is different: a timeout or a dropped connection after it was
+sent, or a gateway's 502/504 (the gateway had passed it on to Telegram, which may have
+delivered it before the answer was lost). Sending again risks a second copy, so such a job is
+not resent: it goes to ``store.unconfirmed`` and is counted as ``unconfirmed``
+(``resend_unconfirmed=True`` prefers a possible duplicate to a possible miss).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import bisect
 import datetime as dt
 import logging
 import math
+import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
@@ -42,7 +49,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -63,6 +70,7 @@ __all__ = [
     "SendJob",
     "deliver",
     "maybe_delivered",
+    "never_sent",
     "retry_after_seconds",
 ]
 
@@ -72,12 +80,15 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 
 GROUP_WINDOW = 60.0  # seconds: the window of ``group_per_minute``
-UNCONFIRMED = "unconfirmed"  # prefix of the error passed to store.failed for such jobs
+UNCONFIRMED = "unconfirmed"  # prefix of the error passed to store.unconfirmed
 _PRUNE_EVERY = 1024  # acquisitions between clean-ups of per-chat bookkeeping
 
 # httpx errors raised before any byte of the request reached Telegram: safe to send again.
-# (A write timeout or error means the request body never arrived whole.)
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout, httpx.WriteError)
+# (A write timeout or error means the request body never arrived whole; a proxy that refused
+# the tunnel never passed it on.)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout, httpx.WriteError, httpx.ProxyError)
+# A gateway in front of Telegram answered instead of it: it had passed the request on.
+_GATEWAY = re.compile(r"Bad Gateway|Gateway Time-?out|\((?:502|504)\)", re.IGNORECASE)
 
 
 class RateLimiter:
@@ -207,37 +218,49 @@ class SendJob:
     reply_markup: InlineKeyboardMarkup | None = None
     document: str | None = None
     is_group: bool = False
+    reply_to: int | None = None  # a message in that chat this one answers (a 催办 points at the notice)
+    # handed back before because Telegram could not be reached: handed back again at the first
+    # connection failure, without retrying within the run
+    deferred: bool = False
 
 
 class DeliveryStore(Protocol):
     """Where :func:`deliver` records each job's fate (the caller's tables)."""
 
     async def claim(self, job: SendJob) -> bool:
-        """Mark the job as being sent; False if it is already taken (then it is skipped)."""
+        """Take the job for the request about to be made (the send slot is granted); False if
+        it is taken or settled already (then it is skipped)."""
 
     async def sent(self, job: SendJob, message_id: int) -> None:
         """Telegram accepted the message."""
 
     async def failed(self, job: SendJob, error: str) -> None:
-        """Given up; ``error`` starts with ``"unconfirmed:"`` when it may have arrived anyway."""
+        """Given up: Telegram refused it, or kept answering with server errors."""
+
+    async def unconfirmed(self, job: SendJob, error: str) -> None:
+        """The request may have arrived (timed out after it was sent): never resent here."""
 
     async def blocked(self, job: SendJob) -> None:
         """Forbidden: the user blocked the bot (or it left the group); mark inactive."""
 
     async def retried(self, job: SendJob, reason: str) -> None:
-        """About to send again (bookkeeping only; may do nothing)."""
+        """Not delivered, about to be tried again in this run: give the claim back."""
+
+    async def deferred(self, job: SendJob, error: str) -> None:
+        """Telegram could not be reached: give the job back for a later run."""
 
 
 @dataclass
 class DeliveryReport:
-    """What one :func:`deliver` call did. ``sent + failed + blocked + skipped + unconfirmed``
-    is the number of jobs given; retries count extra send attempts."""
+    """What one :func:`deliver` call did. ``sent + failed + blocked + skipped + unconfirmed +
+    deferred`` is the number of jobs given; retries count extra send attempts."""
 
     sent: int = 0
     failed: int = 0
     blocked: int = 0
     skipped: int = 0
-    unconfirmed: int = 0  # timed out after sending: maybe delivered, not resent (store.failed)
+    unconfirmed: int = 0  # may have arrived: not resent (store.unconfirmed)
+    deferred: int = 0  # Telegram unreachable: handed back for a later run (store.deferred)
     retries_after: int = 0  # attempts repeated after RetryAfter (flood control)
     retries_error: int = 0  # attempts repeated after a timeout, network error or 5xx
     elapsed: float = 0.0  # seconds, on the limiter's clock
@@ -245,7 +268,7 @@ class DeliveryReport:
 
     @property
     def total(self) -> int:
-        return self.sent + self.failed + self.blocked + self.skipped + self.unconfirmed
+        return self.sent + self.failed + self.blocked + self.skipped + self.unconfirmed + self.deferred
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -256,18 +279,25 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
+def never_sent(exc: NetworkError) -> bool:
+    """Whether the request provably never reached Telegram (see ``_NOT_SENT``)."""
+    return isinstance(exc.__cause__, _NOT_SENT)
+
+
 def maybe_delivered(exc: NetworkError) -> bool:
     """Whether a failed request may still have been carried out by Telegram: a timeout or a
-    broken connection after the request went out. False for errors Telegram answered (5xx)
-    and for failures before sending (connect, pool, write)."""
+    broken connection after the request went out, or a gateway's 502/504 answer. False for
+    Telegram's own error answers (500, 503) and for failures before sending (connect, pool,
+    write)."""
     cause = exc.__cause__
-    if cause is None:  # an error answer from Telegram (5xx), or a bare timeout
-        return isinstance(exc, TimedOut)
+    if cause is None:  # an error answer (5xx), or a bare timeout
+        return isinstance(exc, TimedOut) or bool(_GATEWAY.search(str(exc)))
     if isinstance(cause, _NOT_SENT):
         return False
-    # An unparsable error answer (a proxy's 502 page) was answered too; anything else (read
-    # timeout, connection dropped mid-answer, unknown failure) leaves the outcome open.
-    return not isinstance(cause, TelegramError)
+    if isinstance(cause, TelegramError):  # an unparsable error answer: a proxy's or gateway's page
+        return bool(_GATEWAY.search(str(exc)))
+    # read timeout, connection dropped mid-answer, unknown failure: the outcome is open
+    return True
 
 
 async def deliver(
@@ -285,8 +315,8 @@ async def deliver(
     """Send every job once (see the module docstring); return the counts.
 
     ``jobs`` is consumed lazily; a key seen twice is skipped the second time. ``bot`` must be
-    initialized (``async with bot``). Errors of the store propagate and stop the run; jobs
-    claimed but not finished then stay claimed, to be reported rather than resent.
+    initialized (``async with bot``). Errors of the store propagate and stop the run; a job
+    claimed with its request in flight then stays claimed, to be reported rather than resent.
     """
     if max_attempts < 1 or concurrency < 1:
         raise ValueError("max_attempts and concurrency must be at least 1")
@@ -337,18 +367,21 @@ class _Run:
 
     def __post_init__(self) -> None:
         self.report = DeliveryReport()
+        # Telegram could not be reached even after retries: further jobs that cannot connect
+        # are deferred at once (reset by the next success)
+        self.unreachable = False
 
     async def work(self, queue: _Jobs) -> None:
         while (job := queue.next()) is not None:
-            if not await self.store.claim(job):
-                self.report.skipped += 1
-                continue
             await self.deliver_one(job)
 
     async def deliver_one(self, job: SendJob) -> None:
         failures = 0
         while True:
             await self.limiter.acquire(job.chat_id, job.is_group)
+            if not await self.store.claim(job):  # claimed only now: the request goes out next
+                self.report.skipped += 1
+                return
             try:
                 message_id = await self.send(job)
             except RetryAfter as exc:
@@ -375,9 +408,16 @@ class _Run:
                 if maybe_delivered(exc) and not self.resend_unconfirmed:
                     logger.warning("chat %s: %s after sending; may have arrived, not resent", job.chat_id, error)
                     self.report.unconfirmed += 1
-                    await self.store.failed(job, f"{UNCONFIRMED}: {error}")
+                    await self.store.unconfirmed(job, f"{UNCONFIRMED}: {error}")
                     return
                 failures += 1
+                if never_sent(exc) and (self.unreachable or job.deferred or failures >= self.max_attempts):
+                    # Telegram cannot be reached: later runs try again (the store says when)
+                    self.unreachable = True
+                    logger.warning("chat %s: Telegram unreachable (%s); deferred", job.chat_id, error)
+                    self.report.deferred += 1
+                    await self.store.deferred(job, error)
+                    return
                 if failures >= self.max_attempts:
                     await self.fail(job, f"{error} (after {failures} attempts)")
                     return
@@ -388,11 +428,13 @@ class _Run:
                 await self.fail(job, f"{type(exc).__name__}: {exc}")
                 return
             else:
+                self.unreachable = False
                 self.report.sent += 1
                 await self.store.sent(job, message_id)
                 return
 
     async def send(self, job: SendJob) -> int:
+        reply = None if job.reply_to is None else ReplyParameters(job.reply_to, allow_sending_without_reply=True)
         if job.document is not None:
             message = await self.bot.send_document(
                 job.chat_id,
@@ -400,10 +442,11 @@ class _Run:
                 caption=job.text or None,
                 parse_mode=ParseMode.HTML,
                 reply_markup=job.reply_markup,
+                reply_parameters=reply,
             )
         else:
             message = await self.bot.send_message(
-                job.chat_id, job.text, parse_mode=ParseMode.HTML, reply_markup=job.reply_markup
+                job.chat_id, job.text, parse_mode=ParseMode.HTML, reply_markup=job.reply_markup, reply_parameters=reply
             )
         return message.message_id
 

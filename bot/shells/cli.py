@@ -527,7 +527,61 @@ def broadcast_send(
                 return await Dispatcher(db, c).send_broadcasts(bot, c.clock())
 
         report = asyncio.run(run())
-        typer.echo(f"已发送 {report.sent if report else 0}，失败 {report.failed if report else 0}", err=True)
+        typer.echo(_send_summary(report, made.id), err=True)
+
+
+def _send_summary(report, broadcast_id: int) -> str:
+    """What one send did, in one line: sent, failed, retrying later, unknown."""
+    if report is None:
+        return texts.CLI_BROADCAST_SENT.format(sent=0, failed=0)
+    line = texts.CLI_BROADCAST_SENT.format(sent=report.sent, failed=report.failed + report.blocked)
+    if report.deferred:
+        line += texts.CLI_BROADCAST_DEFERRED.format(count=report.deferred)
+    if report.unconfirmed:
+        line += texts.CLI_BROADCAST_UNKNOWN.format(count=report.unconfirmed, id=broadcast_id)
+    return line
+
+
+@broadcast_app.command("resend", help=texts.CLI_HELP["broadcast resend"])
+def broadcast_resend(
+    broadcast_id: int = typer.Argument(...),
+    yes: bool = typer.Option(False, "--yes", help="不再询问，直接重新发送"),
+) -> None:
+    """Resend a notice's copies whose fate is unknown, after the warning that some may arrive twice."""
+    import asyncio
+
+    from bot.delivery.dispatch import Dispatcher
+
+    from bot.storage.models import Broadcast
+
+    _, db, c = _coordination()
+
+    def ask(s):
+        if s.get(Broadcast, broadcast_id) is None:
+            return None
+        question = c.resend_question(s, None, broadcast_id).replies[0]
+        return question.text, bool(question.buttons)
+
+    asked = db.call(ask)
+    if asked is None:
+        _fail(f"没有编号为 {broadcast_id} 的通知。")
+    text, can_resend = asked
+    typer.echo(text)
+    if not can_resend:
+        return
+    if not yes and not typer.confirm(texts.CLI_RESEND_CONFIRM, default=False):
+        typer.echo(texts.CLI_RESEND_ABORTED)
+        raise typer.Exit(1)
+    done = db.call(lambda s: c.resend_unknown(s, None, broadcast_id))
+    typer.echo("\n".join(a.text for a in done.replies))
+    bot = _bot()
+
+    async def run():
+        async with bot:
+            return await Dispatcher(db, c).send_broadcasts(bot, c.clock())
+
+    report = asyncio.run(run())
+    typer.echo(_send_summary(report, broadcast_id), err=True)
 
 
 @broadcast_app.command("status", help=texts.CLI_HELP["broadcast status"])

@@ -247,13 +247,19 @@ class BroadcastRecipient(SQLModel, table=True):
     broadcast_id: int = Field(foreign_key="broadcasts.id", primary_key=True)
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     unit: str = Field(max_length=64)
-    # queued -> sending (claimed) -> sent | failed; sent -> acknowledged
+    # bot.common.states.RecipientState: queued -> sending (claimed for one request) -> sent |
+    # failed | unknown, or back to queued (not delivered: retried); sent | unknown -> acknowledged
     state: str = Field(default="queued", max_length=16, index=True)
-    attempts: int = 0
+    attempts: int = 0  # requests made (claims)
     message_id: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     error: Optional[str] = Field(default=None, max_length=500)
     sent_at: Optional[dt.datetime] = None
     acked_at: Optional[dt.datetime] = None
+    claimed_at: Optional[dt.datetime] = None  # when the request in flight was claimed (state sending)
+    # Telegram could not be reached: not before this time again (bot.coordination.outbox)
+    next_attempt_at: Optional[dt.datetime] = None
+    retry_until: Optional[dt.datetime] = None  # retried no later than this (set when first deferred or resent)
+    deferrals: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RectificationState(SQLModel, table=True):
