@@ -292,3 +292,58 @@ async def test_a_scheduled_notice_missed_while_down_is_held_for_its_coordinator(
         await api.wait_for(lambda c: c.method == "sendMessage" and "正在发送" in c.params["text"], since=mark)
         report = await dispatcher.tick(app.bot, clock())
         assert report.broadcasts.sent == 3
+
+
+async def test_a_nudge_on_a_long_notice_is_a_short_reply_to_each_ones_copy(engine, db, clock):
+    """A 催办 on a notice near Telegram's 4,096 characters used to be refused (the notice under
+    the 催办 line does not fit): it is a short reminder naming the notice, quoting its first
+    line, sent as a reply to each recipient's own copy where there is one."""
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    users = bind_many(db, service, 3)
+    coordination = Coordination(service)
+    admin = User(ADMIN_ID, "市办")
+    first_line = "请各单位于12月16日前报送整改报告"
+    notice = first_line + "\n" + "<b>要求</b>：" + "按照通知要求逐项整改并报送材料。" * 252  # 4,053 characters: fits with the header, not with 催办
+    made = db.call(lambda s: coordination.create_broadcast(s, None, "all", notice))
+    assert not isinstance(made, str)
+    async with FakeBotAPI() as api:
+        from telegram import Bot
+
+        api.block(users[1])
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            dispatcher = Dispatcher(db, coordination, fast_limiter())
+            report = await dispatcher.tick(bot, clock())
+            assert report.broadcasts.sent == 2 and report.broadcasts.blocked == 1
+            api.unblock(users[1])
+            originals = {uid: api.sent_messages(uid)[-1]["message_id"] for uid in (users[0], users[2])}
+
+            page = db.call(lambda s: coordination.broadcast_page(s, admin, made.id))
+            nudge = next(b.action for row in page.replies[0].buttons for b in row if b.label == "催办未确认单位")
+            out = db.call(lambda s: coordination.op(s, admin, nudge))
+            assert out.refused is None and "已催办，共 3 人" in out.replies[0].text
+            clock.advance(minutes=1)
+            await dispatcher.tick(bot, clock())
+
+    nudges = {c["chat_id"]: c for c in api.calls_of("sendMessage") if c["text"].startswith("【催办】")}
+    assert set(nudges) == set(users)
+    for uid, call in nudges.items():
+        assert "“请各单位于12月16日前报送整…”（8月3日）" in call["text"] and f"<blockquote>{first_line}</blockquote>" in call["text"]
+        assert len(call["text"]) < 300 and "按照通知要求逐项整改" not in call["text"]
+        replied = (call.get("reply_parameters") or {}).get("message_id")
+        assert replied == originals.get(uid), uid  # the blocked one had no copy: no reply
+    # the 收到 under the 催办 acknowledges the notice itself
+    ack = nudges[users[0]]["reply_markup"]["inline_keyboard"][0][0]
+    assert db.call(lambda s: coordination.ack(s, User(users[0], "用户"), made.id)) == "已确认收到，谢谢！"
+    assert ack["text"] == "收到"
+
+
+async def test_a_nudge_keeps_a_short_notice_and_its_file_and_drops_the_file_when_too_long(engine, db, clock):
+    service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
+    bind_many(db, service, 2)
+    coordination = Coordination(service)
+    short = db.call(lambda s: coordination.create_broadcast(s, None, "all", "请确认", file_id="F1", file_name="a.pdf"))
+    long_caption = db.call(lambda s: coordination.create_broadcast(s, None, "all", "附件说明" * 253, file_id="F2", file_name="b.pdf"))
+    text, file_id = coordination.pages.nudge_text(short)
+    assert text == "【催办】请确认收到8月3日的通知：\n请确认" and file_id == "F1"
+    text, file_id = coordination.pages.nudge_text(long_caption)
+    assert file_id is None and text.startswith("【催办】请确认收到通知“附件说明附件说明") and "<blockquote>" in text

@@ -540,6 +540,11 @@ BC_PAGE_PENDING = "尚未确认的单位："
 BC_PAGE_ALL_ACKED = "全部接收人都已确认。"
 BC_NUDGE = "催办未确认单位"
 BC_NUDGE_TEXT = "【催办】请确认收到{day}的通知：\n{text}"
+# A 催办 on a notice too long to repeat under the 催办 line (HTML: {name} and {first} escaped).
+BC_NUDGE_SHORT = (
+    "【催办】请确认收到通知{name}：请查看原通知后点击“收到”确认。"
+    "如未收到原通知，请与市委依法治市办联系。\n<blockquote>{first}</blockquote>"
+)
 BC_NUDGE_NONE = "没有需要催办的接收人。"
 BC_NUDGE_WAITING = "另有 {count} 人的通知仍在发送或等待重试，这次没有催办。"
 BC_HEADER = "【市委依法治市办通知】"

@@ -4,6 +4,8 @@ units that have not acknowledged, why copies failed, which are retrying and whic
 
 from __future__ import annotations
 
+import html
+
 from sqlmodel import Session, select
 
 from bot.common import texts
@@ -93,13 +95,26 @@ class BroadcastPages:
         waiting = len(rows) - len(pending)
         if not pending:
             return Outcome().say(texts.BC_NUDGE_NONE + (texts.BC_NUDGE_WAITING.format(count=waiting) if waiting else ""))
-        text = texts.BC_NUDGE_TEXT.format(day=month_day(b.send_at.astimezone(self.ctx.tz)), text=b.text)
+        text, file_id = self.nudge_text(b)
         made = self.broadcasts.create(
-            s, user, f"nudge:{b.id}", text, None, b.file_id, b.file_name, kind="nudge", parent_id=b.id, recipients=pending
+            s, user, f"nudge:{b.id}", text, None, file_id, b.file_name if file_id else None, kind="nudge", parent_id=b.id, recipients=pending
         )
         if isinstance(made, str):
             return refusal(made, f"nudge refused: {made}")
         return Outcome().say(texts.NUDGE_SENT.format(count=len(pending)) + (texts.BC_NUDGE_WAITING.format(count=waiting) if waiting else ""))
+
+    def nudge_text(self, b: Broadcast) -> tuple[str, str | None]:
+        """A 催办's HTML and file: the notice again under the 催办 line when both fit in one
+        message; otherwise a short reminder naming the notice (first words, date) and quoting
+        its first line, without the file. The dispatcher sends either as a reply to each
+        recipient's own copy of the notice where Telegram returned one."""
+        day = month_day(b.send_at.astimezone(self.ctx.tz))
+        full = texts.BC_NUDGE_TEXT.format(day=day, text=b.text)
+        if self.broadcasts.validate_notice(full, has_file=b.file_id is not None) is None:
+            return full, b.file_id
+        first = next((line.strip() for line in plain_text(b.text).splitlines() if line.strip()), "")
+        short = texts.BC_NUDGE_SHORT.format(name=html.escape(notice_name(b, self.ctx.tz), quote=False), first=html.escape(clip(first, 200), quote=False))
+        return short, None
 
     def resend_ask(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
         """重新发送 on a notice's page: how many, and the warning that some may get it twice."""
