@@ -204,7 +204,10 @@ def test_sigkill_mid_broadcast_then_restart_lists_the_unknown_and_resends_them_a
         broadcast_id = db.call(lambda s: s.exec(select(Broadcast.id)).one())
         before = states(db, broadcast_id)
         in_flight = before.get("sending", 0)
-        assert 1 <= in_flight <= 16 and before["sent"] + in_flight == len(arrived) >= 61  # claimed only when sent
+        # claimed only when sent: every claim but one or two whose request was being written
+        # at the kill had reached the server
+        assert 1 <= in_flight <= 16 and len(arrived) >= 61
+        assert 0 <= before["sent"] + in_flight - len(arrived) <= 2
 
         # two recipients acknowledge before the restart (收到): that stays
         service = SelfCheck(engine.rubric)
