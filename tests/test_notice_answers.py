@@ -14,7 +14,7 @@ from bot.common.callbacks import ShowItem, pack, unpack
 from bot.common.reply import Intent
 from bot.qa.engine import Engine
 from rubric_data.loader import DATA_DIR, load_rubric
-from scheduler.calendar import round_calendar
+from scheduler.calendar import round_calendar, shift_overrides
 
 DATA_FILES = Path(__file__).parent / "data"
 
@@ -388,3 +388,20 @@ def test_every_item_of_the_notice_renders(engine):
         a = engine.perform(ShowItem(item.key))
         assert a.intent is item.intent and a.text.strip(), item.key
         assert len(pack(ShowItem(item.key)).encode()) <= 64
+
+
+def test_days_left_without_a_report_counts_to_the_next_deadline(engine, rubric):
+    """还有几天 on its own (a user on 12月2日 asking after the calendar): the next deadline's count first."""
+    moved = round_calendar(rubric.campaign, shift_overrides(rubric.campaign, dt.date(2026, 12, 1)))
+    a = engine.answer("还有几天", calendar=moved, today=dt.date(2026, 12, 2))
+    assert first_line(a) == "今天是2026年12月2日，距自查报告（附问题清单）（2026年12月10日）还有8天。"
+    later = engine.answer("离截止还有几天", calendar=moved, today=dt.date(2026, 12, 12))
+    assert "督察组报告（2026年12月25日）还有13天" in first_line(later)
+    assert "五个阶段" in a.text  # the calendar still follows
+
+
+def test_days_left_of_a_report_is_said_once(engine, moved):
+    a = engine.answer("自查报告还有几天", calendar=moved, today=dt.date(2026, 12, 2))
+    assert a.text.count("8天") == 1, a.text
+    plain = engine.answer("自查报告哪天交", calendar=moved, today=dt.date(2026, 12, 2))
+    assert "距截止还有8天" in plain.text  # asked for the date, the count is still given

@@ -233,7 +233,6 @@ class Engine:
         table = r.table
         if item.kind == "duties" and table is None and item.ref in self.rubric.tables and r.table is None:
             table = None
-        answer = self.views.render(item, cal, table, today)
         dates = self.views.dates(cal)
         lead: list[str] = []
         verdict = self.judge.verdict(item, r, dates, today)
@@ -241,6 +240,8 @@ class Engine:
             lead.append(verdict.line)
         elif r.days_left and today is not None:
             lead.extend(self._days_left(item, dates, today))
+        # The count asked for leads the answer; the view does not say it a second time.
+        answer = self.views.render(item, cal, table, today, count_days=verdict is not None or not lead)
         for line in reversed(lead):
             answer.doc.lines.insert(0, (Span(line, bold=True),))
         if item.kind not in ("phases",):
@@ -255,6 +256,16 @@ class Engine:
             w = dates.cal.phase(item.ref)
             due = w.start if ("开始" in item.title and w.start) else w.end
             what = w.name
+        elif item.kind == "phases":  # no report named: the next deadline still ahead
+            ahead = [
+                (due, d.name)
+                for p in self.rubric.campaign.phases
+                for d in p.deliverables
+                if (due := dates.due(d.key)[0]) is not None and due >= today
+            ]
+            if not ahead:
+                return []
+            due, what = min(ahead)
         else:
             return []
         if due is None:

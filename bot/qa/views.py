@@ -88,8 +88,15 @@ class NoticeViews:
     # --- dispatch -----------------------------------------------------------------------
 
     def render(
-        self, item: Item, cal: RoundCalendar | None = None, table: str | None = None, today: dt.date | None = None
+        self,
+        item: Item,
+        cal: RoundCalendar | None = None,
+        table: str | None = None,
+        today: dt.date | None = None,
+        count_days: bool = True,
     ) -> Answer:
+        """The answer for one item of the notice; ``count_days=False`` when the caller leads with
+        the count of days itself."""
         dates = self.dates(cal)
         kind = item.kind
         if kind == "phases":
@@ -97,7 +104,7 @@ class NoticeViews:
         if kind == "phase":
             return self.phase(item.ref, dates, today)
         if kind == "deliverable":
-            return self.deliverable(item.ref, dates, item.includes, today)
+            return self.deliverable(item.ref, dates, item.includes, today, count_days)
         if kind == "provincial":
             return self.phase("central_inspection", dates, today)
         if kind in ("totals", "duties"):
@@ -180,7 +187,9 @@ class NoticeViews:
         self._notice_note(doc, cal, today)
         return Answer(Intent.phase_deadline, doc, buttons=[[Button("全部阶段", ShowPhase("all"))]], topic=key)
 
-    def deliverable(self, key: str, dates: Dates, includes: tuple[str, ...] = (), today: dt.date | None = None) -> Answer:
+    def deliverable(
+        self, key: str, dates: Dates, includes: tuple[str, ...] = (), today: dt.date | None = None, count_days: bool = True
+    ) -> Answer:
         c = self.rubric.campaign
         cal = dates.cal
         phase, d = cal.deliverable(key)
@@ -191,7 +200,7 @@ class NoticeViews:
             doc.add(ct.DELIVERABLE_NO_DUE.format(sender=d.sender, to=d.to))
         else:
             doc.add(ct.DELIVERABLE_DUE.format(due=cal.day(new), weekday=ct.WEEKDAYS[new.weekday()], sender=d.sender, to=d.to))
-            if today is not None and not cal.template and -60 <= (new - today).days <= 366:
+            if count_days and today is not None and not cal.template and -60 <= (new - today).days <= 366:
                 left = (new - today).days
                 doc.add(ct.DUE_LEFT.format(days=left) if left > 0 else ct.DUE_TODAY if left == 0 else ct.DUE_PASSED.format(days=-left))
         if data.note:
