@@ -91,7 +91,7 @@ def test_answers_that_start_like_a_skip_are_answers(text):
 @pytest.mark.parametrize(
     "text",
     ["这一条的未制定是指什么", "第10项怎么得分", "自查报告哪天交", "责任领导填谁", "可以不填吗", "整改措施怎么写？",
-     "请问责任单位是哪个", "会议记录算不算", "问题要写多少字"],
+     "请问责任单位是哪个", "会议记录算不算", "问题要写多少字", "这个问题要写多详细", "措施写多长合适", "时限要写多具体"],
 )
 def test_questions_read_as_questions(text):
     assert reads_as_question(text)
@@ -99,7 +99,7 @@ def test_questions_read_as_questions(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["未制定指标体系", "尚未明确由谁负责", "落实谁执法谁普法责任制", "研究如何加强法治督察工作并形成制度", "王副书记", "12月底前",
+    ["未制定指标体系", "尚未明确由谁负责", "问题较多，长期未整改", "材料不够详细", "会议次数多，具体记录不全", "落实谁执法谁普法责任制", "研究如何加强法治督察工作并形成制度", "王副书记", "12月底前",
      "法治建设第一责任人职责落实不到位，存在什么事都等上级安排的现象，需要进一步压实责任"],
 )
 def test_answers_do_not_read_as_questions(text):
