@@ -340,9 +340,10 @@ def test_long_problem_sections_have_no_warning(rubric, party):
 
 def test_missing_rectification_fields_and_incomplete_assessment_are_warned(mixed, rubric):
     draft, _ = report(mixed, rubric)
-    assert "第1条整改措施缺少：整改措施、责任领导、责任单位、责任人、完成时限" in draft.warnings
-    assert "第4条整改措施缺少：责任人、完成时限" in draft.warnings
-    assert not any(w.startswith(("第2条", "第3条")) for w in draft.warnings)
+    # Each names the row of the 整改措施 table and the criterion it came from, and where to fill it in.
+    assert "整改措施第1条（第1项第3条）缺少：整改措施、责任领导、责任单位、责任人、完成时限，可在 /review 中补充。" in draft.warnings
+    assert "整改措施第4条（第1项第2条）缺少：责任人、完成时限，可在 /review 中补充。" in draft.warnings
+    assert not any(w.startswith(("整改措施第2条", "整改措施第3条")) for w in draft.warnings)
     assert any(w.startswith("自评尚未完成：已完成4/27项工作任务") for w in draft.warnings)
     assert "有1条检查标准已变更，原答案需重新确认后才计入报告。" in draft.warnings
 

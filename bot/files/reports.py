@@ -108,7 +108,7 @@ FIELD_PERSON = "责任人"
 FIELD_DEADLINE = "完成时限"
 FIELD_SEP = "、"
 WARN_SHARE = "问题及整改措施内容占报告篇幅的{pct}%，低于通知要求的60%，请补充问题分析和整改措施。"
-WARN_MISSING = "第{n}条整改措施缺少：{fields}"
+WARN_MISSING = "整改措施第{n}条（第{task}项第{criterion}条）缺少：{fields}，可在 /review 中补充。"
 WARN_INCOMPLETE = "自评尚未完成：已完成{done}/{count}项工作任务（{cdone}/{ctotal}条检查标准），报告中的得分和问题清单不完整。"
 WARN_STALE = "有{n}条检查标准已变更，原答案需重新确认后才计入报告。"
 
@@ -464,7 +464,9 @@ def self_check_report_docx(
     for n, d in enumerate(deductions, start=1):
         missing = _missing_fields(d.answer.rectification)
         if missing:
-            warnings.append(WARN_MISSING.format(n=n, fields=FIELD_SEP.join(missing)))
+            warnings.append(
+                WARN_MISSING.format(n=n, task=d.task.no, criterion=d.criterion_index + 1, fields=FIELD_SEP.join(missing))
+            )
 
     buf = io.BytesIO()
     doc.save(buf)
