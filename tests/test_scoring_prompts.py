@@ -14,7 +14,7 @@ from bot.common.reply import User
 from bot.coordination.service import Coordination
 from bot.inputs import Inputs
 from bot.scoring.selfcheck import SelfCheck
-from bot.scoring.typed import asks_own_score, is_skip, ongoing_deadline, reads_as_question
+from bot.scoring.typed import asks_own_score, is_pause, is_skip, ongoing_deadline, reads_as_question
 from bot.storage.models import CriterionAnswer, Evidence, ScoringCursor
 from dbfixtures import FakeClock
 
@@ -78,7 +78,9 @@ def step_of(db, user=WANG) -> str:
 # --- the readers, on their own ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["跳过", "无", "没有", "暂无", "不填", "无。", "先跳过", "暂时没有", "待定", "-", "不需要", "没有问题"])
+@pytest.mark.parametrize(
+    "text", ["跳过", "无", "没有", "暂无", "不填", "无。", "先跳过", "暂时没有", "待定", "-", "不需要", "没有问题", "先不填了"]
+)
 def test_nothing_to_write_is_a_skip(text):
     assert is_skip(text)
 
@@ -166,6 +168,26 @@ def test_typed_skip_at_a_level_moves_on_like_the_button(db, service):
     out = db.call(lambda s: service.text(s, WANG, "跳过"))
     assert "检查标准 2/3" in text_of(out)
     assert db.call(lambda s: s.exec(select(CriterionAnswer)).all()) == []
+
+
+@pytest.mark.parametrize("word", ["暂停", "先暂停", "暂停一下", "稍后再填", "今天先到这里"])
+def test_typed_pause_at_a_field_or_a_level_pauses_like_the_button(db, service, word):
+    """暂停 typed at the problem prompt (the button is only at the level) pauses; it is no problem."""
+    bind(db, service)
+    deduct_first(db, service)
+    out = db.call(lambda s: service.text(s, WANG, word))
+    assert "已暂停" in text_of(out)
+    assert answer_row(db).problem is None
+    assert step_of(db) == "paused"
+    back = db.call(lambda s: service.start(s, WANG))
+    assert "【第1项】" in text_of(back)
+    db.call(lambda s: service.text(s, WANG, "跳过"))  # the level prompt: typed 跳过 moves on
+    assert "已暂停" in text_of(db.call(lambda s: service.text(s, WANG, word)))
+
+
+@pytest.mark.parametrize("text", ["暂停执行相关制度", "未停止违规行为", "暂不填写"])
+def test_answers_that_mention_stopping_are_answers(text):
+    assert not is_pause(text)
 
 
 # --- deadlines ---------------------------------------------------------------------------------

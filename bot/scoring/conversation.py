@@ -24,7 +24,7 @@ from bot.scoring.membership import Binding, table_of
 from bot.scoring.parsing import match_level, parse_deadline
 from bot.scoring.scores import AssessmentSnapshot, CriterionKey, Rectification, criterion_fingerprint
 from bot.scoring.snapshots import AssessmentRow, assessment_row, snapshot
-from bot.scoring.typed import is_clear, is_skip, ongoing_deadline, reads_as_question, year_left_out
+from bot.scoring.typed import is_clear, is_pause, is_skip, ongoing_deadline, reads_as_question, year_left_out
 from bot.scoring.views import Views, rect_value
 from bot.storage.db import insert_new
 from bot.storage.prepared import Prepared
@@ -296,6 +296,8 @@ class Conversation:
         if task is None or cursor.criterion >= len(task.criteria):
             pause(s, user.id)
             return None
+        if is_pause(text):  # typed 暂停: as the button, at a level or a rectification field
+            return self.navigate(s, user, Navigate(a.id or 0, NavMove.pause, key[0], key[1]))
         if cursor.step == Step.level:
             if is_skip(text):  # typed 跳过: as the button
                 return self.navigate(s, user, Navigate(a.id or 0, NavMove.skip, key[0], key[1]))

@@ -20,10 +20,24 @@ _NOISE = re.compile(r"[\s，。！!、；;：:~～…\"“”'‘’()（）【�
 _SKIP = re.compile(
     r"(?:先|暂时|暂)?(?:跳过|略过|略|下一[个项条步]|pass|skip)(?:此项|这项|这一?[项条]|本项)?"
     r"|(?:暂|暂时|目前|现在|还|尚)?(?:无|没有|没|暂无|尚无|不详|待定|未定|未确定)(?:此项|内容|可填|可写|问题|措施)?"
-    r"|(?:暂|暂时)?不(?:填|填写|写|需要|用填|用写|需填写)|无需(?:填写)?|不需要(?:填写)?"
+    r"|(?:先|暂|暂时)?不(?:填|填写|写|需要|用填|用写|需填写)|无需(?:填写)?|不需要(?:填写)?"
     r"|空|-+|—+|/|／|n/?a|none|null|nil",
     re.I,
 )
+
+# "Enough for now": the conversation is paused, as with the 暂停 button (shown only at a level).
+_PAUSE = re.compile(
+    r"(?:先|暂且)?(?:暂停|停一下|停下|退出|结束)(?:一下|自评|打分)?"
+    r"|(?:稍后|以后|回头|明天|晚点|改天|下午|有空)再(?:填|写|打|评|弄|说)"
+    r"|(?:今天)?先?(?:到这里|到这儿|到这)"
+)
+
+
+def is_pause(text: str) -> bool:
+    """暂停, 先不填了, 稍后再填, 今天先到这里: stop here and keep everything."""
+    bare = _bare(text)
+    return bool(bare) and _PAUSE.fullmatch(bare) is not None
+
 
 # "Take back what I wrote": the field is emptied.
 _CLEAR = re.compile(r"(?:清空|删除|删掉|清除|去掉)(?:内容|原内容|这一?项|此项)?")
