@@ -54,11 +54,18 @@ def calendar_years() -> tuple[int, int]:
     return min(years), max(years)
 
 
+# Public holidays on fixed dates of the Gregorian calendar (全国年节及纪念日放假办法, as revised
+# for 2025): 元旦 1月1日, 劳动节 5月1日–2日, 国庆节 10月1日–3日. The lunar ones (春节, 清明, 端午,
+# 中秋) and the swapped days are known only from the State Council's yearly notice.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
 def is_workday(d: dt.date) -> bool:
     """True if ``d`` is a working day in China.
 
     Within the years ``chinese_calendar`` covers this honours public holidays and the
-    weekend days swapped into working days (调休); outside them it is Monday–Friday.
+    weekend days swapped into working days (调休); outside them it is Monday–Friday except
+    the holidays on fixed dates (元旦, 劳动节, 国庆节).
     """
     if isinstance(d, dt.datetime):  # a datetime is a date; compare calendars by day only
         d = d.date()
@@ -68,7 +75,7 @@ def is_workday(d: dt.date) -> bool:
             return bool(chinese_calendar.is_workday(d))
         except NotImplementedError:  # the package's own range check disagrees: fall back
             pass
-    return d.weekday() < 5
+    return d.weekday() < 5 and (d.month, d.day) not in FIXED_HOLIDAYS
 
 
 def workday_on_or_before(d: dt.date) -> dt.date:

@@ -198,11 +198,25 @@ def test_weekends_outside_the_calendar_years():
     year = last + 5  # not covered: plain Monday–Friday
     jan1 = D(year, 1, 1)
     saturday = jan1 + dt.timedelta(days=(5 - jan1.weekday()) % 7)
-    assert is_workday(jan1) == (jan1.weekday() < 5)  # 元旦 is not known there
+    assert not is_workday(jan1)  # 元旦: a holiday by the fixed dates of the law, whatever the weekday
     assert not is_workday(saturday) and not is_workday(saturday + dt.timedelta(days=1))
     assert workday_on_or_before(saturday + dt.timedelta(days=1)) == saturday - dt.timedelta(days=1)
     before = D(first - 1, 6, 1)
     assert is_workday(before) == (before.weekday() < 5)
+
+
+def test_fixed_date_holidays_after_the_calendar_years():
+    """A 2026 round runs into 2027, past the package's years: 元旦, 劳动节 (5月1日、2日) and 国庆节
+    (10月1日–3日) are the law's fixed days off (全国年节及纪念日放假办法), so no reminder is sent on them."""
+    first, last = calendar_years()
+    year = last + 1
+    for month, day in ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)):
+        assert not is_workday(D(year, month, day)), (month, day)
+    assert is_workday(D(2027, 1, 4))  # a Monday
+    if last == 2026:
+        # The 2026 round's 整改报告 is due Tuesday 2027-01-05; T-3 is Saturday 1月2日, and the working
+        # day before it is Thursday 12月31日, not 元旦.
+        assert workday_on_or_before(D(2027, 1, 2)) == D(2026, 12, 31)
 
 
 def test_rules_on_holidays_and_adjusted_working_days(rubric, default_rules):
