@@ -82,3 +82,28 @@ def test_progress_lists_every_unit_including_those_nobody_joined(db, service, co
     sheet = load_workbook(io.BytesIO(out.files[1].data)).active
     cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
     assert any("台前县" in c for c in cells)
+
+
+def test_a_calendar_set_after_a_reminders_moment_says_so_and_reports_no_downtime(db, service, coord, clock):
+    """Shifted on 12月2日 to start on 12月1日: the coordinator is told at once that the 12月1日 start
+    notice will not go out; later runs do not report it as missed 因机器人停机 (the bot was not down)."""
+    bind(db, service, WANG, "华龙区")
+    clock.now = dt.datetime(2026, 12, 2, 23, 0, tzinfo=SHANGHAI)
+    out = text_of(db.call(lambda s: coord.shift(s, None, dt.date(2026, 12, 1))))
+    assert "调整前已经过去，不会补发" in out
+    assert "2026年12月1日 09:00" in out and "今天起进入自查阶段" in out
+    assert out.index("不会补发") < out.index("督察时间安排")  # before the calendar, not lost below it
+    clock.now = dt.datetime(2026, 12, 7, 9, 1, tzinfo=SHANGHAI)
+    sent, missed = db.call(lambda s: coord.due_reminders(s, clock.now))
+    assert {u for _, u, _ in sent} == {WANG.id}  # T-3 goes out
+    assert missed == []
+
+
+def test_a_missed_reminders_text_is_cut_with_an_ellipsis(db, service, coord):
+    bind(db, service, WANG, "华龙区")
+    db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
+    evening = dt.datetime(2026, 12, 1, 21, 1, tzinfo=SHANGHAI)  # the phase's start notice, long, was missed
+    _, missed = db.call(lambda s: coord.due_reminders(s, evening))
+    report = coord.missed_report(missed).text
+    cut = [line for line in report.splitlines()[1:] if line.startswith("·")]
+    assert cut and all(line.endswith(("…", "。")) for line in cut), cut

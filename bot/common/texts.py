@@ -616,6 +616,8 @@ NUDGE_OVERDUE_ITEM = "第{no}项第{i}条（时限{deadline}）"
 NUDGE_NOTHING_OWED = "{unit}已提交自评，且没有逾期的整改事项，无需催办。"
 NUDGE_SENT = "已催办，共 {count} 人。"
 
+REMINDER_PASSED = "以下提醒的发送时间在本次调整前已经过去，不会补发："
+REMINDER_PASSED_HINT = "如需告知各单位，请用 /broadcast 发送通知（命令行：ducha broadcast send）。"
 REMINDER_MISSED = "以下提醒因机器人停机未能按时发送（超过{hours}小时），请酌情人工通知："
 REMINDER_MISSED_LINE = "· {due} {text}"
 AUDIT_EMPTY = "没有记录。"

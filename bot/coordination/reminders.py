@@ -16,7 +16,7 @@ from bot.coordination.calendar import Calendar
 from bot.coordination.context import CoordinationContext
 from bot.inspection.audience import group_members, owing_group_members
 from bot.storage.db import insert_new
-from bot.storage.models import ReminderDelivery
+from bot.storage.models import PhaseDate, ReminderDelivery
 from scheduler.plan import Occurrence, plan
 from scheduler.rules import load_rules
 
@@ -61,12 +61,35 @@ class Reminders:
             return [(uid, unit) for uid, unit in owing if unit not in done]
         return self.audiences.recipients(s, "not-submitted")
 
+    def passed(self, s: Session, phases: list[str], now: dt.datetime) -> list[Occurrence]:
+        """The reminders of ``phases`` whose moment is already more than the grace window past
+        and that nobody got: a calendar set now will not send them."""
+        cutoff = now.astimezone(dt.timezone.utc) - self.grace
+        return [
+            occ
+            for occ in self.plan(s)
+            if occ.phase.key in phases and occ.due.astimezone(dt.timezone.utc) < cutoff and not self._any_claimed(s, f"{occ.key}:")
+        ]
+
+    def passed_note(self, passed: list[Occurrence]) -> Answer:
+        doc = Doc().bold(texts.REMINDER_PASSED)
+        for occ in passed:
+            doc.add(texts.REMINDER_MISSED_LINE.format(due=self.ctx.local(occ.due), text=_short(occ.text)))
+        doc.add(texts.REMINDER_PASSED_HINT)
+        return Answer(Intent.help, doc)
+
+    def _set_at(self, s: Session) -> dict[str, dt.datetime]:
+        """When each phase's dates of this round were last set."""
+        rows = s.exec(select(PhaseDate).where(PhaseDate.round == self.ctx.round)).all()
+        return {r.phase: _aware(r.updated_at) for r in rows}
+
     def due(self, s: Session, now: dt.datetime) -> tuple[list[tuple[Occurrence, int, str]], list[Occurrence]]:
         """Claim every reminder due by ``now``: (occurrence, user, unit) to send now, and the
         occurrences that fell due while the bot was down longer than the grace window (each
         reported once). A claim is a row with a unique key: claimed once, sent once."""
         to_send: list[tuple[Occurrence, int, str]] = []
         missed: list[Occurrence] = []
+        set_at: dict[str, dt.datetime] | None = None
         for occ in self.plan(s):
             due = occ.due.astimezone(dt.timezone.utc)
             if due > now:
@@ -81,7 +104,11 @@ class Reminders:
                 # to a calendar nobody is running any more (say, the template's 2020 dates):
                 # recorded, not reported. INSERT … ON CONFLICT DO NOTHING: of two processes,
                 # exactly one wins each claim.
-                state = "missed" if due >= now - MISSED_LOOKBACK else "expired"
+                # A moment already past when its phase's dates were set was never the bot's to
+                # send (the coordinator was told then): not reported as missed 因机器人停机.
+                set_at = self._set_at(s) if set_at is None else set_at
+                late_set = occ.phase.key in set_at and set_at[occ.phase.key] > due
+                state = "missed" if due >= now - MISSED_LOOKBACK and not late_set else "expired"
                 marker = f"missed:{occ.key}"[:160]
                 if s.get(ReminderDelivery, marker) is None and insert_new(
                     s, ReminderDelivery, key=marker, user_id=0, unit="", state=state, **common
@@ -113,5 +140,14 @@ class Reminders:
     def missed_report(self, missed: list[Occurrence]) -> Answer:
         doc = Doc().bold(texts.REMINDER_MISSED.format(hours=int(self.grace.total_seconds() // 3600)))
         for occ in missed:
-            doc.add(texts.REMINDER_MISSED_LINE.format(due=self.ctx.local(occ.due), text=occ.text[:80]))
+            doc.add(texts.REMINDER_MISSED_LINE.format(due=self.ctx.local(occ.due), text=_short(occ.text)))
         return Answer(Intent.help, doc)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A reminder's text in a list: cut at ``limit`` characters, with … where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.timezone.utc)

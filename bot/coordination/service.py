@@ -110,11 +110,21 @@ class Coordination:
         return self.cal.calendar(s)
 
     def set_phase(self, s: Session, actor: User | None, phase: str, start: dt.date | None, end: dt.date | None) -> Outcome:
-        return self.cal.set_phase(s, actor, phase, start, end)
+        return self._say_passed(s, self.cal.set_phase(s, actor, phase, start, end), [phase])
 
     def shift(self, s: Session, actor: User | None, start: dt.date) -> Outcome:
         """Move the whole calendar so the first phase starts on ``start`` (the notice's spacing kept)."""
-        return self.cal.shift(s, actor, start)
+        return self._say_passed(s, self.cal.shift(s, actor, start), [p.key for p in self.ctx.rubric.campaign.phases])
+
+    def _say_passed(self, s: Session, out: Outcome, phases: list[str]) -> Outcome:
+        """After a change of dates: the reminders whose moment is already past, which will not be
+        sent, said before the calendar."""
+        if out.refused is not None:
+            return out
+        passed = self.reminders.passed(s, phases, self.ctx.clock())
+        if passed:
+            out.replies.insert(max(0, len(out.replies) - 1), self.reminders.passed_note(passed))
+        return out
 
     @property
     def calendars(self) -> RoundCalendars:
