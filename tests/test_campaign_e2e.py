@@ -194,7 +194,7 @@ async def test_a_whole_2026_campaign(engine, db):
 
         # --- the digest and its nudge ------------------------------------------------------
         digest = [m for m in api.sent_messages(ADMIN_ID) if "每日督办提示" in m.get("text", "")][-1]
-        assert "未提交自评的单位（1）：范县" in digest["text"] and "尚无人绑定的单位" in digest["text"]
+        assert "未提交自评的单位（1）：范县党委" in digest["text"] and "尚无人绑定的单位" in digest["text"]
         coord.shown = [digest]
         nudged = coord.text(await coord.press("催办未提交单位"))
         assert "已催办" in nudged

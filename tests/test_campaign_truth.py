@@ -107,3 +107,17 @@ def test_a_missed_reminders_text_is_cut_with_an_ellipsis(db, service, coord):
     report = coord.missed_report(missed).text
     cut = [line for line in report.splitlines()[1:] if line.startswith("·")]
     assert cut and all(line.endswith(("…", "。")) for line in cut), cut
+
+
+def test_the_digest_names_the_office_that_has_not_submitted(db, service, coord):
+    """华龙区's party office submitted, its government office did not: the digest names 华龙区政府,
+    not the whole of 华龙区 (as 尚无人绑定 names 范县党委)."""
+    liu = type(WANG)(102, "刘主任")
+    bind(db, service, WANG, "华龙区")
+    bind(db, service, liu, "华龙区", role="government")
+    bind(db, service, ZHAO, "范县", role="government")
+    score_all(db, service, WANG)
+    submit(db, service, WANG)
+    digest = db.call(lambda s: coord.digest(s)).text
+    assert "未提交自评的单位（2）：华龙区政府、范县政府" in digest, digest
+    assert "范县党委" in digest.split("尚无人绑定的单位")[1]

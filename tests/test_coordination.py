@@ -286,7 +286,7 @@ def test_overdue_items_are_red_and_in_the_digest(db, service, coord, clock):
     digest = db.call(lambda s: coord.digest(s))
     assert "逾期整改事项（2）" in digest.text and "华龙区 第5项第1条" in digest.text
     assert "濮阳县" not in digest.text.split("逾期整改事项")[1].split("\n\n")[0]
-    assert "未提交自评的单位（1）：濮阳县" in digest.text
+    assert "未提交自评的单位（1）：濮阳县党委" in digest.text
     labels = [b.label for row in digest.buttons for b in row]
     assert "催办未提交单位" in labels and "催办华龙区" in labels and "催办濮阳县" not in labels
 

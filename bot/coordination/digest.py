@@ -13,7 +13,7 @@ from bot.common.richtext import Doc
 from bot.coordination.broadcasts import Broadcasts, made_recipients, notice_name
 from bot.coordination.calendar import Calendar
 from bot.coordination.context import CoordinationContext, day
-from bot.coordination.progress import Progress, unjoined_units
+from bot.coordination.progress import Progress, unjoined_units, unsubmitted_offices
 from bot.coordination.rectification import Rectification
 from bot.storage.models import Assessment, Broadcast
 
@@ -34,8 +34,8 @@ class Digest:
         today = self.ctx.today()
         rows, _ = self.progress.data(s)
         unjoined = unjoined_units(rows)
-        # a unit is late when an office that has joined has not submitted; offices nobody joined are listed apart
-        unsubmitted = sorted({r.unit for r in rows if r.submitted_at is None and (r.users or r.answered)})
+        # an office is late when it has joined and not submitted; offices nobody joined are listed apart
+        unsubmitted = unsubmitted_offices(rows)
         overdue = self.rectification.overdue(s)
         recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
         pending = {b.id: self.broadcasts.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice

@@ -38,6 +38,22 @@ def unjoined_units(rows) -> list[str]:
     return seen
 
 
+def unsubmitted_offices(rows) -> list[str]:
+    """Offices that have joined (or answered) and not submitted, in the units file's order: a
+    county's office by unit and office (华龙区政府), since its other office may have submitted;
+    a department, which has one table, by its name."""
+    tables = {}
+    for r in rows:
+        tables.setdefault(r.unit, set()).add(r.table)
+    late: list[str] = []
+    for r in rows:
+        if r.submitted_at is None and (r.users or r.answered):
+            label = r.unit if len(tables[r.unit]) == 1 else f"{r.unit}{texts.ROLE_LABEL[r.table]}"
+            if label not in late:
+                late.append(label)
+    return late
+
+
 class Progress:
     def __init__(self, ctx: CoordinationContext) -> None:
         self.ctx = ctx
