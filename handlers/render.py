@@ -17,10 +17,11 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBUserWarning
 
+from bot.common import texts
 from bot.common.callbacks import pack
 from bot.common.reply import Answer, Button, Outcome
 from bot.registry import is_open
@@ -127,9 +128,13 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, message: Message, outcome:
         await message.reply_document(InputFile(f.data, filename=f.name), caption=f.caption[:1024])
     for e in outcome.resend:
         caption = e.caption or e.file_name
-        if e.kind == "photo":
-            await message.reply_photo(e.file_id, caption=caption[:1024])
-        else:
-            await message.reply_document(e.file_id, caption=caption[:1024])
+        try:
+            if e.kind == "photo":
+                await message.reply_photo(e.file_id, caption=caption[:1024])
+            else:
+                await message.reply_document(e.file_id, caption=caption[:1024])
+        except BadRequest as exc:  # a file id this bot cannot use (another token, a restored backup)
+            logger.warning("evidence %s could not be sent again: %s", e.file_id, exc)
+            await message.reply_text(texts.EVIDENCE_LOST.format(name=e.file_name))
     for notice in outcome.notices:
         await send(context, notice.user_id, notice.answer, owner=notice.user_id)

@@ -347,6 +347,7 @@ EVIDENCE_DUPLICATE_AT = "这份材料已经保存过了（第{no}项第{i}条的
 EVIDENCE_STAGE_NAME = {"selfcheck": "自评佐证", "rectification": "整改佐证"}
 EVIDENCE_NO_CRITERION = "请先发送 /score 进入要佐证的那一条检查标准，再发送文件或照片。"
 EVIDENCE_NONE = "这一条还没有佐证材料。"
+EVIDENCE_LOST = "佐证材料“{name}”无法发送：Telegram 已找不到这个文件（可能是更换了机器人或恢复了备份），请联系上传单位重新发送。"
 EVIDENCE_SENDING = "第{no}项第{i}条的佐证材料共 {count} 份："
 EVIDENCE_RECT_SAVED = "已保存整改佐证材料“{name}”（{size}），归入第{no}项第{i}条的整改事项。"
 EVIDENCE_SUBMITTED = (
