@@ -119,7 +119,7 @@ class Coordination:
     def _say_passed(self, s: Session, out: Outcome, phases: list[str]) -> Outcome:
         """After a change of dates: the reminders whose moment is already past, which will not be
         sent, said before the calendar."""
-        if out.refused is not None:
+        if getattr(out, "refused", None) is not None:  # a refusal returned (not raised): nothing changed
             return out
         passed = self.reminders.passed(s, phases, self.ctx.clock())
         if passed:
