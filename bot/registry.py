@@ -11,7 +11,6 @@ Telegram; the shells bring the transaction (``Tx`` says which kind) and render t
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from bot.actions import Tx
 from bot.common import texts
 from bot.common.callbacks import Action, AssessmentOp, CoordOp, Feedback, InspectLevel, InspectNav, InspectOp, Navigate, PickLevel, ShowItem, ShowPhase, ShowTask, ShowUnit
 from bot.common.errors import Refusal
-from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc, Span
 from bot.coordination.service import Coordination
 from bot.inputs import Inputs
@@ -202,12 +201,11 @@ def _files(core: Core, s: Session, request: Request, args: str) -> Outcome:
     if person is not None and person.role == "coordinator":
         return Outcome().say(texts.FILES_COORD_USAGE)
     out = core.selfcheck.files(s, request.user, "xlsx")
-    if out.refused:
+    if not out.files:  # nothing to send yet (no assessment begun): say so once
         return out
     more = core.selfcheck.files(s, request.user, "docx")
     out.replies += more.replies
     out.files += more.files
-    out.refused = more.refused
     return out
 
 
@@ -379,11 +377,6 @@ def help_answer(role: str | None, group: bool = False) -> Answer:
 # --- running them ------------------------------------------------------------------------
 
 
-def _refused(found: Outcome, audit: bool) -> Refusal:
-    """A core check's refusal as the exception (until the checks raise it themselves)."""
-    return Refusal(found.replies[0].text, found.refused or "refused", audit=audit)
-
-
 def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> None:
     """Raise Refusal unless ``user``'s binding lets them do ``what``, with the core's own
     checks and texts. A shell without a database (plain `ducha chat`) has only unbound users."""
@@ -392,16 +385,15 @@ def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> Non
     if s is None:  # plain `ducha chat`: say how to chat as a user
         raise Refusal(texts.CHAT_NEEDS_USER, f"no database: {user.id} tried {what}", audit=False)
     if who is Who.coordinator:
-        found: object = core.coordination.coordinator(s, user, what)  # audits a refusal
+        core.coordination.coordinator(s, user, what)
     elif who is Who.unit:
-        found = core.selfcheck.access.scorer(s, user)
+        core.selfcheck.access.scorer(s, user)
     else:
         person = core.selfcheck.binding(s, user)
         if person is None:
-            raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried {what}", audit=False)
-        found = person if person.active else refusal(texts.INACTIVE, f"inactive user {user.id} tried {what}")
-    if isinstance(found, Outcome):
-        raise _refused(found, audit=who is Who.coordinator)
+            raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried {what}")
+        if not person.active:
+            raise Refusal(texts.INACTIVE, f"inactive user {user.id} tried {what}")
 
 
 def run_command(entry: Command, core: Core, s: Session | None, request: Request) -> Outcome:
@@ -437,6 +429,9 @@ def press(entry: ButtonAction, core: Core, s: Session | None, request: Request, 
     A refusal is raised for the shell's runner (bot/actions.py) to answer and audit."""
     if s is None and entry.tx is not Tx.none and not entry.open:
         raise Refusal(texts.CHAT_NEEDS_USER, f"no database for {type(action).__name__}", audit=False)
+    # who may press it, by the binding (a removed, inactive or withdrawn user is refused here,
+    # whatever the button); the core then authorises again against what the button names
+    admit(core, s, request.user, entry.who, f"button {type(action).__name__} {getattr(action, 'op', '')}".rstrip())
     return entry.call(core, s, request, action)
 
 

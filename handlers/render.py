@@ -120,8 +120,6 @@ async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: Answer,
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, message: Message, outcome: Outcome, user_id: int) -> None:
     """Everything an action produced: replies here, notices to others, files, evidence."""
-    if outcome.refused:
-        logger.warning("refused user %s: %s", user_id, outcome.refused)
     for answer in outcome.replies:
         await reply(message, answer, owner=user_id)
     for f in outcome.files:

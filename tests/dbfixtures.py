@@ -69,3 +69,33 @@ def act(db: Database, user, fn, clock=None):
     from bot.common.reply import utc_now
 
     return Runner(db, clock or utc_now).call(user, fn)
+
+
+def refusal_of(db: Database, user, fn, clock=None):
+    """Run a core call as a shell does; it must be refused. Returns the Refusal (its ``text`` is
+    what the user read; the runner has written its audit row unless ``audit`` is False)."""
+    from bot.common.errors import Refusal
+
+    caught: list[Refusal] = []
+
+    def watched(s):
+        try:
+            return fn(s)
+        except Refusal as no:
+            caught.append(no)
+            raise
+
+    act(db, user, watched, clock)
+    assert caught, "the call was not refused"
+    return caught[0]
+
+
+def refusals(db: Database) -> list:
+    """The audit log's refusals, oldest first: (actor_id, detail)."""
+    from sqlmodel import select
+
+    from bot.storage.models import AuditEntry
+
+    return db.call(
+        lambda s: [(e.actor_id, e.detail) for e in s.exec(select(AuditEntry).where(AuditEntry.action == "refused").order_by(AuditEntry.id)).all()]
+    )

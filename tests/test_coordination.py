@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.common.callbacks import CoordOp, Navigate, PickLevel
 from bot.common.reply import User
 from bot.coordination.service import html_problem
+from dbfixtures import act, refusal_of, refusals  # noqa: E402
 from bot.storage.models import (
     AuditEntry,
     BroadcastRecipient,
@@ -76,10 +77,9 @@ def test_non_coordinators_are_refused_and_the_attempt_audited(db, service, coord
         lambda s: coord.op(s, WANG, CoordOp("item_close", 1, 5, 0)),
         lambda s: coord.op(s, WANG, CoordOp("bc_send", 1)),
     ):
-        out = db.call(attempt)
-        assert out.refused and "仅限市委依法治市办" in text_of(out)
-    refused = db.call(lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "refused")).all())
-    assert len(refused) == 6 and all(r.actor_id == WANG.id for r in refused)
+        assert "仅限市委依法治市办" in refusal_of(db, WANG, attempt).text
+    refused = refusals(db)
+    assert len(refused) == 6 and all(actor == WANG.id for actor, _ in refused)
 
 
 # --- calendar -----------------------------------------------------------------------------
@@ -87,13 +87,13 @@ def test_non_coordinators_are_refused_and_the_attempt_audited(db, service, coord
 
 def test_calendar_set_show_and_refusals(db, service, coord):
     out = db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2021, 8, 2), dt.date(2021, 8, 12)))
-    assert out.refused is None and "8月2日 至 8月12日" in text_of(out)
+    assert "8月2日 至 8月12日" in text_of(out)
     assert "（由市办张主任设定）" in text_of(out)
     assert "迎接督察阶段：未设定日期" in db.call(lambda s: coord.calendar(s).text)
-    bad = db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2021, 8, 12), dt.date(2021, 8, 2)))
-    assert bad.refused
-    unknown = db.call(lambda s: coord.set_phase(s, ADMIN, "party_time", dt.date(2021, 8, 1), dt.date(2021, 8, 2)))
-    assert unknown.refused
+    bad = refusal_of(db, ADMIN, lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2021, 8, 12), dt.date(2021, 8, 2)))
+    assert bad.text.startswith("无法设定")
+    assert refusal_of(db, ADMIN, lambda s: coord.set_phase(s, ADMIN, "party_time", dt.date(2021, 8, 1), dt.date(2021, 8, 2))).text
+    assert refusals(db) == []  # a date that does not fit is the coordinator's slip, not an attempt
     assert db.call(lambda s: s.exec(select(AuditEntry).where(AuditEntry.action == "calendar.set")).one()).actor == "市办张主任"
 
 
@@ -172,7 +172,7 @@ def test_broadcast_preview_confirm_and_refusals(db, service, coord, clock):
         ("all " + "长" * 5000, "过长"),
         ("all", "用法"),
     ]:
-        refused = db.call(lambda s, a=args: coord.draft(s, ADMIN, a))
+        refused = act(db, ADMIN, lambda s, a=args: coord.draft(s, ADMIN, a))
         assert expected in text_of(refused), args
     past = db.call(lambda s: coord.create_broadcast(s, ADMIN, "all", "通知", clock() - dt.timedelta(hours=1)))
     assert isinstance(past, str) and "已过" in past
@@ -231,7 +231,7 @@ def test_nudge_reaches_the_unknown_and_says_whom_it_left_to_the_sender(db, servi
 
 def test_rectification_reported_returned_reported_again_closed(db, service, coord, typed, clock):
     bind(db, service, WANG, "华龙区")
-    db.call(lambda s: service.start(s, ADMIN))
+    db.call(lambda s: service.person(s, ADMIN))  # the admin becomes a coordinator
     score_all(db, service, WANG)
     submit(db, service, WANG)
     page = db.call(lambda s: coord.rectify(s, WANG))
@@ -253,7 +253,8 @@ def test_rectification_reported_returned_reported_again_closed(db, service, coor
     assert "已销号" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
     assert db.call(lambda s: coord.op(s, ADMIN, close)).replies  # a second close says its state
     other = bind(db, service, ZHAO, "濮阳县") or ZHAO
-    assert db.call(lambda s: coord.op(s, other, report)).refused  # another unit's item
+    assert "其他单位" in refusal_of(db, other, lambda s: coord.op(s, other, report)).text  # another unit's item
+    assert [actor for actor, _ in refusals(db)] == [other.id]  # and audited
 
 
 def test_files_after_report_done_are_the_items_evidence_and_scoring_takes_typing_back(db, service, coord, typed):
@@ -293,7 +294,7 @@ def test_overdue_items_are_red_and_in_the_digest(db, service, coord, clock):
 
 def test_sent_back_assessment_reaches_the_units_users(db, service, coord, typed):
     bind(db, service, WANG, "华龙区")
-    db.call(lambda s: service.start(s, ADMIN))
+    db.call(lambda s: service.person(s, ADMIN))  # the admin becomes a coordinator
     score_all(db, service, WANG)
     done = submit(db, service, WANG)
     assessment = next(b.action for b in buttons(done)).assessment

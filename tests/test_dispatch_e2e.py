@@ -14,7 +14,7 @@ from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dbfixtures import FakeClock  # noqa: E402
+from dbfixtures import FakeClock, refusal_of  # noqa: E402
 from fakebotapi import FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
@@ -113,7 +113,7 @@ async def test_a_whole_campaign_of_reminders_on_a_fake_clock(engine, db):
     clock = FakeClock(dt.datetime(2020, 7, 30, 0, 0, tzinfo=SHANGHAI))
     service = SelfCheck(engine.rubric, clock=clock, admin_ids=frozenset({ADMIN_ID}))
     users = bind_many(db, service, 4)
-    db.call(lambda s: service.start(s, User(ADMIN_ID, "市办")))
+    db.call(lambda s: service.person(s, User(ADMIN_ID, "市办")))  # the admin becomes a coordinator
     async with FakeBotAPI() as api:
         from telegram import Bot
 
@@ -225,8 +225,8 @@ async def test_a_copy_claimed_before_a_crash_is_never_resent_and_is_reported(eng
             assert "重新发送后会收到两份" in ask.replies[0].text
             assert db.call(lambda s: s.get(BroadcastRecipient, (made.id, users[0])).state) == "unknown"  # not yet
             confirm = next(b for row in ask.replies[0].buttons for b in row if b.label == "确定重新发送")
-            outsider = db.call(lambda s: coordination.op(s, User(users[1], "用户"), confirm.action))
-            assert outsider.refused and db.call(lambda s: s.get(BroadcastRecipient, (made.id, users[0])).state) == "unknown"
+            outsider = refusal_of(db, User(users[1], "用户"), lambda s: coordination.op(s, User(users[1], "用户"), confirm.action))
+            assert "仅限" in outsider.text and db.call(lambda s: s.get(BroadcastRecipient, (made.id, users[0])).state) == "unknown"
             done = db.call(lambda s: coordination.op(s, admin, confirm.action))
             assert "已安排重新发送" in done.replies[0].text and "共 1 人" in done.replies[0].text
             again = await dispatcher.tick(bot, clock())
@@ -319,8 +319,8 @@ async def test_a_nudge_on_a_long_notice_is_a_short_reply_to_each_ones_copy(engin
 
             page = db.call(lambda s: coordination.broadcast_page(s, admin, made.id))
             nudge = next(b.action for row in page.replies[0].buttons for b in row if b.label == "催办未确认单位")
-            out = db.call(lambda s: coordination.op(s, admin, nudge))
-            assert out.refused is None and "已催办，共 3 人" in out.replies[0].text
+            out = db.call(lambda s: coordination.op(s, admin, nudge))  # raises if refused
+            assert "已催办，共 3 人" in out.replies[0].text
             clock.advance(minutes=1)
             await dispatcher.tick(bot, clock())
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 from test_coordination import ADMIN, WANG, ZHAO, bind, text_of
 
+from dbfixtures import act, refusal_of, refusals
 from bot.common.reply import User
 from bot.storage.models import AuditEntry
 
@@ -35,23 +36,23 @@ def test_members_lists_moves_and_removes_and_a_removed_user_is_refused(db, servi
     removed = text_of(db.call(lambda s: coord.members.command(s, ADMIN, "remove 101")))
     assert "已移除 王科长" in removed
     for attempt in (lambda s: service.start(s, WANG), lambda s: service.files(s, WANG, "xlsx"), lambda s: coord.rectify(s, WANG)):
-        out = db.call(attempt)
-        assert out.refused and not out.files
+        out = act(db, WANG, attempt)
+        assert "先绑定" in text_of(out) and not out.files
     assert {"member.move", "member.remove"} <= set(audit_actions(db))
+    assert [actor for actor, _ in refusals(db)] == [WANG.id] * 3
 
 
 def test_members_is_for_coordinators_only(db, service, coord):
     bind(db, service, WANG, "华龙区")
-    out = db.call(lambda s: coord.members.command(s, WANG, "remove 101"))
-    assert out.refused and "仅限市委依法治市办" in text_of(out)
+    assert "仅限市委依法治市办" in refusal_of(db, WANG, lambda s: coord.members.command(s, WANG, "remove 101")).text
     assert "refused" in audit_actions(db)
 
 
 def test_members_refuses_what_it_cannot_do_in_chinese(db, service, coord):
     bind(db, service, WANG, "华龙区")
-    assert "没有找到用户ID为 999" in text_of(db.call(lambda s: coord.members.command(s, ADMIN, "remove 999")))
-    assert "没有名为“华龙区委”的单位" in text_of(db.call(lambda s: coord.members.command(s, ADMIN, "move 101 华龙区委")))
-    assert "DUCHA_ADMIN_IDS" in text_of(db.call(lambda s: coord.members.command(s, ADMIN, "remove 1")))
+    assert "没有找到用户ID为 999" in text_of(act(db, ADMIN, lambda s: coord.members.command(s, ADMIN, "remove 999")))
+    assert "没有名为“华龙区委”的单位" in text_of(act(db, ADMIN, lambda s: coord.members.command(s, ADMIN, "move 101 华龙区委")))
+    assert "DUCHA_ADMIN_IDS" in text_of(act(db, ADMIN, lambda s: coord.members.command(s, ADMIN, "remove 1")))
 
 
 def test_a_revoked_invite_binds_nobody(db, service, coord):
@@ -59,8 +60,7 @@ def test_a_revoked_invite_binds_nobody(db, service, coord):
     listing = text_of(db.call(lambda s: coord.members.command(s, ADMIN, "invites")))
     assert code in listing and "可用" in listing
     assert "已作废" in text_of(db.call(lambda s: coord.members.command(s, ADMIN, f"revoke {code}")))
-    out = db.call(lambda s: service.bind(s, User(555, "新人"), code))
-    assert out.refused
+    assert "无效" in refusal_of(db, User(555, "新人"), lambda s: service.bind(s, User(555, "新人"), code)).text
     assert "invite.revoke" in audit_actions(db)
 
 
@@ -113,8 +113,8 @@ def test_coordinators_get_a_units_files_and_evidence(db, service, coord):
     out = db.call(lambda s: coord.op(s, ADMIN, press))
     assert [f.name.rsplit(".", 1)[1] for f in out.files] == ["xlsx", "docx"]
     assert [e.file_id for e in out.resend] == ["FILE-1"] and "佐证材料共1份" in text_of(out)
-    refused = db.call(lambda s: coord.op(s, WANG, press))
-    assert refused.refused and not refused.files and not refused.resend
+    refused = act(db, WANG, lambda s: coord.op(s, WANG, press))
+    assert "仅限市委依法治市办" in text_of(refused) and not refused.files and not refused.resend
 
 
 def test_rectify_for_one_unit_counts_what_it_lists_and_a_close_can_be_undone(db, service, coord, clock):
@@ -140,7 +140,7 @@ def test_rectify_for_one_unit_counts_what_it_lists_and_a_close_can_be_undone(db,
     closed_page = db.call(lambda s: coord.rectify(s, ADMIN, "华龙区"))
     assert "已销号" in text_of(closed_page)
     undo = next(b.action for b in buttons(closed_page) if b.label.startswith("撤销销号"))
-    assert db.call(lambda s: coord.op(s, WANG, undo)).refused
+    assert "仅限" in refusal_of(db, WANG, lambda s: coord.op(s, WANG, undo)).text
     undone = db.call(lambda s: coord.op(s, ADMIN, undo))
     assert "已撤销销号" in text_of(undone) and WANG.id in {n.user_id for n in undone.notices}
     assert "已报告完成（待销号）" in text_of(db.call(lambda s: coord.rectify(s, WANG)))
@@ -157,9 +157,9 @@ def test_a_file_attached_by_mistake_is_taken_back_by_its_sender_or_a_coordinator
     saved = db.call(lambda s: service.evidence(s, WANG, "document", "F1", "U1", "错发的文件.pdf", 10, None))
     undo = next(b.action for b in buttons(saved) if b.label == "撤回此文件")
     db.call(lambda s: service.start(s, colleague))
-    assert db.call(lambda s: coord.op(s, colleague, undo)).refused  # not theirs
-    outsider = db.call(lambda s: coord.op(s, ZHAO, undo))
-    assert outsider.refused
+    assert refusal_of(db, colleague, lambda s: coord.op(s, colleague, undo)).text  # not theirs
+    assert refusal_of(db, ZHAO, lambda s: coord.op(s, ZHAO, undo)).text
+    assert [actor for actor, _ in refusals(db)] == [colleague.id, ZHAO.id]
     done = db.call(lambda s: coord.op(s, WANG, undo))
     assert "已撤回佐证材料“错发的文件.pdf”" in text_of(done)
     assert "已经撤回" in text_of(db.call(lambda s: coord.op(s, WANG, undo)))

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 from docx import Document
+from dbfixtures import refusal_of
 from test_coordination import ADMIN, SHANGHAI, WANG, ZHAO, bind, buttons, score_all, submit, text_of
 from typer.testing import CliRunner
 
@@ -38,7 +39,7 @@ def test_the_rectification_report_is_made_submitted_and_stops_its_reminders(db, 
     question = db.call(lambda s: coord.op(s, WANG, ask))
     assert "仍有2项尚未完成" in text_of(question)
     confirm = next(b.action for b in buttons(question) if b.label == "确认提交整改报告")
-    assert db.call(lambda s: coord.op(s, ADMIN, confirm)).refused  # a coordinator has no unit's report to submit
+    assert refusal_of(db, ADMIN, lambda s: coord.op(s, ADMIN, confirm)).text  # a coordinator has no unit's report to submit
     done = db.call(lambda s: coord.op(s, WANG, confirm))
     assert "已提交华龙区党委表的整改报告" in text_of(done) and done.files
     assert {n.user_id for n in done.notices} == {ADMIN.id}

@@ -72,8 +72,8 @@ def test_round_name_and_year_follow_the_dates_that_were_set(rubric):
 
 
 def test_whole_calendar_moves_in_one_step_keeping_the_notices_spacing(db, coord):
-    out = db.call(lambda s: coord.shift(s, ADMIN, dt.date(2026, 12, 7)))
-    assert out.refused is None
+    out = db.call(lambda s: coord.shift(s, ADMIN, dt.date(2026, 12, 7)))  # raises if refused
+    assert out.replies
     cal = db.call(coord.round_calendar)
     spans = {p.key: (p.start, p.end) for p in cal.phases}
     assert spans["prepare"] == (None, dt.date(2026, 12, 6))
@@ -194,8 +194,8 @@ def test_reminders_nudges_and_files_use_the_calendar(db, service, coord, clock):
     to_send, missed = db.call(lambda s: coord.due_reminders(s, now))
     assert missed == [] and to_send
     assert "今天起进入自查阶段（12月7日至12月16日）" in to_send[0][0].text
-    nudge = db.call(lambda s: coord.nudge_unsubmitted(s, ADMIN))
-    assert nudge.refused is None
+    nudge = db.call(lambda s: coord.nudge_unsubmitted(s, ADMIN))  # raises if refused
+    assert nudge.replies
     from bot.storage.models import Broadcast
 
     text = db.call(lambda s: s.exec(Broadcast.__table__.select()).all()[-1].text)

@@ -16,7 +16,7 @@ from bot.inputs import Inputs
 from bot.scoring.selfcheck import SelfCheck
 from bot.scoring.typed import asks_own_score, is_pause, is_skip, ongoing_deadline, reads_as_question
 from bot.storage.models import CriterionAnswer, Evidence, ScoringCursor
-from dbfixtures import FakeClock
+from dbfixtures import FakeClock, refusal_of, refusals
 
 ADMIN = User(1, "市办张主任")
 WANG = User(101, "王科长")
@@ -53,7 +53,7 @@ def buttons(out):
 
 def bind(db, service, user=WANG, unit="华龙区", role="party"):
     code = db.call(lambda s: service.create_invite(s, unit, role, 5, None)).code
-    assert db.call(lambda s: service.bind(s, user, code)).refused is None
+    db.call(lambda s: service.bind(s, user, code))  # raises if refused
 
 
 def deduct_first(db, service, user=WANG):
@@ -320,8 +320,8 @@ def answer_rest_and_submit(db, service, out):
 def test_a_file_for_a_submitted_assessment_is_not_filed(db, service, typed):
     bind(db, service)
     score_and_submit(db, service)
-    out = db.call(lambda s: typed.evidence(s, WANG, "document", "F1", "U1", "会议记录.pdf", 2048, None))
-    assert out.refused and "“会议记录.pdf”没有归入自评材料" in text_of(out) and "/rectify" in text_of(out)
+    no = refusal_of(db, WANG, lambda s: typed.evidence(s, WANG, "document", "F1", "U1", "会议记录.pdf", 2048, None))
+    assert "“会议记录.pdf”没有归入自评材料" in no.text and "/rectify" in no.text
     assert db.call(lambda s: s.exec(select(Evidence)).all()) == []
 
 
@@ -350,7 +350,8 @@ def test_a_file_sent_while_reporting_an_item_is_that_items_and_coordinators_open
     assert files.resend[1].caption.startswith("【整改佐证】第1项第1条")
     other = User(301, "范县办")
     bind(db, service, other, unit="范县")
-    assert db.call(lambda s: service.navigate(s, other, show)).refused  # another unit's: no
+    assert "其他单位" in refusal_of(db, other, lambda s: service.navigate(s, other, show)).text  # another unit's: no
+    assert [actor for actor, _ in refusals(db)] == [other.id]
 
 
 # --- where a bound user stands ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.common.callbacks import AssessmentOp, Navigate, PickLevel
 from bot.common.reply import User
 from bot.scoring.selfcheck import SelfCheck, parse_duration
+from dbfixtures import refusal_of, refusals
 from bot.storage.models import (
     AuditEntry,
     CriterionAnswer,
@@ -38,9 +39,7 @@ def invite(db, service, unit="华龙区", role="party", uses=5, expires=None):
 
 def bound(db, service, user, unit="华龙区", role="party"):
     code = invite(db, service, unit, role)
-    out = db.call(lambda s: service.bind(s, user, code))
-    assert out.refused is None, out.replies[0].text
-    return out
+    return db.call(lambda s: service.bind(s, user, code))  # raises if refused
 
 
 def text_of(out) -> str:
@@ -79,10 +78,10 @@ def test_bad_invites_are_refused_and_logged(db, service, clock, case):
         clock.advance(days=2)
     else:
         db.call(lambda s: service.bind(s, LI, code))
-    out = db.call(lambda s: service.bind(s, WANG, code))
-    assert out.refused
-    assert {"unknown": "无效", "expired": "过期", "used_up": "次数已满"}[case] in text_of(out)
+    no = refusal_of(db, WANG, lambda s: service.bind(s, WANG, code))
+    assert {"unknown": "无效", "expired": "过期", "used_up": "次数已满"}[case] in no.text
     assert db.call(lambda s: s.get(Person, WANG.id)) is None
+    assert [actor for actor, _ in refusals(db)] == [WANG.id]  # audited
 
 
 def test_invite_for_unknown_unit_or_role_is_refused(db, service):
@@ -98,14 +97,13 @@ def test_invite_for_unknown_unit_or_role_is_refused(db, service):
 
 
 def test_admin_ids_are_coordinators_and_cannot_score(db, service):
-    out = db.call(lambda s: service.start(s, ADMIN))
-    assert out.refused and "协调员" in text_of(out)
+    assert "协调员" in refusal_of(db, ADMIN, lambda s: service.start(s, ADMIN)).text
+    assert db.call(lambda s: service.person(s, ADMIN)).role == "coordinator"
     assert db.call(lambda s: s.get(Person, ADMIN.id)).role == "coordinator"
 
 
 def test_unbound_user_is_told_how_to_bind(db, service):
-    out = db.call(lambda s: service.start(s, WANG))
-    assert out.refused and "邀请" in text_of(out)
+    assert "邀请" in refusal_of(db, WANG, lambda s: service.start(s, WANG)).text
 
 
 # --- the conversation ----------------------------------------------------------------
@@ -127,10 +125,10 @@ def test_scoring_walks_criteria_and_asks_rectification_for_partial(db, service):
     assert "请用一两句话说明存在的问题" in text_of(out)
     for reply in ("会议记录缺少研究法治问题的内容", "完善常委会会议记录制度", "县委副书记", "县委办公室", "张三"):
         out = db.call(lambda s, r=reply: service.text(s, WANG, r))
-        assert out is not None and out.refused is None
+        assert out is not None and "检查标准 3/3" not in text_of(out)
     assert "完成时限" in text_of(out)
     out = db.call(lambda s: service.text(s, WANG, "尽快吧"))
-    assert out.refused and "无法识别" in text_of(out)
+    assert "无法识别" in text_of(out) and "完成时限" in text_of(out)  # asked again
     out = db.call(lambda s: service.text(s, WANG, "9月5日"))
     assert "检查标准 3/3" in text_of(out)
     row = answers(db)[(1, 1)]
@@ -195,11 +193,11 @@ def test_colleagues_share_one_assessment_and_conflicts_are_caught(db, service):
     db.call(lambda s: service.pick_level(s, WANG, level_button(out_wang, "听取1次")))
     # Li pressed a button drawn before Wang answered
     out = db.call(lambda s: service.pick_level(s, LI, level_button(out_li, "听取2次")))
-    assert out.refused and "王科长" in text_of(out) and "听取1次" in text_of(out)
+    assert "王科长" in text_of(out) and "听取1次" in text_of(out)
     assert answers(db)[(1, 0)].points == 1 and answers(db)[(1, 0)].answered_by == "王科长"
     # the fresh button he is shown now carries the new revision and works
     out = db.call(lambda s: service.pick_level(s, LI, level_button(out, "听取2次")))
-    assert out.refused is None and answers(db)[(1, 0)].points == 2 and answers(db)[(1, 0)].revision == 2
+    assert "王科长" not in text_of(out) and answers(db)[(1, 0)].points == 2 and answers(db)[(1, 0)].revision == 2
 
 
 def test_a_change_drawn_before_a_colleagues_change_is_caught(db, service):
@@ -208,11 +206,11 @@ def test_a_change_drawn_before_a_colleagues_change_is_caught(db, service):
     first = db.call(lambda s: service.start(s, WANG))
     db.call(lambda s: service.pick_level(s, WANG, level_button(first, "听取1次")))  # revision 1
     at_one = db.call(lambda s: service.pick_level(s, LI, level_button(first, "听取2次")))
-    assert at_one.refused  # and shows the question again, drawn at revision 1
+    assert "王科长" in text_of(at_one) and answers(db)[(1, 0)].points == 1  # and shows the question again, drawn at revision 1
     db.call(lambda s: service.pick_level(s, LI, level_button(at_one, "听取2次")))  # revision 2
     # Wang presses a button drawn at revision 1: refused, Li's answer stands
     out = db.call(lambda s: service.pick_level(s, WANG, level_button(at_one, "听取1次")))
-    assert out.refused and "李" in text_of(out)
+    assert "李" in text_of(out) and answers(db)[(1, 0)].points == 2
     assert answers(db)[(1, 0)].points == 2 and answers(db)[(1, 0)].revision == 2
 
 
@@ -221,11 +219,11 @@ def test_another_units_buttons_are_refused(db, service):
     bound(db, service, ZHAO, unit="濮阳县")
     out = db.call(lambda s: service.start(s, WANG))
     forged = level_button(out, "听取2次")
-    refused = db.call(lambda s: service.pick_level(s, ZHAO, forged))
-    assert refused.refused and "其他单位" in text_of(refused)
+    assert "其他单位" in refusal_of(db, ZHAO, lambda s: service.pick_level(s, ZHAO, forged)).text
+    assert [actor for actor, _ in refusals(db)] == [ZHAO.id]
     assert answers(db) == {}
     made_up = PickLevel(forged.assessment, 99, 0, 0, 0)
-    assert db.call(lambda s: service.pick_level(s, WANG, made_up)).refused
+    assert refusal_of(db, WANG, lambda s: service.pick_level(s, WANG, made_up)).text
 
 
 def test_department_picks_a_reference_table(db, service, rubric):
@@ -268,7 +266,7 @@ def _score_whole_table(db, service, user):
 def test_review_summary_submit_reopen_and_files(db, service):
     bound(db, service, WANG)
     bound(db, service, LI)
-    db.call(lambda s: service.start(s, ADMIN))  # makes the admin a coordinator
+    db.call(lambda s: service.person(s, ADMIN))  # makes the admin a coordinator
     out = _score_whole_table(db, service, WANG)
     assert "全部27项已作答完毕，当前得分 96 分" in text_of(out)
 
@@ -292,12 +290,12 @@ def test_review_summary_submit_reopen_and_files(db, service):
     assert "已提交" in text_of(done)
     told = {n.user_id for n in done.notices}
     assert told == {LI.id, ADMIN.id}
-    assert db.call(lambda s: service.assessment_op(s, LI, confirm)).refused  # second submit
+    assert refusal_of(db, LI, lambda s: service.assessment_op(s, LI, confirm)).text  # second submit
 
     # locked for everyone in the unit
-    locked = db.call(lambda s: service.pick_level(s, LI, level_button(q, "已开展")))
-    assert locked.refused and "已于" in text_of(locked)
-    assert db.call(lambda s: service.reopen(s, WANG, confirm.assessment)).refused  # not a coordinator
+    locked = refusal_of(db, LI, lambda s: service.pick_level(s, LI, level_button(q, "已开展")))
+    assert "已于" in locked.text and not locked.audit  # locked is no question of who asks
+    assert "仅限" in refusal_of(db, WANG, lambda s: service.reopen(s, WANG, confirm.assessment)).text  # not a coordinator
     reopened = db.call(lambda s: service.reopen(s, ADMIN, confirm.assessment))
     assert "已重新开放" in text_of(reopened) and {n.user_id for n in reopened.notices} == {WANG.id, LI.id}
     actions = db.call(lambda s: [e.action for e in s.exec(select(AuditEntry)).all()])
@@ -335,7 +333,7 @@ def test_used_invite_counts_are_atomic(db, service):
     code = invite(db, service, uses=1)
     db.call(lambda s: service.bind(s, WANG, code))
     assert db.call(lambda s: s.get(Invite, code)).uses == 1
-    assert db.call(lambda s: service.bind(s, LI, code)).refused
+    assert "次数已满" in refusal_of(db, LI, lambda s: service.bind(s, LI, code)).text
     assert db.call(lambda s: s.get(Invite, code)).uses == 1
 
 

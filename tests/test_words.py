@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dbfixtures import FakeClock  # noqa: E402
+from dbfixtures import FakeClock, refusal_of  # noqa: E402
 from fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 from test_telegram_e2e import running_bot  # noqa: E402
 
@@ -202,6 +202,6 @@ def test_calendar_confirmation_buttons_are_for_coordinators_only(db, rubric):
     coord = Coordination(service)
     code = db.call(lambda s: service.create_invite(s, "华龙区", "party", 1, None)).code
     db.call(lambda s: service.bind(s, WANG, code))
-    out = db.call(lambda s: coord.op(s, WANG, CoordOp("cal_shift", 0, dt.date(2026, 12, 7).toordinal())))
-    assert out.refused and "仅限市委依法治市办" in text_of(out)
+    out = refusal_of(db, WANG, lambda s: coord.op(s, WANG, CoordOp("cal_shift", 0, dt.date(2026, 12, 7).toordinal())))
+    assert "仅限市委依法治市办" in out.text
     assert db.call(service.calendars.get).template

@@ -118,14 +118,8 @@ class Outcome:
     notices: list[Notice] = field(default_factory=list)
     files: list[OutFile] = field(default_factory=list)
     resend: list[EvidenceRecord] = field(default_factory=list)
-    refused: str | None = None  # why the action was refused, for the log
 
     def say(self, text: str, buttons: list[list[Button]] | None = None) -> Outcome:
         self.replies.append(Answer(Intent.help, Doc().add(text), buttons=buttons or []))
         return self
 
-
-def refusal(text: str, reason: str) -> Outcome:
-    out = Outcome().say(text)
-    out.refused = reason
-    return out

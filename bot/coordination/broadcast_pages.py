@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from bot.common import texts
 from bot.common.callbacks import CoordOp
 from bot.common.format import clip
-from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.common.states import RecipientState
 from bot.common.telegram_html import plain_text
@@ -32,9 +33,7 @@ class BroadcastPages:
 
     def recent(self, s: Session, user: User) -> Outcome:
         """/broadcasts: recent notices with sent / failed / acknowledged counts."""
-        person = self.ctx.coordinator(s, user, "/broadcasts")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "/broadcasts")
         recent = s.exec(
             select(Broadcast).where(Broadcast.status.in_(("scheduled", "sending", "done"))).order_by(Broadcast.id.desc()).limit(10)  # type: ignore[union-attr,attr-defined]
         ).all()
@@ -55,7 +54,7 @@ class BroadcastPages:
     def broadcast_page(self, s: Session, user: User, broadcast_id: int) -> Outcome:
         """A notice's page: counts and the units that have not acknowledged, with 催办."""
         b = self.broadcasts.get(s, user, broadcast_id, "broadcast page")
-        return b if isinstance(b, Outcome) else Outcome(replies=[self.page(s, b)])
+        return Outcome(replies=[self.page(s, b)])
 
     def page(self, s: Session, b: Broadcast) -> Answer:
         c = self.broadcasts.counts(s, b.id or 0)
@@ -84,8 +83,6 @@ class BroadcastPages:
         it reached, those it failed for, and those whose copy's fate is unknown. Copies still
         being sent or waiting to retry are left to that, and the coordinator is told so."""
         b = self.broadcasts.get(s, user, broadcast_id, "nudge")
-        if isinstance(b, Outcome):
-            return b
         rows = s.exec(
             select(BroadcastRecipient.user_id, BroadcastRecipient.unit, BroadcastRecipient.state).where(
                 BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state != RecipientState.acknowledged
@@ -100,7 +97,7 @@ class BroadcastPages:
             s, user, f"nudge:{b.id}", text, None, file_id, b.file_name if file_id else None, kind="nudge", parent_id=b.id, recipients=pending
         )
         if isinstance(made, str):
-            return refusal(made, f"nudge refused: {made}")
+            raise Refusal(made, f"nudge refused: {made}", audit=False)
         return Outcome().say(texts.NUDGE_SENT.format(count=len(pending)) + (texts.BC_NUDGE_WAITING.format(count=waiting) if waiting else ""))
 
     def nudge_text(self, b: Broadcast) -> tuple[str, str | None]:
@@ -119,8 +116,6 @@ class BroadcastPages:
     def resend_ask(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
         """重新发送 on a notice's page: how many, and the warning that some may get it twice."""
         b = self.broadcasts.get(s, user, broadcast_id, "resend")
-        if isinstance(b, Outcome):
-            return b
         count = self.broadcasts.counts(s, b.id or 0).unknown
         if not count:
             return Outcome().say(texts.BC_RESEND_NONE)
@@ -130,8 +125,6 @@ class BroadcastPages:
     def resend(self, s: Session, user: User | None, broadcast_id: int) -> Outcome:
         """The confirmed resend: every unknown copy is queued again, and the dispatcher sends it."""
         b = self.broadcasts.get(s, user, broadcast_id, "resend")
-        if isinstance(b, Outcome):
-            return b
         now = self.ctx.clock()
         outbox.sweep_stale(s, now)
         count = outbox.resend_unknown(s, b.id or 0, now)

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from bot.common import texts
 from bot.common.callbacks import CoordOp
 from bot.common.format import clip
-from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc, Span
 from bot.common.states import RecipientState
 from bot.common.telegram_html import html_problem, plain_text, visible_length
@@ -126,16 +127,14 @@ class Broadcasts:
 
     def draft(self, s: Session, user: User, args: str, file_id: str | None = None, file_name: str | None = None) -> Outcome:
         """`/broadcast AUDIENCE TEXT`: a preview with the recipient count and a confirm step."""
-        person = self.ctx.coordinator(s, user, "/broadcast")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "/broadcast")
         audience, _, text = args.strip().partition(" ")
         if not audience or not text.strip():
             return Outcome().say(texts.BC_USAGE)
         audience = self.audiences.canonical(audience)
         made = self.create(s, user, audience, text.strip(), None, file_id, file_name, status="draft")
-        if isinstance(made, str):
-            return refusal(made, f"broadcast refused: {made}")
+        if isinstance(made, str):  # why the notice cannot be made (audience, HTML, length)
+            raise Refusal(made, f"broadcast refused: {made}", audit=False)
         queued = made_recipients(s, made.id or 0)
         count, units = len(queued), len({r.unit for r in queued})
         preview = Answer(Intent.help, Doc().bold(texts.BC_PREVIEW.format(count=count, units=units)))
@@ -153,22 +152,19 @@ class Broadcasts:
         )
         return Outcome(replies=[preview, body])
 
-    def get(self, s: Session, user: User | None, broadcast_id: int, what: str) -> Broadcast | Outcome:
-        """The broadcast, if ``user`` (None: the command line) is a coordinator and it exists."""
+    def get(self, s: Session, user: User | None, broadcast_id: int, what: str) -> Broadcast:
+        """The broadcast, if ``user`` (None: the command line) is a coordinator and it exists;
+        otherwise raises the refusal."""
         if user is not None:
-            person = self.ctx.coordinator(s, user, f"{what} #{broadcast_id}")
-            if isinstance(person, Outcome):
-                return person
+            self.ctx.coordinator(s, user, f"{what} #{broadcast_id}")
         b = s.get(Broadcast, broadcast_id)
         if b is None:
-            return refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}")
+            raise Refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}", audit=False)
         return b
 
     def confirm(self, s: Session, user: User, broadcast_id: int, when: str) -> Outcome:
         """立即发送 / 明早9点发送 / 取消 on a draft."""
         b = self.get(s, user, broadcast_id, "broadcast")
-        if isinstance(b, Outcome):
-            return b
         if b.status not in ("draft", "held"):  # a held notice is put to its coordinator again
             return Outcome().say(texts.BC_ALREADY.format(status=b.status))
         if when == "cancel":

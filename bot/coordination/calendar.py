@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.reply import Answer, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.coordination.context import CoordinationContext, day
 from bot.rounds import RoundCalendars
@@ -110,21 +111,18 @@ class Calendar:
 
     # --- changing ----------------------------------------------------------------------
 
-    def _denied(self, s: Session, actor: User | None, what: str) -> Outcome | None:
-        if actor is None:  # the command line
-            return None
-        person = self.ctx.coordinator(s, actor, what)
-        return person if isinstance(person, Outcome) else None
+    def _check(self, s: Session, actor: User | None, what: str) -> None:
+        """Raise the refusal unless ``actor`` is a coordinator (None: the command line)."""
+        if actor is not None:
+            self.ctx.coordinator(s, actor, what)
 
     def set_phase(self, s: Session, actor: User | None, phase: str, start: dt.date | None, end: dt.date | None) -> Outcome:
         """Set this round's dates of a phase; ``actor`` None means the command line."""
-        denied = self._denied(s, actor, f"campaign set {phase}")
-        if denied:
-            return denied
+        self._check(s, actor, f"campaign set {phase}")
         try:
             validate_window(phase, start, end)
         except ValueError as exc:
-            return refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}")
+            raise Refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}", audit=False) from None
         name = actor.name if actor else texts.CLI_ACTOR
         now = self.ctx.clock()
         upsert(s, PhaseDate, {"round": self.ctx.round, "phase": phase}, start=start, end=end, updated_by=name, updated_at=now)
@@ -136,9 +134,7 @@ class Calendar:
 
     def shift(self, s: Session, actor: User | None, start: dt.date) -> Outcome:
         """Move every dated phase so the first phase starts on ``start``, the notice's spacing kept."""
-        denied = self._denied(s, actor, "campaign shift")
-        if denied:
-            return denied
+        self._check(s, actor, "campaign shift")
         name = actor.name if actor else texts.CLI_ACTOR
         now = self.ctx.clock()
         moved = shift_overrides(self.ctx.rubric.campaign, start)

@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp
-from bot.common.reply import Button, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Button, Outcome, User
 from bot.common.rubric import PHASE_ORDER
 from bot.coordination.calendar import Calendar, date_forms, full_day
 from bot.coordination.context import CoordinationContext
@@ -41,9 +42,7 @@ class CalendarRequests:
     def command(self, s: Session, user: User, args: str) -> Outcome:
         """`/campaign` shows the calendar; `/campaign 自查阶段 12月1日 12月10日` sets a phase;
         `/campaign 全部 2026-12-01` moves the whole calendar."""
-        person = self.ctx.coordinator(s, user, "/campaign")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "/campaign")
         words = args.split()
         if not words:
             return Outcome(replies=[self.cal.calendar(s)]).say(self.cal.usage(s))
@@ -55,7 +54,7 @@ class CalendarRequests:
             return self._shift(s, actor, typed.split_range(date_words), confirmed)
         phase = typed.phase_key(phase_text)
         if phase is None:
-            return refusal(texts.CAL_BAD_PHASE.format(text=phase_text), f"bad phase {phase_text!r}")
+            raise Refusal(texts.CAL_BAD_PHASE.format(text=phase_text), f"bad phase {phase_text!r}", audit=False)
         words = typed.split_range(date_words)
         if len(words) != 2:
             return Outcome().say(self.cal.usage(s))
@@ -69,7 +68,7 @@ class CalendarRequests:
             context = read[0].day if read and read[0] is not None else today
             found = typed.read_day(word, context.replace(month=1, day=1))
             if found is None:
-                return refusal(texts.CAL_BAD_DATE.format(text=word, forms=date_forms(today)), f"bad date {word!r}")
+                raise Refusal(texts.CAL_BAD_DATE.format(text=word, forms=date_forms(today)), f"bad date {word!r}", audit=False)
             read.append(found)
         start, end = (r.day if r else None for r in read)
         # 12月20日至1月5日 typed without years: the end is next year's, but that is asked, not assumed
@@ -81,7 +80,7 @@ class CalendarRequests:
             try:
                 validate_window(phase, start, end)
             except ValueError as exc:
-                return refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}")
+                raise Refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}", audit=False) from None
         current = self.cal.round_calendar(s).phase(phase)
         for r, was in zip(read, (current.start, current.end)):
             reason = typed.questionable(r.day, today) if r is not None and r.day != was else None
@@ -115,7 +114,7 @@ class CalendarRequests:
         today = self.ctx.today()
         found = typed.read_day(words[0], today)
         if found is None:
-            return refusal(texts.CAL_BAD_DATE.format(text=words[0], forms=date_forms(today)), f"bad date {words[0]!r}")
+            raise Refusal(texts.CAL_BAD_DATE.format(text=words[0], forms=date_forms(today)), f"bad date {words[0]!r}", audit=False)
         reason = typed.questionable(found.day, today)
         if reason and not confirmed:
             alternative = typed.next_year(found) if found.day < today else None
@@ -138,9 +137,7 @@ class CalendarRequests:
     def op(self, s: Session, user: User, op: CoordOp) -> Outcome:
         """The confirmation buttons: set what was asked about, the alternative, or nothing.
         Authorised again by the presser's binding; the dates are validated again."""
-        person = self.ctx.coordinator(s, user, op.op)
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, op.op)
         if op.op == "cal_cancel":
             return Outcome().say(texts.CAL_CANCELLED)
         try:
@@ -153,4 +150,4 @@ class CalendarRequests:
                 raise ValueError(op)
             return self.cal.set_phase(s, user, PHASE_ORDER[op.id - 1], _from_ordinal(op.x), _from_ordinal(op.y))
         except (ValueError, OverflowError):
-            return refusal(texts.STALE_BUTTON, f"bad calendar button {op}")
+            raise Refusal(texts.STALE_BUTTON, f"bad calendar button {op}", audit=False) from None

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.format import fmt_date
-from bot.common.reply import Answer, Button, Intent, Notice, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Notice, User
 from bot.common.richtext import Doc
 from bot.common.states import Role
 from bot.scoring.membership import Binding
@@ -26,12 +27,12 @@ class CoordinationContext:
         self.tz = selfcheck.tz
         self.round = selfcheck.round
 
-    def coordinator(self, s: Session, user: User, what: str) -> Binding | Outcome:
-        """The user's binding if they are a coordinator; otherwise a logged, audited refusal."""
+    def coordinator(self, s: Session, user: User, what: str) -> Binding:
+        """The user's binding if they are a coordinator; otherwise raises the refusal (which
+        the shell's runner logs and audits)."""
         person = self.sc.binding(s, user)
         if person is None or person.role != Role.coordinator or not person.active:
-            self.audit(s, user.id, user.name, "refused", what)
-            return refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried {what}")
+            raise Refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried {what}")
         return person
 
     def audit(self, s: Session, actor_id: int | None, actor: str, action: str, detail: str) -> None:

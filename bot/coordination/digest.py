@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 from bot.common import texts
 from bot.common.callbacks import CoordOp
 from bot.common.format import clip
-from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.coordination.broadcasts import Broadcasts, made_recipients, notice_name
 from bot.coordination.calendar import Calendar
@@ -70,7 +71,7 @@ class Digest:
         items, named; else its unsubmitted self-check; else nothing is sent."""
         a = s.get(Assessment, assessment_id)
         if a is None:
-            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
         overdue = self.rectification.overdue(s, a.unit)
         if overdue:
             lines = "；".join(
@@ -83,17 +84,15 @@ class Digest:
             return Outcome().say(texts.NUDGE_NOTHING_OWED.format(unit=a.unit))
         made = self.broadcasts.create(s, user, f"unit:{a.unit}", text, kind="nudge")
         if isinstance(made, str):
-            return refusal(made, f"nudge refused: {made}")
+            raise Refusal(made, f"nudge refused: {made}", audit=False)
         return Outcome().say(texts.NUDGE_SENT.format(count=len(made_recipients(s, made.id or 0))))
 
     def nudge_unsubmitted(self, s: Session, user: User | None) -> Outcome:
         """催办 every unit that has not submitted its self-check."""
         if user is not None:
-            person = self.ctx.coordinator(s, user, "nudge_unsubmitted")
-            if isinstance(person, Outcome):
-                return person
+            self.ctx.coordinator(s, user, "nudge_unsubmitted")
         text = texts.NUDGE_UNSUBMITTED_TEXT.format(due=self.calendar.self_check_due(s))
         made = self.broadcasts.create(s, user, "not-submitted", text, kind="nudge")
         if isinstance(made, str):
-            return refusal(made, f"nudge refused: {made}")
+            raise Refusal(made, f"nudge refused: {made}", audit=False)
         return Outcome().say(texts.NUDGE_SENT.format(count=len(made_recipients(s, made.id or 0))))

@@ -12,7 +12,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from bot.common import texts
-from bot.common.reply import Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Outcome, User
 from bot.common.states import Role
 from bot.coordination.context import CoordinationContext
 from bot.storage.models import Invite, Person, ScoringCursor
@@ -127,9 +128,7 @@ class Members:
     def command(self, s: Session, user: User, args: str) -> Outcome:
         """`/members [单位]`, `/members remove 用户ID`, `/members move 用户ID 单位 [角色]`,
         `/members invites`, `/members revoke 邀请码`."""
-        me = self.ctx.coordinator(s, user, "/members")
-        if isinstance(me, Outcome):
-            return me
+        self.ctx.coordinator(s, user, "/members")
         parts = args.split()
         verb = parts[0] if parts else ""
         try:
@@ -148,7 +147,7 @@ class Members:
             if verb in ("invites", "邀请码") and len(parts) == 1:
                 return Outcome().say(self.invites_text(s))
         except MemberError as exc:
-            return refusal(str(exc), f"/members {args!r}: {exc}")
+            raise Refusal(str(exc), f"/members {args!r}: {exc}", audit=False) from None
         if verb and verb not in {u.name for u in self.ctx.rubric.units} | {texts.COORDINATOR_UNIT}:
             return Outcome().say(texts.MEMBERS_USAGE)
         return Outcome().say(self.members_text(s, verb or None)).say(texts.MEMBERS_USAGE)

@@ -113,9 +113,7 @@ class Progress:
     def progress(self, s: Session, user: User | None, files: bool = True) -> Outcome:
         """/progress: the table in text, the chart as a PNG and the same as an .xlsx."""
         if user is not None:
-            person = self.ctx.coordinator(s, user, "/progress")
-            if isinstance(person, Outcome):
-                return person
+            self.ctx.coordinator(s, user, "/progress")
         from bot.files.progress import ascii_glossary, progress_chart_png, progress_xlsx
 
         rows, lowest = self.data(s)

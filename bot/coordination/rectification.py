@@ -7,6 +7,7 @@ coordinators those waiting. Both kinds run through the same steps, side by side.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -15,13 +16,16 @@ from sqlmodel import Session, select
 from bot.common import texts
 from bot.common.format import clip
 from bot.common.callbacks import CoordAction, CoordOp
-from bot.common.reply import Answer, Button, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.common.states import OWING, AssessmentStatus, ItemSource, ItemState, PendingKind, Role
 from bot.coordination.context import CoordinationContext, day, notice
 from bot.coordination.pending import Pending, PendingInputs
 from bot.storage.db import upsert
 from bot.storage.models import Assessment, CriterionAnswer, RectificationItem, RectificationState
+
+logger = logging.getLogger(__name__)
 
 # The buttons of an item that is a rectification_items row (named by its id).
 ROW_ACTIONS = {
@@ -200,7 +204,7 @@ class Rectification:
         every item of that unit (销号 can be undone there)."""
         person = self.ctx.sc.binding(s, user)
         if person is None or not person.active:
-            return refusal(texts.NOT_BOUND, f"unbound user {user.id} /rectify")
+            raise Refusal(texts.NOT_BOUND, f"unbound or inactive user {user.id} tried /rectify")
         coordinator = person.role == Role.coordinator
         unit = (unit or "").strip() or None
         if coordinator and unit and unit not in {u.name for u in self.ctx.rubric.units}:
@@ -260,7 +264,9 @@ class Rectification:
         person = self.ctx.sc.binding(s, user)
         item = self.find(s, op)
         if person is None or item is None or person.unit != item.unit or person.role == Role.coordinator:
-            return refusal(texts.SCORE_WRONG_UNIT if item else texts.STALE_BUTTON, f"user {user.id} item_done {op}")
+            if item is None:
+                raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no item {op}", audit=False)
+            raise Refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} reported an item of {item.unit}: {op}")
         if item.state not in OWING:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         self._ask(s, user.id, PendingKind.rect_note, item)
@@ -270,7 +276,7 @@ class Rectification:
         """The unit's note that the item is rectified: coordinators are asked to close it."""
         person = self.ctx.sc.binding(s, user)
         if person is None or person.unit != item.unit:
-            return refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} reported item of {item.unit}")
+            raise Refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} reported an item of {item.unit}")
         if item.state not in OWING:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         self._set(s, item, ItemState.reported, user.name, note=text)
@@ -292,7 +298,7 @@ class Rectification:
         The caller has checked that ``user`` is a coordinator."""
         item = self.find(s, op)
         if item is None:
-            return refusal(texts.STALE_BUTTON, f"no item {op}")
+            raise Refusal(texts.STALE_BUTTON, f"no item {op}", audit=False)
         if op.op in REOPEN_ACTIONS:
             return self.undo_close(s, user, item)
         if item.state != ItemState.reported:
@@ -321,9 +327,7 @@ class Rectification:
 
     def comment(self, s: Session, user: User, item: RectItem, text: str) -> Outcome:
         """The coordinator's comment: the item goes back to the unit with it."""
-        person = self.ctx.coordinator(s, user, "item_return")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "item_return")
         if item.state != ItemState.reported:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         self._set(s, item, ItemState.returned, user.name, comment=text)
@@ -336,8 +340,9 @@ class Rectification:
     def pending_text(self, s: Session, user: User, pending: Pending, text: str) -> Outcome:
         """Typed text for an item: the unit's note or the coordinator's comment."""
         item = self.pending_item(s, pending)
-        if item is None:
-            return refusal(texts.STALE_BUTTON, f"item vanished {pending}")
+        if item is None:  # a reply, not a refusal: the wait it answered is over either way
+            logger.info("item vanished while user %s typed for it: %s", user.id, pending)
+            return Outcome().say(texts.STALE_BUTTON)
         if pending.kind == PendingKind.rect_note:
             return self.note(s, user, item, text)
         return self.comment(s, user, item, text)

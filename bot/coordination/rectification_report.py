@@ -9,12 +9,13 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp
-from bot.common.reply import Button, Outcome, OutFile, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Button, Outcome, OutFile, User
 from bot.common.states import ItemSource, ItemState, Role
 from bot.coordination.context import CoordinationContext, day, notice
 from bot.coordination.rectification import Rectification, RectItem
 from bot.files.rectification_report import ReportItem, rectification_report_docx
-from bot.scoring.membership import table_of
+from bot.scoring.membership import Binding, table_of
 from bot.storage.models import CriterionAnswer, Evidence, RectificationReport
 
 
@@ -63,20 +64,17 @@ class RectificationReports:
     def buttons(self) -> list[Button]:
         return [Button(texts.RR_FILE_BUTTON, CoordOp("rr_file", 0)), Button(texts.RR_SUBMIT_BUTTON, CoordOp("rr_submit", 0))]
 
-    def _unit_user(self, s: Session, user: User, what: str):
+    def _unit_user(self, s: Session, user: User, what: str) -> Binding:
         person = self.ctx.sc.binding(s, user)
         if person is None or not person.active or person.role in (Role.coordinator, Role.inspector):
-            return None, refusal(texts.NOT_BOUND, f"user {user.id} {what}")
-        table = table_of(person)
-        if table is None:
-            return None, Outcome().say(texts.RR_NO_TABLE)
-        return (person, table), None
+            raise Refusal(texts.NOT_BOUND, f"user {user.id} (not a unit's) tried {what}")
+        return person
 
     def op(self, s: Session, user: User, op: CoordOp) -> Outcome:
-        found, refused = self._unit_user(s, user, op.op)
-        if refused is not None:
-            return refused
-        person, table = found
+        person = self._unit_user(s, user, op.op)
+        table = table_of(person)
+        if table is None:
+            return Outcome().say(texts.RR_NO_TABLE)
         if op.op == "rr_file":
             return Outcome(files=[self.file(s, person.unit, table)])
         if (person.unit, table) in self.submitted(s):

@@ -7,7 +7,8 @@ from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp, CoordOp
-from bot.common.reply import Button, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Button, Outcome, User
 from bot.common.states import AssessmentStatus, PendingKind
 from bot.coordination.context import CoordinationContext, notice
 from bot.coordination.pending import Pending, PendingInputs
@@ -24,7 +25,7 @@ class SendBack:
         its evidence files (the self-check's and its rectification items')."""
         a = s.get(Assessment, assessment_id)
         if a is None:
-            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
         answer = self.ctx.sc.views.summary(self.ctx.sc.snapshot(s, a))
         answer.buttons = (
             [[Button(texts.ASM_RETURN, CoordOp("asm_return", assessment_id)), Button(texts.REOPEN_BUTTON, AssessmentOp(assessment_id, "reopen"))]]
@@ -43,12 +44,10 @@ class SendBack:
     def files(self, s: Session, user: User, assessment_id: int) -> Outcome:
         """A unit's score sheet, report draft and every evidence file (self-check and
         rectification), for a coordinator."""
-        person = self.ctx.coordinator(s, user, "asm_files")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "asm_files")
         a = s.get(Assessment, assessment_id)
         if a is None:
-            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
         out = Outcome()
         for kind in ("xlsx", "docx"):
             part = self.ctx.sc.export(s, a, kind)
@@ -65,9 +64,7 @@ class SendBack:
         """`/files 华龙区 党委` from a coordinator."""
         from bot.scoring.review import TABLE_WORDS
 
-        person = self.ctx.coordinator(s, user, "/files UNIT TABLE")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "/files UNIT TABLE")
         key = TABLE_WORDS.get(table_word.rstrip("表") if table_word not in TABLE_WORDS else table_word)
         if key is None:
             return Outcome().say(texts.FILES_COORD_USAGE)
@@ -80,7 +77,7 @@ class SendBack:
         """退回修改: ask the coordinator for the comment to send back with it."""
         a = s.get(Assessment, assessment_id)
         if a is None:
-            return refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}")
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
         if a.status != AssessmentStatus.submitted:
             return Outcome().say(texts.ASM_NOT_SUBMITTED)
         self.pending.ask(s, user.id, PendingKind.asm_comment, a.id or 0)
@@ -88,9 +85,7 @@ class SendBack:
 
     def comment(self, s: Session, user: User, pending: Pending, text: str) -> Outcome:
         """The comment arrived: the assessment opens again and the unit is told why."""
-        person = self.ctx.coordinator(s, user, "asm_return")
-        if isinstance(person, Outcome):
-            return person
+        self.ctx.coordinator(s, user, "asm_return")
         a = s.get(Assessment, pending.assessment_id)
         if a is None or a.status != AssessmentStatus.submitted:
             return Outcome().say(texts.ASM_NOT_SUBMITTED)

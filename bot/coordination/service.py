@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordAction, CoordOp
-from bot.common.reply import Answer, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Outcome, User
 from bot.common.states import PendingKind, Role
 from bot.coordination.audiences import AudienceError, Audiences
 from bot.coordination.broadcast_pages import BroadcastPages
@@ -83,7 +84,7 @@ class Coordination:
     def grace(self) -> dt.timedelta:
         return self.reminders.grace
 
-    def coordinator(self, s: Session, user: User, what: str) -> Binding | Outcome:
+    def coordinator(self, s: Session, user: User, what: str) -> Binding:
         return self.ctx.coordinator(s, user, what)
 
     def audit(self, s: Session, actor_id: int | None, actor: str, action: str, detail: str) -> None:
@@ -118,9 +119,7 @@ class Coordination:
 
     def _say_passed(self, s: Session, out: Outcome, phases: list[str]) -> Outcome:
         """After a change of dates: the reminders whose moment is already past, which will not be
-        sent, said before the calendar."""
-        if getattr(out, "refused", None) is not None:  # a refusal returned (not raised): nothing changed
-            return out
+        sent, said before the calendar (a refusal is raised, so nothing changed never gets here)."""
         passed = self.reminders.passed(s, phases, self.ctx.clock())
         if passed:
             out.replies.insert(max(0, len(out.replies) - 1), self.reminders.passed_note(passed))
@@ -228,7 +227,7 @@ class Coordination:
         """/rectify; a unit's own page ends with its 整改报告 buttons."""
         out = self.rectification.rectify(s, user, unit)
         person = self.sc.binding(s, user)
-        if out.refused is None and out.replies and person is not None and person.role not in ("coordinator", "inspector"):
+        if out.replies and person is not None and person.role not in ("coordinator", "inspector"):
             out.replies[-1].buttons.append(self.reports.buttons())
         return out
 
@@ -278,9 +277,7 @@ class Coordination:
             return self.reports.op(s, user, op)
         if op.op in (A.item_done, A.fb_done):
             return self.rectification.report(s, user, op)
-        person = self.coordinator(s, user, op.op)
-        if isinstance(person, Outcome):
-            return person
+        self.coordinator(s, user, op.op)
         if op.op in (A.item_close, A.item_return, A.fb_close, A.fb_return, A.item_reopen, A.fb_reopen):
             return self.rectification.decide(s, user, op)
         if op.op == A.asm_view:
@@ -291,7 +288,7 @@ class Coordination:
             return self.send_back.files(s, user, op.id)
         if op.op == A.nudge_unit:
             return self.digests.nudge_unit(s, user, op.id)
-        return refusal(texts.STALE_BUTTON, f"unknown coordination op {op.op}")
+        raise Refusal(texts.STALE_BUTTON, f"unknown coordination op {op.op}", audit=False)
 
     def text(self, s: Session, user: User, text: str) -> Outcome | None:
         """Typed text a coordination step is waiting for (a rectification note or a comment);

@@ -173,7 +173,7 @@ class Conversation:
             if other is not None:
                 label = criterion.levels[other.level].label if other.level < len(criterion.levels) else "?"
                 out.replies.insert(0, Answer(Intent.help, Doc().add(texts.CONFLICT.format(by=other.answered_by, label=label))))
-            out.refused = f"conflicting inspection answer {insp.id} {key} by {user.id}"
+            logger.info("conflicting inspection answer %s %s by %s: shown the colleague's", insp.id, key, user.id)
             self._move(s, user.id, insp, key, Step.level)
             return out
         saved = texts.SAVED.format(label=chosen.label, points=fmt_points(chosen.points))

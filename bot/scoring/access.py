@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp
-from bot.common.reply import Button, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Button, Outcome, User
 from bot.common.states import AssessmentStatus, Role
 from bot.scoring.context import ScoringContext
 from bot.scoring.membership import Binding, Membership, table_of
@@ -21,17 +22,25 @@ class Access:
         self.ctx = ctx
         self.membership = membership
 
-    def scorer(self, s: Session, user: User) -> Binding | Outcome:
-        """The user's binding if they may score, else the refusal to send."""
+    def scorer(self, s: Session, user: User) -> Binding:
+        """The user's binding if they may score; otherwise raises the refusal."""
         person = self.membership.binding(s, user)
         if person is None:
-            return refusal(texts.NOT_BOUND, f"unbound user {user.id}")
+            raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} tried to score")
         if not person.active:
-            return refusal(texts.INACTIVE, f"inactive user {user.id}")
+            raise Refusal(texts.INACTIVE, f"inactive user {user.id} tried to score")
         if person.role == Role.coordinator:
-            return refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score")
+            raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score")
         if person.role == Role.inspector:
-            return refusal(texts.INSPECTOR_NO_SCORE, f"inspector {user.id} tried to self-score")
+            raise Refusal(texts.INSPECTOR_NO_SCORE, f"inspector {user.id} tried to self-score")
+        return person
+
+    def scoring(self, s: Session, user: User) -> Binding | None:
+        """The user's binding if they may score, else None (for routing typed text, where not
+        scoring is no refusal)."""
+        person = self.membership.binding(s, user)
+        if person is None or not person.active or person.role in (Role.coordinator, Role.inspector):
+            return None
         return person
 
     def is_coordinator(self, s: Session, user: User) -> bool:
@@ -44,45 +53,46 @@ class Access:
         a = assessment_row(s, assessment_id)
         return a if a is not None and a.round == self.ctx.round else None
 
-    def owned(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
-        """The assessment, if it is this round's and the person's unit's."""
+    def owned(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow:
+        """The assessment, if it is this round's and the person's unit's; otherwise raises."""
         a = assessment_row(s, assessment_id)
         if a is None or a.round != self.ctx.round:
-            return refusal(texts.STALE_BUTTON, f"user {person.user_id}: no assessment {assessment_id}")
+            raise Refusal(texts.STALE_BUTTON, f"user {person.user_id}: no assessment {assessment_id}", audit=False)
         if a.unit != person.unit:
-            return refusal(texts.SCORE_WRONG_UNIT, f"user {person.user_id} ({person.unit}) touched assessment of {a.unit}")
+            raise Refusal(texts.SCORE_WRONG_UNIT, f"user {person.user_id} ({person.unit}) touched assessment {a.id} of {a.unit}")
         return a
 
-    def open(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | Outcome:
+    def open(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow:
         """The assessment, if the person's unit owns it and has not submitted it."""
         a = self.owned(s, person, assessment_id)
-        if isinstance(a, AssessmentRow) and a.status == AssessmentStatus.submitted:
-            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted")
+        if a.status == AssessmentStatus.submitted:
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted", audit=False)
         return a
 
-    def scorer_and(
-        self, s: Session, user: User, assessment_id: int, open_only: bool
-    ) -> tuple[Binding, AssessmentRow] | Outcome:
-        """The user's binding and the assessment an action names, if it is their unit's (and,
-        with ``open_only``, not submitted); otherwise the refusal."""
-        person = self.scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
-        a = (self.open if open_only else self.owned)(s, person, assessment_id)
-        return a if isinstance(a, Outcome) else (person, a)
+    def usable(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | None:
+        """The assessment if ``open`` would give it, else None (for a prompt still waiting)."""
+        a = assessment_row(s, assessment_id)
+        ok = a is not None and a.round == self.ctx.round and a.unit == person.unit and a.status != AssessmentStatus.submitted
+        return a if ok else None
 
-    def current(self, s: Session, user: User) -> tuple[Binding, Assessment] | Outcome:
-        """The user's binding and their unit's assessment this round, if there is one."""
+    def scorer_and(self, s: Session, user: User, assessment_id: int, open_only: bool) -> tuple[Binding, AssessmentRow]:
+        """The user's binding and the assessment an action names, if it is their unit's (and,
+        with ``open_only``, not submitted); otherwise raises the refusal."""
         person = self.scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
+        return person, (self.open if open_only else self.owned)(s, person, assessment_id)
+
+    def current(self, s: Session, user: User) -> tuple[Binding, Assessment | None]:
+        """The user's binding and their unit's assessment this round (None when it has not
+        begun, or a department has not picked its table: then ``not_started`` says what to do)."""
+        person = self.scorer(s, user)
         key = table_of(person)
-        if key is None:
+        return person, (self.find(s, person.unit, key) if key is not None else None)
+
+    def not_started(self, person: Binding) -> Outcome:
+        """What a user whose unit has no assessment yet is offered: pick the table, or begin."""
+        if table_of(person) is None:
             return pick_table()
-        a = self.find(s, person.unit, key)
-        if a is None:
-            return Outcome().say(texts.NO_ASSESSMENT, [[Button("开始自评", AssessmentOp(0, "score"))]])
-        return person, a
+        return Outcome().say(texts.NO_ASSESSMENT, [[Button("开始自评", AssessmentOp(0, "score"))]])
 
     def find(self, s: Session, unit: str, table_key: str) -> Assessment | None:
         """The unit's assessment of ``table_key`` this round, if it has begun."""

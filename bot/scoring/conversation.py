@@ -7,13 +7,16 @@ See handlers/score.mmd for its states. The position lives in ``scoring_cursors``
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import Navigate, NavMove, PickLevel
 from bot.common.format import clip, fmt_date, fmt_points
-from bot.common.reply import Answer, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.common.rubric import Task
 from bot.common.states import ASKING_STEPS, RECT_STEPS, AssessmentStatus, Role, Step
@@ -29,6 +32,8 @@ from bot.scoring.views import Views, rect_value
 from bot.storage.db import insert_new
 from bot.storage.prepared import Prepared
 from bot.storage.models import Assessment, CriterionAnswer, Person
+
+logger = logging.getLogger(__name__)
 
 RECT_COLUMNS = {Step.problem: "problem", Step.measure: "measure", Step.leader: "leader", Step.unit: "resp_unit", Step.person: "resp_person"}
 TEXT_LIMITS = {Step.problem: 500, Step.measure: 500, Step.leader: 50, Step.unit: 100, Step.person: 50, Step.deadline: 50}
@@ -91,11 +96,9 @@ class Conversation:
         cursor = read_cursor(s, user.id)
         if cursor is None or cursor.step not in ASKING_STEPS:
             return None
-        person = self.access.scorer(s, user)
-        if isinstance(person, Outcome):
-            return None
-        a = self.access.open(s, person, cursor.assessment_id)
-        if isinstance(a, Outcome):
+        person = self.access.scoring(s, user)
+        a = self.access.usable(s, person, cursor.assessment_id) if person is not None else None
+        if a is None:
             return None
         task = self.ctx.rubric.table(a.table_key).task(cursor.task_no)
         if task is None or cursor.criterion >= len(task.criteria):
@@ -117,8 +120,6 @@ class Conversation:
     def start(self, s: Session, user: User, table_key: str | None = None) -> Outcome:
         """/score: resume where this user left off, or begin at the first unanswered criterion."""
         person = self.access.scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
         if person.role == Role.department and table_key in ("party", "government"):
             s.exec(update(Person).where(Person.user_id == user.id).values(table_key=table_key))  # type: ignore[call-overload]
             person = Binding(person.user_id, person.name, person.unit, person.role, table_key, person.active)
@@ -146,13 +147,10 @@ class Conversation:
 
     def pick_level(self, s: Session, user: User, action: PickLevel) -> Outcome:
         """A level button: record the answer, then ask for the rectification or move on."""
-        found = self.access.scorer_and(s, user, action.assessment, open_only=True)
-        if isinstance(found, Outcome):
-            return found
-        _, a = found
+        _, a = self.access.scorer_and(s, user, action.assessment, open_only=True)
         task = self.ctx.rubric.table(a.table_key).task(action.task)
         if task is None or action.criterion >= len(task.criteria) or action.level >= len(task.criteria[action.criterion].levels):
-            return refusal(texts.STALE_BUTTON, f"user {user.id}: level out of range {action}")
+            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: level out of range {action}", audit=False)
         return self._record(s, user, a, task, action.criterion, action.level, action.rev)
 
     def _record(self, s: Session, user: User, a: AnyAssessment, task: Task, ci: int, level: int, rev: int) -> Outcome:
@@ -183,7 +181,7 @@ class Conversation:
             if other is not None:
                 label = task.criteria[ci].levels[other.level].label if other.level < len(task.criteria[ci].levels) else "?"
                 out.replies.insert(0, Answer(Intent.help, Doc().add(texts.SCORE_CONFLICT.format(by=other.answered_by, label=label))))
-            out.refused = f"conflicting answer on assessment {a.id} {key} by {user.id}"
+            logger.info("conflicting answer on assessment %s %s by %s: shown the colleague's", a.id, key, user.id)
             return out
         snap = self._snapshot(s, a, full=False)
         # One message per answer: the confirmation leads the next question.
@@ -206,26 +204,25 @@ class Conversation:
     def navigate(self, s: Session, user: User, action: Navigate) -> Outcome:
         """上一项 / 跳过 / 暂停, go to a criterion, skip a rectification field, change only the
         rectification (evidence buttons are bot/scoring/evidence.py's)."""
-        found = self.access.scorer_and(s, user, action.assessment, open_only=False)
-        if isinstance(found, Outcome):
-            return found
-        _, a = found
+        _, a = self.access.scorer_and(s, user, action.assessment, open_only=False)
         snap = self._snapshot(s, a)
         key = (action.task, action.criterion)
         keys = snap.keys()
         if key not in keys:
-            return refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}")
+            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}", audit=False)
         if action.move == NavMove.review_task:
             return Outcome(replies=[self.views.review_task(snap, key[0])])
         if a.status == AssessmentStatus.submitted:
-            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted")
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted", audit=False)
         if action.move == NavMove.pause:
             self._move(s, user.id, a, key, Step.paused)
             return Outcome().say(texts.SCORE_PAUSED)
         if action.move == NavMove.field_skip:
             cursor = read_cursor(s, user.id)
             if cursor is None or (cursor.task_no, cursor.criterion) != key or cursor.step not in RECT_STEPS:
-                return refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip") if cursor is None else self.start(s, user)
+                if cursor is None:
+                    raise Refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip", audit=False)
+                return self.start(s, user)
             return self._skip_field(s, user, a, key, Step(cursor.step))
         if action.move == NavMove.rect_edit:
             return self._edit_rectification(s, user, a, snap, key)
@@ -239,7 +236,7 @@ class Conversation:
             if target == key:
                 target = keys[(keys.index(key) + 1) % len(keys)]
         else:
-            return refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}")
+            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}", audit=False)
         self._move(s, user.id, a, target, Step.level)
         return Outcome(replies=[self.views.question(snap, target)])
 
@@ -284,11 +281,11 @@ class Conversation:
         text = text.strip()
         if reads_as_question(text):
             return None
-        person = self.access.scorer(s, user)
-        if isinstance(person, Outcome):
+        person = self.access.scoring(s, user)
+        if person is None:
             return None
-        a = self.access.open(s, person, cursor.assessment_id)
-        if isinstance(a, Outcome):
+        a = self.access.usable(s, person, cursor.assessment_id)
+        if a is None:
             pause(s, user.id)
             return None
         task = self.ctx.rubric.table(a.table_key).task(cursor.task_no)
@@ -349,7 +346,7 @@ class Conversation:
             if deadline is None and ongoing is None:
                 bad = texts.RECT_BAD_DEADLINE.format(text=clip(text, 20), **self.ctx.deadline_examples())
                 out = Outcome(replies=[Answer(Intent.help, Doc().add(bad)), self._prompt(s, a, snap, key, step)])
-                out.refused = f"unparseable deadline {text[:40]!r} from {user.id}"
+                logger.info("unparseable deadline %r from %s: asked again", text[:40], user.id)
                 return out
             row.deadline, row.deadline_text = deadline, (text if deadline else ongoing)
             if deadline is not None:

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp, Navigate
-from bot.common.reply import Answer, Button, EvidenceRecord, Intent, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, EvidenceRecord, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.common.states import AssessmentStatus, EvidenceStage
 from bot.scoring.access import Access
@@ -46,22 +47,19 @@ class EvidenceFiles:
         """A document or photo: evidence for the criterion being scored, or with ``item``
         (assessment, task, criterion) for the rectification item being reported done."""
         person = self.access.scorer(s, user)
-        if isinstance(person, Outcome):
-            return person
         stage = EvidenceStage.rectification if item is not None else EvidenceStage.selfcheck
         if item is None:
             cursor = read_cursor(s, user.id)
             if cursor is None:
-                return refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}")
+                raise Refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}", audit=False)
             item = (cursor.assessment_id, cursor.task_no, cursor.criterion)
         a = self.access.owned(s, person, item[0])
-        if isinstance(a, Outcome):
-            return a
         if stage is EvidenceStage.selfcheck and a.status == AssessmentStatus.submitted:
             # Never filed into a submitted self-assessment: say where such a file belongs.
-            return refusal(
+            raise Refusal(
                 texts.EVIDENCE_SUBMITTED.format(name=file_name, at=self.ctx.local(a.submitted_at)),
                 f"evidence from {user.id} for submitted assessment {a.id}",
+                audit=False,
             )
         key = (item[1], item[2])
         exists = s.exec(
@@ -104,15 +102,11 @@ class EvidenceFiles:
         coordinator = self.access.is_coordinator(s, user)
         if not coordinator:
             person = self.access.scorer(s, user)
-            if isinstance(person, Outcome):
-                return person
             if row.added_by_id != user.id:
-                return refusal(texts.EVIDENCE_NOT_YOURS, f"user {user.id} tried to remove evidence {evidence_id} of {row.added_by_id}")
+                raise Refusal(texts.EVIDENCE_NOT_YOURS, f"user {user.id} tried to remove evidence {evidence_id} of {row.added_by_id}")
             a = self.access.owned(s, person, row.assessment_id)
-            if isinstance(a, Outcome):
-                return a
             if row.stage == EvidenceStage.selfcheck and a.status == AssessmentStatus.submitted:
-                return refusal(texts.EVIDENCE_REMOVE_LOCKED, f"user {user.id}: evidence {evidence_id} of a submitted assessment")
+                raise Refusal(texts.EVIDENCE_REMOVE_LOCKED, f"user {user.id}: evidence {evidence_id} of a submitted assessment", audit=False)
         s.delete(row)
         s.add(
             AuditEntry(
@@ -122,19 +116,18 @@ class EvidenceFiles:
         )
         return Outcome().say(texts.EVIDENCE_REMOVED.format(name=row.file_name, no=row.task_no, i=row.criterion + 1))
 
-    def _viewable(self, s: Session, user: User, assessment_id: int) -> AssessmentRow | Outcome:
-        """The assessment, if the user is one of its unit's or a coordinator."""
+    def _viewable(self, s: Session, user: User, assessment_id: int) -> AssessmentRow:
+        """The assessment, if the user is one of its unit's or a coordinator; else raises."""
         if self.access.is_coordinator(s, user):
             a = self.access.any(s, assessment_id)
-            return a if a is not None else refusal(texts.STALE_BUTTON, f"user {user.id}: no assessment {assessment_id}")
-        found = self.access.scorer_and(s, user, assessment_id, open_only=False)
-        return found if isinstance(found, Outcome) else found[1]
+            if a is None:
+                raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no assessment {assessment_id}", audit=False)
+            return a
+        return self.access.scorer_and(s, user, assessment_id, open_only=False)[1]
 
     def show(self, s: Session, user: User, assessment_id: int, key: CriterionKey) -> Outcome:
         """Send a criterion's files again: the self-check's, then its rectification item's."""
         a = self._viewable(s, user, assessment_id)
-        if isinstance(a, Outcome):
-            return a
         files = [e for e in all_evidence(s, a.id) if (e.task_no, e.criterion) == key]
         if not files:
             return Outcome().say(texts.EVIDENCE_NONE)
@@ -150,8 +143,6 @@ class EvidenceFiles:
     def index(self, s: Session, user: User, assessment_id: int) -> Outcome:
         """Every criterion of an assessment that has files, with a button to open them."""
         a = self._viewable(s, user, assessment_id)
-        if isinstance(a, Outcome):
-            return a
         files = all_evidence(s, a.id)
         doc = Doc().bold(texts.EVIDENCE_INDEX_TITLE.format(unit=a.unit, table=texts.TABLE_LABEL[a.table_key], count=len(files)))
         if not files:

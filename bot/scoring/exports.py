@@ -6,7 +6,8 @@ from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.format import clip
-from bot.common.reply import Outcome, OutFile, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Outcome, OutFile, User
 from bot.common.states import Role
 from bot.scoring.access import Access
 from bot.scoring.context import ScoringContext
@@ -23,19 +24,20 @@ class Exports:
 
     def files(self, s: Session, user: User, kind: str, assessment_id: int | None = None) -> Outcome:
         """The score sheet (xlsx) or report draft (docx) of the user's assessment."""
-        person = self.membership.person(s, user)
-        if person is None:
-            return refusal(texts.NOT_BOUND, f"unbound user {user.id} asked for files")
         if assessment_id:
+            person = self.membership.person(s, user)
+            if person is None:
+                raise Refusal(texts.NOT_BOUND, f"unbound user {user.id} asked for files of assessment {assessment_id}")
+            if not person.active:
+                raise Refusal(texts.INACTIVE, f"inactive user {user.id} asked for files of assessment {assessment_id}")
             a = s.get(Assessment, assessment_id)
             if a is None or (a.unit != person.unit and person.role != Role.coordinator):
-                return refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} asked for files of assessment {assessment_id}")
-        else:
-            found = self.access.current(s, user)
-            if isinstance(found, Outcome):
-                return found
-            a = found[1]
-        return self.export(s, a, kind)
+                raise Refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} asked for files of assessment {assessment_id}")
+            return self.export(s, a, kind)
+        scorer, found = self.access.current(s, user)
+        if found is None:
+            return self.access.not_started(scorer)
+        return self.export(s, found, kind)
 
     def export(self, s: Session, a: Assessment, kind: str) -> Outcome:
         from bot.files.reports import (

@@ -15,13 +15,15 @@ from sqlmodel import Session, select
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp
-from bot.common.reply import Button, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Button, Outcome, User
 from bot.common.states import Role
 from bot.scoring.context import ScoringContext
 from bot.storage.models import AuditEntry, Invite, Person
 from bot.storage.prepared import Prepared
 
 ROLES = tuple(r.value for r in Role)
+WRONG_INVITE = "wrong invite code"  # how the audit log names a code that did not bind
 
 
 class InviteError(Exception):
@@ -124,16 +126,16 @@ class Membership:
         invite = s.get(Invite, code.strip()[:32]) if code.strip() else None
         now = self.ctx.clock()
         if invite is None or invite.revoked:
-            return refusal(texts.INVITE_UNKNOWN, f"unknown invite code from {user.id}")
+            raise Refusal(texts.INVITE_UNKNOWN, f"{WRONG_INVITE}: unknown or revoked code from {user.id}")
         if person is not None and person.active:
             if (person.unit, person.role) == (invite.unit, invite.role):
                 return Outcome().say(texts.ALREADY_BOUND.format(unit=person.unit, role=texts.ROLE_LABEL[person.role]))
-            return refusal(
+            raise Refusal(
                 texts.ALREADY_BOUND.format(unit=person.unit, role=texts.ROLE_LABEL[person.role]),
-                f"user {user.id} already bound to {person.unit}",
+                f"user {user.id} already bound to {person.unit} tried invite {invite.code} of {invite.unit}",
             )
         if invite.expires_at is not None and invite.expires_at <= now:
-            return refusal(texts.INVITE_EXPIRED, f"expired invite {invite.code} from {user.id}")
+            raise Refusal(texts.INVITE_EXPIRED, f"{WRONG_INVITE}: expired {invite.code} from {user.id}")
         # Count the use atomically: two people racing for the last use cannot both get it.
         used = s.exec(  # type: ignore[call-overload]
             update(Invite)
@@ -141,7 +143,7 @@ class Membership:
             .values(uses=Invite.uses + 1)
         )
         if used.rowcount != 1:
-            return refusal(texts.INVITE_USED_UP, f"used-up invite {invite.code} from {user.id}")
+            raise Refusal(texts.INVITE_USED_UP, f"{WRONG_INVITE}: used-up {invite.code} from {user.id}")
         person = person or Person(user_id=user.id, name=user.name, unit=invite.unit, role=invite.role)
         person.name, person.unit, person.role, person.active = user.name, invite.unit, invite.role, True
         person.bound_at, person.invite_code = now, invite.code

@@ -4,12 +4,13 @@ reopening of a submitted assessment."""
 from __future__ import annotations
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentOp, Navigate
 from bot.common.format import fmt_points
-from bot.common.reply import Answer, Button, Intent, Notice, Outcome, User, refusal
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Button, Intent, Notice, Outcome, User
 from bot.common.richtext import Doc, Span
 from bot.common.states import AssessmentStatus, Role
 from bot.scoring.access import Access
@@ -32,10 +33,9 @@ class Review:
 
     def review(self, s: Session, user: User) -> Outcome:
         """/review: every task with its score; a button per task opens it for changes."""
-        found = self.access.current(s, user)
-        if isinstance(found, Outcome):
-            return found
-        _, a = found
+        person, a = self.access.current(s, user)
+        if a is None:
+            return self.access.not_started(person)
         snap = snapshot(s, self.ctx.rubric, a)
         table = snap.table
         doc = Doc().bold(
@@ -59,10 +59,10 @@ class Review:
 
     def summary(self, s: Session, user: User) -> Outcome:
         """/summary: total, subtotal per duty, deductions largest first."""
-        found = self.access.current(s, user)
-        if isinstance(found, Outcome):
-            return found
-        return Outcome(replies=[self.views.summary(snapshot(s, self.ctx.rubric, found[1]))])
+        person, a = self.access.current(s, user)
+        if a is None:
+            return self.access.not_started(person)
+        return Outcome(replies=[self.views.summary(snapshot(s, self.ctx.rubric, a))])
 
     def standing(self, s: Session, user: User, open_items: int | None = None) -> Answer | None:
         """Where a bound user stands, for /start: their unit and role, how far their table's
@@ -109,15 +109,15 @@ class Review:
 
     def submit(self, s: Session, user: User) -> Outcome:
         """/submit: check completeness and ask to confirm."""
-        found = self.access.current(s, user)
-        if isinstance(found, Outcome):
-            return found
-        return self.ask_submit(s, found[1])
+        person, a = self.access.current(s, user)
+        if a is None:
+            return self.access.not_started(person)
+        return self.ask_submit(s, a)
 
     def ask_submit(self, s: Session, a: Assessment | AssessmentRow) -> Outcome:
         """Ask to confirm the submission, or say what is missing."""
         if a.status == AssessmentStatus.submitted:
-            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} already submitted")
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} already submitted", audit=False)
         snap = snapshot(s, self.ctx.rubric, a)
         missing = snap.criteria_total - snap.criteria_done
         if missing:
@@ -130,7 +130,7 @@ class Review:
     def confirm_submit(self, s: Session, user: User, a: Assessment | AssessmentRow) -> Outcome:
         """确认提交: lock the assessment; the unit and the coordinators are told."""
         if a.status == AssessmentStatus.submitted:
-            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), "double submit")
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id}: double submit", audit=False)
         snap = snapshot(s, self.ctx.rubric, a)
         if snap.criteria_done < snap.criteria_total:
             return self.ask_submit(s, a)
@@ -146,7 +146,9 @@ class Review:
         if done.rowcount != 1:
             s.expire_all()
             fresh = s.get(Assessment, a.id)
-            return refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(fresh.submitted_at if fresh else None)), "double submit")
+            raise Refusal(
+                texts.SCORE_LOCKED.format(at=self.ctx.local(fresh.submitted_at if fresh else None)), f"assessment {a.id}: double submit", audit=False
+            )
         s.add(AuditEntry(at=now, actor_id=user.id, actor=user.name, action="assessment.submit", detail=f"{a.id} {a.unit} {a.table_key}"))
         pause_assessment(s, a.id or 0)
         table = texts.TABLE_LABEL[a.table_key]
@@ -179,10 +181,10 @@ class Review:
     def reopen(self, s: Session, user: User, assessment_id: int) -> Outcome:
         """A coordinator reopens a submitted assessment; the unit's users are told."""
         if not self._coordinator(s, user):
-            return refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried to reopen {assessment_id}")
+            raise Refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried to reopen assessment {assessment_id}")
         a = s.get(Assessment, assessment_id)
         if a is None:
-            return refusal(texts.STALE_BUTTON, f"reopen of unknown assessment {assessment_id}")
+            raise Refusal(texts.STALE_BUTTON, f"reopen of unknown assessment {assessment_id}", audit=False)
         table = texts.TABLE_LABEL[a.table_key]
         if a.status != AssessmentStatus.submitted:
             return Outcome().say(texts.REOPEN_NOT_SUBMITTED.format(unit=a.unit, table=table))
@@ -198,17 +200,15 @@ class Review:
         """`/reopen 华龙区 党委`."""
         parts = args.split()
         if len(parts) != 2 or parts[1] not in TABLE_WORDS:
-            if not self._has_coordinator_role(s, user):
-                return refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried /reopen")
+            self._check_coordinator(s, user)
             return Outcome().say(texts.REOPEN_USAGE)
         unit, key = parts[0], TABLE_WORDS[parts[1]]
         a = self.access.find(s, unit, key)
         if a is None:
-            if not self._has_coordinator_role(s, user):
-                return refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried /reopen")
+            self._check_coordinator(s, user)
             return Outcome().say(texts.REOPEN_NOT_FOUND.format(unit=unit, table=texts.TABLE_LABEL[key]))
         return self.reopen(s, user, a.id or 0)
 
-    def _has_coordinator_role(self, s: Session, user: User) -> bool:
-        person = self.membership.person(s, user)
-        return person is not None and person.role == Role.coordinator
+    def _check_coordinator(self, s: Session, user: User) -> None:
+        if not self._coordinator(s, user):
+            raise Refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried /reopen")

@@ -24,7 +24,8 @@ from sqlmodel import Session
 
 from bot.common import texts
 from bot.common.callbacks import AssessmentAction, AssessmentOp, Navigate, NavMove, PickLevel
-from bot.common.reply import Answer, Clock, EvidenceRecord, Intent, Outcome, User, refusal, utc_now
+from bot.common.errors import Refusal
+from bot.common.reply import Answer, Clock, EvidenceRecord, Intent, Outcome, User, utc_now
 from bot.common.richtext import Doc
 from bot.common.rubric import Rubric
 from bot.rounds import RoundCalendars, campaign_file_from_env
@@ -136,11 +137,10 @@ class SelfCheck:
     def own_score(self, s: Session, user: User) -> Outcome | None:
         """"我们单位还有哪些扣分": the unit's /summary (then the pending prompt, if any). None
         for users without a unit to score (the text is then a question for the engine)."""
-        if isinstance(self.access.scorer(s, user), Outcome):
+        if self.access.scoring(s, user) is None:
             return None
         out = self.summary(s, user)
-        if not out.refused:
-            out.replies.insert(0, Answer(Intent.help, Doc().add(texts.OWN_SCORE_LEAD)))
+        out.replies.insert(0, Answer(Intent.help, Doc().add(texts.OWN_SCORE_LEAD)))
         prompt = self.pending_prompt(s, user)
         if prompt is not None:
             out.replies.append(prompt)
@@ -210,14 +210,11 @@ class SelfCheck:
             return self.summary(s, user)
         if action.op == A.evidence:
             return self.evidence_files.index(s, user, action.assessment)
-        found = self.access.scorer_and(s, user, action.assessment, open_only=False)
-        if isinstance(found, Outcome):
-            return found
-        _, a = found
+        _, a = self.access.scorer_and(s, user, action.assessment, open_only=False)
         if action.op == A.submit:
             return self.reviews.ask_submit(s, a)
         if action.op == A.confirm:
             return self.reviews.confirm_submit(s, user, a)
         if action.op == A.cancel:
             return Outcome().say(texts.SUBMIT_CANCELLED)
-        return refusal(texts.STALE_BUTTON, f"unknown op {action.op}")
+        raise Refusal(texts.STALE_BUTTON, f"unknown op {action.op}", audit=False)

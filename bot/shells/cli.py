@@ -373,6 +373,20 @@ def campaign_show() -> None:
     typer.echo(db.call(lambda s: c.calendar(s).text))
 
 
+def checked(db, fn, err: bool = False):
+    """Run a core call through the runner every shell uses (bot/actions.py): a refusal is
+    logged and, unless it is about what was typed, audited as 命令行; its Chinese text is
+    printed and the command exits with 2."""
+    from bot.actions import Runner
+    from bot.common.errors import Refusal
+
+    try:
+        return Runner(db).check(None, fn)
+    except Refusal as no:
+        typer.echo(no.text, err=err)
+        raise typer.Exit(2) from None
+
+
 def _calendar_result(out) -> None:
     """Print a calendar command's replies; a date that needs confirming exits with 2."""
     from bot.common.callbacks import CoordOp
@@ -383,7 +397,7 @@ def _calendar_result(out) -> None:
         import datetime as dt
 
         typer.echo(texts.CAL_CLI_CONFIRM.format(example=f"{dt.date.today().year + 1}-01-22"), err=True)
-    if out.refused or asks:
+    if asks:
         raise typer.Exit(2)
 
 
@@ -396,7 +410,7 @@ def campaign_set(
 ) -> None:
     """Set a phase's dates for this round, as typed (audited); odd dates need --yes."""
     _, db, c = _coordination()
-    _calendar_result(db.call(lambda s: c.campaign_request(s, None, phase, [start or "-", end or "-"], confirmed=yes)))
+    _calendar_result(checked(db, lambda s: c.campaign_request(s, None, phase, [start or "-", end or "-"], confirmed=yes)))
 
 
 @campaign_app.command("shift", help=texts.CLI_HELP["campaign shift"])
@@ -406,7 +420,7 @@ def campaign_shift(
 ) -> None:
     """Move the whole calendar: the self-check starts on --start, the notice's spacing kept."""
     _, db, c = _coordination()
-    _calendar_result(db.call(lambda s: c.campaign_request(s, None, "全部", [start], confirmed=yes)))
+    _calendar_result(checked(db, lambda s: c.campaign_request(s, None, "全部", [start], confirmed=yes)))
 
 
 @campaign_app.command("new-round", help=texts.CLI_HELP["campaign new-round"])

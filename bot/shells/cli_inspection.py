@@ -12,8 +12,6 @@ import typer
 
 from bot.common import texts
 
-from bot.common.errors import Refusal
-
 group_app = typer.Typer(no_args_is_help=True, help=texts.CLI_HELP["group"])
 
 
@@ -27,15 +25,11 @@ def _service(now: Optional[str] = None):
 
 
 def _run(db, fn):
-    """Run ``fn`` through the runner (bot/actions.py); a refusal, logged and audited there as
-    命令行, prints its Chinese text and exits 2."""
-    from bot.actions import Runner
+    """Run ``fn`` through the runner (bot/actions.py); a refusal prints its Chinese text on
+    stderr and exits 2."""
+    from bot.shells.cli import checked
 
-    try:
-        return Runner(db).check(None, fn)
-    except Refusal as exc:
-        typer.echo(exc.text, err=True)
-        raise typer.Exit(2) from None
+    return checked(db, fn, err=True)
 
 
 def _say(outcome) -> None:
