@@ -605,3 +605,23 @@ def test_ranking_chart_without_a_cjk_font_explains_its_codes(monkeypatch):
     chart = ranking.ranking_chart_png(data, "2020")
     assert not chart.cjk and chart.png[:4] == b"\x89PNG"
     assert chart.legend == ["图中代号：", "U1 = 范县", "P = 党委表，G = 政府表"]  # 清丰县 is not ranked yet
+
+
+def test_titles_name_this_rounds_year_not_the_round_key(db, insp, sc, coord, clock):
+    """The round's key is the notice's year (2020) unless DUCHA_ROUND says otherwise; a 2026
+    calendar is 本轮（2026）, as /campaign and /progress say, in every inspection title and file."""
+    clock.now = dt.datetime(2026, 12, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    db.call(lambda s: coord.shift(s, None, dt.date(2026, 12, 1)))
+    db.call(lambda s: insp.groups_command(s, ADMIN, "create 第一督察组 华龙区"))
+    join(db, sc, insp, LIU, "第一督察组")
+    shown = [
+        text_of(db.call(lambda s: insp.groups.view(s, None))),
+        text_of(db.call(lambda s: insp.inspect(s, ADMIN))),
+        text_of(db.call(lambda s: insp.inspect(s, LIU))),
+    ]
+    ranking = db.call(lambda s: insp.ranking(s, ADMIN))
+    shown.append(text_of(ranking))
+    xlsx = next(f for f in ranking.files if f.name.endswith(".xlsx"))
+    shown.append(str(openpyxl.load_workbook(io.BytesIO(xlsx.data))["督察排名"]["A1"].value))
+    for text in shown:
+        assert "本轮（2026）" in text and "2020" not in text, text

@@ -43,6 +43,10 @@ class Context:
         rows = s.exec(select(PhaseDate).where(PhaseDate.round == self.round)).all()
         return round_calendar(self.rubric.campaign, {r.phase: (r.start, r.end) for r in rows})
 
+    def round_name(self, s: Session) -> str:
+        """The round as officials read it: 本轮（2026）, from the dates set (the key may be 2020)."""
+        return self.calendar(s).name
+
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
 

@@ -159,7 +159,7 @@ class GroupAdmin:
         found = records.groups(s, self.ctx.round)
         if not found:
             return Outcome().say(texts.GROUPS_NONE)
-        doc = Doc().bold(texts.GROUPS_TITLE.format(round=self.ctx.round))
+        doc = Doc().bold(texts.GROUPS_TITLE.format(round=self.ctx.round_name(s)))
         buttons = []
         for g in found:
             doc.add(texts.GROUP_LINE.format(name=g.name, units="、".join(g.units) or texts.GROUP_NO_UNITS))

@@ -28,7 +28,7 @@ class Listing:
         if viewer.coordinator:
             return self._overview(s)
         units = self.access.group_units(s, viewer)
-        doc = Doc().bold(texts.LIST_TITLE.format(group=viewer.group_name, round=self.ctx.round))
+        doc = Doc().bold(texts.LIST_TITLE.format(group=viewer.group_name, round=self.ctx.round_name(s)))
         if not units:
             return Outcome(replies=[Answer(Intent.help, doc.add(texts.LIST_NO_UNITS))])
         buttons: list[Button] = []
@@ -64,7 +64,7 @@ class Listing:
         found = records.groups(s, self.ctx.round)
         if not found:
             return Outcome().say(texts.OVERVIEW_NONE)
-        doc = Doc().bold(texts.OVERVIEW_TITLE.format(round=self.ctx.round))
+        doc = Doc().bold(texts.OVERVIEW_TITLE.format(round=self.ctx.round_name(s)))
         buttons: list[Button] = []
         for g in found:
             doc.add(texts.OVERVIEW_GROUP.format(name=g.name))

@@ -95,7 +95,8 @@ class Outputs:
         data = self.ranking_data(s)
         if not data.rows:
             return Outcome().say(texts.RANKING_NONE)
-        doc = Doc().bold(texts.RANKING_TITLE.format(round=self.ctx.round))
+        round_name = self.ctx.round_name(s)
+        doc = Doc().bold(texts.RANKING_TITLE.format(round=round_name))
         for key in self.ctx.rubric.tables:
             mine = [r for r in data.rows if r.table == key]
             if not mine:
@@ -126,11 +127,11 @@ class Outputs:
 
             now = self.ctx.clock()
             local = now.astimezone(self.ctx.tz)
-            chart = ranking_chart_png(data, self.ctx.round)
+            chart = ranking_chart_png(data, round_name)
             caption = clip("\n".join(chart.legend), 1000) or texts.RANKING_CHART
             out.files.append(OutFile(f"督察对比图-{local:%Y%m%d}.png", chart.png, caption))
             out.files.append(
-                OutFile(f"督察排名-{local:%Y%m%d}.xlsx", ranking_xlsx(data, self.ctx.round, now, self.ctx.rubric.campaign.timezone), texts.RANKING_XLSX)
+                OutFile(f"督察排名-{local:%Y%m%d}.xlsx", ranking_xlsx(data, round_name, now, self.ctx.rubric.campaign.timezone), texts.RANKING_XLSX)
             )
         return out
 

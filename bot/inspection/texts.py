@@ -31,7 +31,7 @@ STALE = "这个按钮已失效，请发送 /inspect 重新打开。"
 LOCKED = "{unit}{table}的督察结果已于{at}提交，不能再修改。如需修改，请联系市委依法治市办重新开放。"
 
 # --- groups --------------------------------------------------------------------------------
-GROUPS_TITLE = "本轮（{round}）督察组："
+GROUPS_TITLE = "{round}督察组："  # round: the calendar's name, 本轮（2026）
 GROUPS_NONE = "本轮还没有督察组。发送 /groups create 第一督察组 华龙区,范县 设立督察组并分配单位。"
 GROUP_LINE = "【{name}】负责：{units}"
 GROUP_MEMBERS = "　成员：{members}"
@@ -59,7 +59,7 @@ INVITE_UNTIL = "有效期至{at}"
 INVITE_FOREVER = "长期有效"
 
 # --- the list (/inspect) --------------------------------------------------------------------
-LIST_TITLE = "{group}负责的单位（本轮 {round}）："
+LIST_TITLE = "{group}负责的单位（{round}）："
 LIST_NO_UNITS = "本督察组尚未分配单位，请联系市委依法治市办。"
 LIST_LINE = "{mark} {unit}·{table}：{state}"
 LIST_STATE_NONE = "未开始（单位自评{self_state}）"
@@ -69,7 +69,7 @@ SELF_STATE_OPEN = "未提交"
 SELF_STATE_NONE = "未开始"
 LIST_HINT = "点击单位开始或继续督察；同组成员可接续彼此的进度。"
 LIST_RESUME = "继续：{unit}{table}"
-OVERVIEW_TITLE = "各督察组进度（本轮 {round}）："
+OVERVIEW_TITLE = "{round}各督察组进度："
 OVERVIEW_GROUP = "【{name}】"
 OVERVIEW_HINT = "点击查看督察汇总；/ranking 查看排名，/release 单位 党委|政府 向单位反馈。"
 OVERVIEW_NONE = "本轮还没有督察组，发送 /groups 设立。"
@@ -184,7 +184,7 @@ ITEM_SOURCE = "督察反馈"
 FINDING_FALLBACK = "检查标准“{criterion}”督察评定为“{label}”"
 
 # --- ranking --------------------------------------------------------------------------------
-RANKING_TITLE = "督察得分排名（本轮 {round}）："
+RANKING_TITLE = "{round}督察得分排名："
 RANKING_TABLE = "{table}："
 RANKING_LINE = "{rank}. {unit}：督察 {score}，自评 {self_score}，{diff}"
 RANKING_LINE_OPEN = "— {unit}：{status}（已评{done}/{total}条）"
