@@ -625,3 +625,4 @@ def test_titles_name_this_rounds_year_not_the_round_key(db, insp, sc, coord, clo
     shown.append(str(openpyxl.load_workbook(io.BytesIO(xlsx.data))["督察排名"]["A1"].value))
     for text in shown:
         assert "本轮（2026）" in text and "2020" not in text, text
+        assert "（本轮（" not in text  # no parentheses in parentheses

@@ -59,7 +59,7 @@ INVITE_UNTIL = "有效期至{at}"
 INVITE_FOREVER = "长期有效"
 
 # --- the list (/inspect) --------------------------------------------------------------------
-LIST_TITLE = "{group}负责的单位（{round}）："
+LIST_TITLE = "{round}{group}负责的单位："
 LIST_NO_UNITS = "本督察组尚未分配单位，请联系市委依法治市办。"
 LIST_LINE = "{mark} {unit}·{table}：{state}"
 LIST_STATE_NONE = "未开始（单位自评{self_state}）"
@@ -109,7 +109,7 @@ PAUSED = "已暂停，所有评定均已保存。发送 /inspect 可继续，同
 DONE = "{unit}{table}全部{total}项已督察完毕，督察得分 {score} 分（自评 {self_score} 分）。可查看汇总、逐项检查，或提交。"
 
 FINDING_INTRO = "本条督察评定未得满分（{got}/{full}分）。"
-ASK_FINDING = "请写明发现的问题（问题）："
+ASK_FINDING = "请写明发现的问题："
 ASK_RECOMMENDATION = "请提出整改意见："
 FIELD_LABEL = {"finding": "问题", "recommendation": "整改意见"}
 FIELD_SAVED = "已保存{field}。"
