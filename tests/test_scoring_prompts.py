@@ -354,6 +354,25 @@ def test_a_file_sent_while_reporting_an_item_is_that_items_and_coordinators_open
     assert [actor for actor, _ in refusals(db)] == [other.id]
 
 
+def test_a_file_sent_right_after_the_note_is_still_that_items(db, service, coord, typed):
+    """报告完成, the note typed, then the photo: people send the words first. The file is the
+    item's evidence; a question typed afterwards is a question again, and a later file is not filed."""
+    bind(db, service)
+    deduct_first(db, service)
+    finish_and_submit(db, service)
+    a = answer_id(db, service)
+    db.call(lambda s: coord.op(s, WANG, CoordOp("item_done", a, 1, 0)))
+    reported = db.call(lambda s: typed.text(s, WANG, "已补齐会议记录并建立台账"))
+    assert "等待市委依法治市办销号" in text_of(reported) and "佐证材料" in text_of(reported)
+    out = db.call(lambda s: typed.evidence(s, WANG, "photo", "F3", "U3", "台账照片.jpg", 4096, None))
+    assert "归入第1项第1条的整改事项" in text_of(out)
+    assert db.call(lambda s: typed.text(s, WANG, "整改报告什么时候交")) is None  # for the engine
+    late = db.call(lambda s: typed.evidence(s, WANG, "document", "F4", "U4", "其他.pdf", 100, None))
+    assert "没有归入自评材料" in text_of(late)
+    stages = db.call(lambda s: {e.file_name: e.stage for e in s.exec(select(Evidence)).all()})
+    assert stages == {"台账照片.jpg": "rectification"}
+
+
 # --- where a bound user stands ------------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ class PendingKind(StrEnum):
     rect_note = "rect_note"  # a unit says how an item was rectified
     item_comment = "item_comment"  # a coordinator returns a reported item with a comment
     asm_comment = "asm_comment"  # a coordinator sends an assessment back (退回修改) with a comment
+    rect_files = "rect_files"  # after the note: files sent are still the item's evidence (no text awaited)
 
 
 class AssessmentStatus(StrEnum):

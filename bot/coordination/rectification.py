@@ -280,6 +280,7 @@ class Rectification:
         if item.state not in OWING:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
         self._set(s, item, ItemState.reported, user.name, note=text)
+        self._ask(s, user.id, PendingKind.rect_files, item)  # files sent next are still this item's
         out = Outcome().say(texts.RECT_REPORTED.format(item=item.label))
         for uid in self.ctx.sc.coordinators(s):
             out.notices.append(

@@ -297,6 +297,8 @@ class Coordination:
         if pending is None:
             return None
         self.pending.done(s, user.id)
+        if pending.kind == PendingKind.rect_files:  # only files were welcome: the text is a question
+            return None
         text = text.strip()[:1000]
         if not text:
             return Outcome().say(texts.RECT_EMPTY)
@@ -308,6 +310,6 @@ class Coordination:
         """The item (assessment, task, criterion) a unit is reporting done, if it is: files it
         sends now are that item's evidence, even after submission."""
         pending = self.pending.waiting(s, user.id)
-        if pending is None or pending.kind != PendingKind.rect_note:
+        if pending is None or pending.kind not in (PendingKind.rect_note, PendingKind.rect_files):
             return None
         return self.rectification.evidence_target(s, pending)
