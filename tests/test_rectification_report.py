@@ -42,6 +42,8 @@ def test_the_rectification_report_is_made_submitted_and_stops_its_reminders(db, 
     assert refusal_of(db, ADMIN, lambda s: coord.op(s, ADMIN, confirm)).text  # a coordinator has no unit's report to submit
     done = db.call(lambda s: coord.op(s, WANG, confirm))
     assert "已提交华龙区党委表的整改报告" in text_of(done) and done.files
+    assert "草稿" in f.caption and "草稿" not in done.files[0].caption  # the submitted version is no draft
+    assert "提交的版本" in done.files[0].caption
     assert {n.user_id for n in done.notices} == {ADMIN.id}
     assert "无需重复提交" in text_of(db.call(lambda s: coord.op(s, WANG, confirm)))
 

@@ -698,6 +698,7 @@ FILES_COORD_USAGE = "用法：/files 单位 党委|政府，例如 /files 华龙
 # --- 整改报告 (the rectification phase's deliverable) ------------------------------------------
 RR_FILENAME = "{unit}-{table}-整改报告-{date}.docx"
 RR_CAPTION = "{unit}{table}整改报告（草稿，可下载修改后正式报送）"
+RR_CAPTION_SUBMITTED = "{unit}{table}整改报告（{at}提交的版本）"
 RR_FILE_BUTTON = "整改报告"
 RR_SUBMIT_BUTTON = "提交整改报告"
 RR_CONFIRM_BUTTON = "确认提交整改报告"

@@ -4,6 +4,8 @@ the self-check; reminders of its deadline stop for units that submitted it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -50,14 +52,18 @@ class RectificationReports:
             evidence=tuple(evidence) if i.item_id is None else (), from_inspection=i.source != ItemSource.self_check,
         )
 
-    def file(self, s: Session, unit: str, table_key: str) -> OutFile:
+    def file(self, s: Session, unit: str, table_key: str, submitted_at: dt.datetime | None = None) -> OutFile:
+        """The 整改报告 as of now: a draft, or the version submitted at ``submitted_at``."""
         today = self.ctx.today()
         data = rectification_report_docx(
             unit, texts.TABLE_LABEL[table_key], self.ctx.sc.calendars.get(s).name if self.ctx.sc.calendars else "本轮",
             self.items(s, unit, table_key), today,
         )
         name = texts.RR_FILENAME.format(unit=unit, table=texts.TABLE_LABEL[table_key], date=f"{today:%Y%m%d}")
-        return OutFile(name, data, texts.RR_CAPTION.format(unit=unit, table=texts.TABLE_LABEL[table_key]))
+        label = texts.TABLE_LABEL[table_key]
+        if submitted_at is not None:
+            return OutFile(name, data, texts.RR_CAPTION_SUBMITTED.format(unit=unit, table=label, at=self.ctx.local(submitted_at)))
+        return OutFile(name, data, texts.RR_CAPTION.format(unit=unit, table=label))
 
     # --- the unit's buttons on /rectify ----------------------------------------------------
 
@@ -94,7 +100,7 @@ class RectificationReports:
         except IntegrityError:  # a colleague submitted it a moment ago
             return Outcome().say(texts.RR_ALREADY.format(unit=person.unit, table=texts.TABLE_LABEL[table]))
         self.ctx.audit(s, user.id, person.name, "rectification_report.submit", f"{person.unit} {table}")
-        report = self.file(s, person.unit, table)
+        report = self.file(s, person.unit, table, submitted_at=now)
         out = Outcome(files=[report]).say(texts.RR_SUBMITTED.format(unit=person.unit, table=texts.TABLE_LABEL[table]))
         for uid in self.ctx.sc.coordinators(s):
             out.notices.append(notice(uid, texts.RR_NOTICE.format(unit=person.unit, table=texts.TABLE_LABEL[table], name=person.name)))
