@@ -420,7 +420,7 @@ def resume(core: Core, s: Session | None, request: Request, out: Outcome) -> Out
     if s is not None and not request.group:
         prompt = core.selfcheck.pending_prompt(s, request.user)
         if prompt is not None:
-            out.replies.append(prompt)
+            (out.then if out.files or out.resend else out.replies).append(prompt)
     return out
 
 

@@ -119,7 +119,8 @@ async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, answer: Answer,
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, message: Message, outcome: Outcome, user_id: int) -> None:
-    """Everything an action produced: replies here, notices to others, files, evidence."""
+    """Everything an action produced: replies here, files, evidence, then the prompt a detour
+    comes back to (last, so the next typed line answers it), and notices to others."""
     for answer in outcome.replies:
         await reply(message, answer, owner=user_id)
     for f in outcome.files:
@@ -134,5 +135,7 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, message: Message, outcome:
         except BadRequest as exc:  # a file id this bot cannot use (another token, a restored backup)
             logger.warning("evidence %s could not be sent again: %s", e.file_id, exc)
             await message.reply_text(texts.EVIDENCE_LOST.format(name=e.file_name))
+    for answer in outcome.then:
+        await reply(message, answer, owner=user_id)
     for notice in outcome.notices:
         await send(context, notice.user_id, notice.answer, owner=notice.user_id)

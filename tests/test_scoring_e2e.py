@@ -219,3 +219,27 @@ def test_killed_bot_continues_at_the_same_question(tmp_path, rubric):
         rows = db.call(lambda s: s.exec(select(CriterionAnswer).order_by(CriterionAnswer.criterion)).all())
         assert rows[1].problem == "年度重点工作未按时确定" and rows[1].measure == "印发年度重点工作安排"
         assert db.call(lambda s: s.exec(select(Evidence)).all()) == []
+
+
+@pytest.mark.asyncio
+async def test_files_asked_mid_question_come_before_the_prompt_it_returns_to(engine, db):
+    """/files sent while a rectification detail is asked: the two files arrive, and the prompt
+    comes back after them, as the last message, so the next typed line answers it."""
+    service = SelfCheck(engine.rubric)
+    code = db.call(lambda s: service.create_invite(s, "南乐县", "party", 1, None)).code
+    async with FakeBotAPI() as api, running_bot(api, engine, db, service):
+        office = Office(api, api.user(502, "南乐县委办"))
+        await office.say(f"/start {code}")
+        await office.say("/score")
+        buttons = [b["text"] for b in keyboard(office.last()) if "·" in b["text"]]
+        await office.press(buttons[-1])  # zero points: the problem is asked for
+        assert "请用一两句话说明存在的问题" in office.last()["text"]
+        mark = api.mark()
+        api.send_text(office.user, "/files")
+        await api.wait_for(lambda c: c.method == "sendDocument", since=mark, count=2)
+        await api.wait_for(lambda c: c.method == "sendMessage" and "请用一两句话说明存在的问题" in c.params.get("text", ""), since=mark)
+        sent = [c for c in api.calls[mark:] if c.method in ("sendMessage", "sendDocument") and c.params.get("chat_id") == office.user.id]
+        assert [c.method for c in sent[-3:]] == ["sendDocument", "sendDocument", "sendMessage"]
+        assert "请用一两句话说明存在的问题" in sent[-1].params["text"]
+        replies = await office.say("会议记录不全")
+        assert "已保存存在问题" in replies[0]["text"]

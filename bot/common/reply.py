@@ -118,6 +118,9 @@ class Outcome:
     notices: list[Notice] = field(default_factory=list)
     files: list[OutFile] = field(default_factory=list)
     resend: list[EvidenceRecord] = field(default_factory=list)
+    # replies shown after the files and evidence: the prompt a detour comes back to, so that it
+    # is the last thing the user sees and answers
+    then: list[Answer] = field(default_factory=list)
 
     def say(self, text: str, buttons: list[list[Button]] | None = None) -> Outcome:
         self.replies.append(Answer(Intent.help, Doc().add(text), buttons=buttons or []))

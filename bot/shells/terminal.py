@@ -123,12 +123,15 @@ class ChatSession:
         out: list[str] = []
         self.choices = []
         labels: list[str] = []
-        for answer in outcome.replies:
+        def show(answer: Answer) -> None:
             out.append(answer.text)
             for row in answer.buttons:
                 for b in row:
                     self.choices.append(b.action)
                     labels.append(b.label)
+
+        for answer in outcome.replies:
+            show(answer)
         for f in outcome.files:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             path = self.out_dir / f.name
@@ -138,6 +141,8 @@ class ChatSession:
                 out.append(f.caption)
         for e in outcome.resend:
             out.append(f"📎 {e.file_name}（{e.file_id}）")
+        for answer in outcome.then:
+            show(answer)
         if labels:
             out.append(texts.CHAT_CHOICES + "  ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
         return "\n".join(out)
