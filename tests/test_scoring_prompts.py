@@ -367,8 +367,8 @@ def test_a_file_sent_right_after_the_note_is_still_that_items(db, service, coord
     out = db.call(lambda s: typed.evidence(s, WANG, "photo", "F3", "U3", "台账照片.jpg", 4096, None))
     assert "归入第1项第1条的整改事项" in text_of(out)
     assert db.call(lambda s: typed.text(s, WANG, "整改报告什么时候交")) is None  # for the engine
-    late = db.call(lambda s: typed.evidence(s, WANG, "document", "F4", "U4", "其他.pdf", 100, None))
-    assert "没有归入自评材料" in text_of(late)
+    late = refusal_of(db, WANG, lambda s: typed.evidence(s, WANG, "document", "F4", "U4", "其他.pdf", 100, None))
+    assert "没有归入自评材料" in late.text
     stages = db.call(lambda s: {e.file_name: e.stage for e in s.exec(select(Evidence)).all()})
     assert stages == {"台账照片.jpg": "rectification"}
 
