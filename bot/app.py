@@ -100,6 +100,10 @@ def build_application(
     coordination = coordination or Coordination(selfcheck)
     dispatcher = Dispatcher(db, coordination)
     core = Core.of(engine, selfcheck, coordination)
+    # coordinators DUCHA_ADMIN_IDS made and no longer lists lose the role now (and on every check)
+    withdrawn = db.call(selfcheck.membership.drop_withdrawn)
+    if withdrawn:
+        logger.warning("DUCHA_ADMIN_IDS no longer lists %s: their coordinator role is withdrawn", withdrawn)
     runner = Runner(db, selfcheck.clock)  # every handler's core call: once per update, refusals audited
     application.bot_data.update(
         engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher, core=core, runner=runner

@@ -149,11 +149,15 @@ def _dates(core: Core, s: Session | None) -> dict[str, Any]:
 def _start(core: Core, s: Session | None, request: Request, code: str) -> Outcome:
     if code and s is not None and not request.group:
         return core.selfcheck.bind(s, request.user, code)
+    # a user who had blocked the bot sent /start (Telegram's 重新开始 after unblocking): back
+    back = core.selfcheck.membership.reactivate(s, request.user) if s is not None and not request.group else None
     out = _help(core, s, request, "")
     if s is not None and not request.group:  # a bound user sees where they stand first
         standing = core.coordination.standing(s, request.user)
         if standing is not None:
             out.replies.insert(0, standing)
+    if back is not None:
+        out.replies.insert(0, Answer(Intent.help, Doc().add(back)))
     return out
 
 

@@ -98,6 +98,10 @@ async def test_broadcast_with_faults_reaches_everyone_once_and_is_acknowledged(e
         api.press_button(api.user(recipients[2], "用户"), notice, ack["callback_data"], forged=True)
         (foreign,) = await api.wait_for("answerCallbackQuery", since=mark)
         assert foreign.params["show_alert"] is True
+        refused = db.call(
+            lambda s: s.exec(select(AuditEntry).where(AuditEntry.actor_id == recipients[2], AuditEntry.action == "refused")).all()
+        )
+        assert len(refused) == 1 and "made for" in refused[0].detail  # audited
 
         mark = api.mark()
         api.send_text(admin, "/broadcasts")

@@ -264,7 +264,11 @@ PRIVATE_ONLY = "请在与我的私聊中使用 /{command}，以免在群里公�
 COORDINATOR_NO_SCORE = "协调员不参与自评打分。"
 INSPECTOR_NO_SCORE = "督察组成员不参与单位自评打分。实地督察请发送 /inspect。"
 NOT_COORDINATOR = "此操作仅限市委依法治市办协调员。"
-INACTIVE = "您的账号已停用，请联系市委依法治市办。"
+INACTIVE = "您此前停用了本机器人（屏蔽或删除了对话），相关操作和通知已暂停。如需继续使用，请发送 /start 恢复。"
+REACTIVATED = "欢迎回来！已恢复您在“{unit}”的绑定（{role}），通知和各项功能照常可用。"
+INVITE_TOO_MANY = "您输入错误的邀请码次数过多，为保护账号安全，请稍候一分钟再试，并核对邀请码是否完整。"
+INVITE_BEFORE_REMOVAL = "您已被市委依法治市办移出原单位，此前生成的邀请码不能再用于绑定。如需重新加入，请向市委依法治市办索取新的邀请码。"
+ADMIN_IDS_ACTOR = "配置项 DUCHA_ADMIN_IDS"
 STANDING_UNIT = "您已绑定“{unit}”，身份：{role}。"
 STANDING_COORDINATOR = "您是市委依法治市办协调员，可发送 /progress 查看各单位进度。"
 STANDING_PICK_TABLE = "本单位尚未选择参照的打分表，发送 /score 选择后开始自评。"
@@ -636,7 +640,7 @@ SYSTEM_ACTOR = "系统"
 AUDIT_LINE = "{at}  {actor}  {action}  {detail}"
 # What each audited action is called in the log (an action not listed shows its key).
 AUDIT_ACTIONS = {
-    "refused": "越权操作被拒绝",
+    "refused": "操作被拒绝",
     "calendar.set": "设定阶段日期",
     "calendar.shift": "整体调整日期",
     "round.start": "开始新一轮",
@@ -657,6 +661,8 @@ AUDIT_ACTIONS = {
     "inspection.submit": "提交督察记录",
     "inspection.reopen": "重新开放督察记录",
     "inspection.release": "发布督察反馈",
+    "admin.withdrawn": "移除配置指定的协调员",
+    "member.reactivate": "恢复停用的用户",
 }
 # Words of older audit details, said in Chinese when the log is shown.
 AUDIT_TERMS = {"party": "党委表", "government": "政府表", "department": "市直部门", "coordinator": "协调员", "uses": "可用次数"}

@@ -16,7 +16,8 @@ from bot.common.errors import Refusal
 from bot.common.reply import Outcome, User
 from bot.common.states import Role
 from bot.coordination.context import CoordinationContext
-from bot.storage.models import Invite, Person, ScoringCursor
+from bot.storage.db import upsert
+from bot.storage.models import Invite, MemberRemoval, Person, ScoringCursor
 
 UNIT_ROLES = (Role.party, Role.government, Role.department)
 
@@ -91,6 +92,8 @@ class Members:
         gone = Member(person.user_id, person.name, person.unit, person.role, person.active, person.bound_at)
         s.exec(delete(ScoringCursor).where(ScoringCursor.user_id == user_id))  # type: ignore[call-overload]
         s.delete(person)
+        # an invite made before now does not bind them again (bot/scoring/membership.py)
+        upsert(s, MemberRemoval, {"user_id": user_id}, removed_at=self.ctx.clock(), removed_by=actor)
         self.ctx.audit(s, actor_id, actor, "member.remove", f"{user_id} {gone.name} {gone.unit} {gone.role}")
         return gone
 
@@ -105,7 +108,7 @@ class Members:
         if new_role not in UNIT_ROLES:
             raise MemberError(texts.MEMBER_BAD_ROLE.format(role=new_role))
         before = f"{person.unit} {person.role}"
-        person.unit, person.role, person.active = unit, new_role, True
+        person.unit, person.role, person.active, person.role_source = unit, new_role, True, "invite"
         if new_role != Role.department:
             person.table_key = None
         s.add(person)

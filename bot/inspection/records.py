@@ -17,6 +17,7 @@ from bot.common.reply import EvidenceRecord
 from bot.common.rubric import Rubric
 from bot.common.states import Role
 from bot.inspection.states import TABLE_KEYS
+from bot.scoring.membership import active_coordinator_ids
 from bot.scoring.scores import AnswerRecord, AssessmentSnapshot, Rectification
 from bot.storage.models import (
     Assessment,
@@ -92,8 +93,7 @@ def unit_users(s: Session, unit: str) -> list[int]:
 
 
 def coordinators(s: Session, admin_ids: frozenset[int]) -> list[int]:
-    found = s.exec(select(Person.user_id).where(Person.role == Role.coordinator, Person.active == True)).all()  # noqa: E712
-    return sorted(set(found) | set(admin_ids))
+    return active_coordinator_ids(s, admin_ids)
 
 
 def tables_for_unit(s: Session, rubric: Rubric, round_: str, unit: str) -> list[str]:

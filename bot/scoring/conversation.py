@@ -122,7 +122,7 @@ class Conversation:
         person = self.access.scorer(s, user)
         if person.role == Role.department and table_key in ("party", "government"):
             s.exec(update(Person).where(Person.user_id == user.id).values(table_key=table_key))  # type: ignore[call-overload]
-            person = Binding(person.user_id, person.name, person.unit, person.role, table_key, person.active)
+            person = Binding(person.user_id, person.name, person.unit, person.role, table_key, person.active, person.role_source)
         key = table_of(person)
         if key is None:
             return pick_table()

@@ -1,7 +1,13 @@
 """Who belongs where: invites, binding a Telegram user to a unit and role, coordinators.
 
 Authorisation everywhere reads the user's binding (never what a button claims). Users listed
-in DUCHA_ADMIN_IDS are coordinators from the start.
+in DUCHA_ADMIN_IDS are coordinators from the start, for as long as they are listed: a role
+that came only from DUCHA_ADMIN_IDS (``role_source``) counts for nothing once the id is gone
+from it (``withdrawn``), and is deleted at start (``drop_withdrawn``). A coordinator made by an
+invite stays. A user who blocked the bot is inactive until they send /start again
+(``reactivate``); a removed user's row is gone, and an invite made before the removal does not
+bind them again. Wrong invite codes are counted from the audit log: ten in a minute, and the
+next attempts are asked to wait without the code being looked at.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, select
 
 from bot.common import texts
@@ -19,11 +25,13 @@ from bot.common.errors import Refusal
 from bot.common.reply import Button, Outcome, User
 from bot.common.states import Role
 from bot.scoring.context import ScoringContext
-from bot.storage.models import AuditEntry, Invite, Person
+from bot.storage.models import AuditEntry, CoordinatorPending, Invite, MemberRemoval, Person, ScoringCursor
 from bot.storage.prepared import Prepared
 
 ROLES = tuple(r.value for r in Role)
 WRONG_INVITE = "wrong invite code"  # how the audit log names a code that did not bind
+WRONG_INVITES_PER_MINUTE = 10
+FROM_ADMIN_IDS = "admin_ids"  # people.role_source of a role DUCHA_ADMIN_IDS gave
 
 
 class InviteError(Exception):
@@ -40,6 +48,7 @@ class Binding:
     role: str
     table_key: str | None
     active: bool
+    role_source: str = "invite"
 
 
 def table_of(person: Binding | Person) -> str | None:
@@ -49,8 +58,24 @@ def table_of(person: Binding | Person) -> str | None:
 
 
 _BINDING = Prepared(
-    select(Person.user_id, Person.name, Person.unit, Person.role, Person.table_key, Person.active).where(Person.user_id == bindparam("user_id"))
+    select(Person.user_id, Person.name, Person.unit, Person.role, Person.table_key, Person.active, Person.role_source).where(
+        Person.user_id == bindparam("user_id")
+    )
 )
+
+
+def withdrawn(person: Binding | Person, admin_ids: frozenset[int]) -> bool:
+    """A role DUCHA_ADMIN_IDS gave to an id no longer listed there: it counts for nothing."""
+    return person.role == Role.coordinator and person.role_source == FROM_ADMIN_IDS and person.user_id not in admin_ids
+
+
+def active_coordinator_ids(s: Session, admin_ids: frozenset[int]) -> list[int]:
+    """Every active coordinator's user id, the listed admins included, the withdrawn left out."""
+    rows = s.exec(
+        select(Person.user_id, Person.role_source).where(Person.role == Role.coordinator, Person.active == True)  # noqa: E712
+    ).all()
+    ids = {uid for uid, source in rows if source != FROM_ADMIN_IDS or uid in admin_ids}
+    return sorted(ids | set(admin_ids))
 
 
 class Membership:
@@ -58,22 +83,56 @@ class Membership:
         self.ctx = ctx
 
     def person(self, s: Session, user: User) -> Person | None:
-        """The user's binding; users listed in DUCHA_ADMIN_IDS are coordinators from the start."""
+        """The user's binding; users listed in DUCHA_ADMIN_IDS are coordinators from the start,
+        and only while they are listed (a withdrawn grant is no binding)."""
         person = s.get(Person, user.id)
         if user.id in self.ctx.admin_ids and (person is None or person.role != Role.coordinator):
             person = person or Person(user_id=user.id, name=user.name, unit=texts.COORDINATOR_UNIT, role=Role.coordinator)
             person.role, person.unit, person.active = Role.coordinator, texts.COORDINATOR_UNIT, True
+            person.role_source = FROM_ADMIN_IDS
             person.bound_at = self.ctx.clock()
             s.add(person)
             s.flush()
+        if person is not None and withdrawn(person, self.ctx.admin_ids):
+            return None
         return person
 
     def binding(self, s: Session, user: User) -> Binding | None:
-        """The user's binding as a plain row (the hot path's read)."""
+        """The user's binding as a plain row (the hot path's read); None for a withdrawn grant."""
         if user.id in self.ctx.admin_ids:
             self.person(s, user)  # makes sure the admin is a coordinator
         row = _BINDING.first(s, user_id=user.id)
-        return Binding(*row) if row else None
+        if row is None:
+            return None
+        found = Binding(*row)
+        return None if withdrawn(found, self.ctx.admin_ids) else found
+
+    def drop_withdrawn(self, s: Session) -> list[int]:
+        """At start: delete the coordinators DUCHA_ADMIN_IDS made whose ids it no longer lists
+        (with their place in any conversation), each audited. Returns their ids."""
+        gone = [
+            p for p in s.exec(select(Person).where(Person.role == Role.coordinator, Person.role_source == FROM_ADMIN_IDS)).all()
+            if p.user_id not in self.ctx.admin_ids
+        ]
+        now = self.ctx.clock()
+        for person in gone:
+            s.exec(delete(ScoringCursor).where(ScoringCursor.user_id == person.user_id))  # type: ignore[call-overload]
+            s.exec(delete(CoordinatorPending).where(CoordinatorPending.user_id == person.user_id))  # type: ignore[call-overload]
+            s.delete(person)
+            s.add(AuditEntry(at=now, actor=texts.ADMIN_IDS_ACTOR, action="admin.withdrawn", detail=f"{person.user_id} {person.name}"))
+        return [p.user_id for p in gone]
+
+    def reactivate(self, s: Session, user: User) -> str | None:
+        """/start from a user who had blocked the bot (inactive): Telegram delivered it, so they
+        have unblocked it; they are active again. Returns what to tell them; None when there
+        was nothing to reactivate (a removed user has no row, and stays out)."""
+        person = self.person(s, user)
+        if person is None or person.active:
+            return None
+        person.active = True
+        s.add(person)
+        s.add(AuditEntry(at=self.ctx.clock(), actor_id=user.id, actor=user.name, action="member.reactivate", detail=f"{person.unit} {person.role}"))
+        return texts.REACTIVATED.format(unit=person.unit, role=texts.ROLE_LABEL.get(person.role, person.role))
 
     def table_hint(self, s: Session, user: User) -> str | None:
         """The table a user's role implies, for answering questions that name none."""
@@ -82,8 +141,7 @@ class Membership:
 
     def coordinators(self, s: Session) -> list[int]:
         """Every active coordinator's user id, the admins included."""
-        ids = set(s.exec(select(Person.user_id).where(Person.role == Role.coordinator, Person.active == True)).all())  # noqa: E712
-        return sorted(ids | set(self.ctx.admin_ids))
+        return active_coordinator_ids(s, self.ctx.admin_ids)
 
     def unit_users(self, s: Session, unit: str) -> list[int]:
         """Every active user of ``unit``."""
@@ -123,8 +181,10 @@ class Membership:
         person = self.person(s, user)
         if person is not None and person.role == Role.coordinator:
             return Outcome().say(texts.BOUND_COORDINATOR)
-        invite = s.get(Invite, code.strip()[:32]) if code.strip() else None
         now = self.ctx.clock()
+        if self._too_many_wrong(s, user, now):  # the code is not even looked at
+            raise Refusal(texts.INVITE_TOO_MANY, f"invite attempts from {user.id} held: {WRONG_INVITES_PER_MINUTE} wrong in a minute", audit=False)
+        invite = s.get(Invite, code.strip()[:32]) if code.strip() else None
         if invite is None or invite.revoked:
             raise Refusal(texts.INVITE_UNKNOWN, f"{WRONG_INVITE}: unknown or revoked code from {user.id}")
         if person is not None and person.active:
@@ -134,6 +194,9 @@ class Membership:
                 texts.ALREADY_BOUND.format(unit=person.unit, role=texts.ROLE_LABEL[person.role]),
                 f"user {user.id} already bound to {person.unit} tried invite {invite.code} of {invite.unit}",
             )
+        removed = s.get(MemberRemoval, user.id)
+        if removed is not None and _aware(removed.removed_at) >= _aware(invite.created_at):
+            raise Refusal(texts.INVITE_BEFORE_REMOVAL, f"removed user {user.id} tried invite {invite.code} made before the removal")
         if invite.expires_at is not None and invite.expires_at <= now:
             raise Refusal(texts.INVITE_EXPIRED, f"{WRONG_INVITE}: expired {invite.code} from {user.id}")
         # Count the use atomically: two people racing for the last use cannot both get it.
@@ -144,10 +207,14 @@ class Membership:
         )
         if used.rowcount != 1:
             raise Refusal(texts.INVITE_USED_UP, f"{WRONG_INVITE}: used-up {invite.code} from {user.id}")
-        person = person or Person(user_id=user.id, name=user.name, unit=invite.unit, role=invite.role)
+        # (a withdrawn DUCHA_ADMIN_IDS grant is no binding, but its row is reused)
+        person = person or s.get(Person, user.id) or Person(user_id=user.id, name=user.name, unit=invite.unit, role=invite.role)
         person.name, person.unit, person.role, person.active = user.name, invite.unit, invite.role, True
         person.bound_at, person.invite_code = now, invite.code
+        person.role_source = "invite"
         s.add(person)
+        if removed is not None:
+            s.delete(removed)
         s.add(AuditEntry(at=now, actor_id=user.id, actor=user.name, action="invite.use", detail=f"{invite.code} {invite.unit} {invite.role}"))
         if invite.role == Role.coordinator:
             return Outcome().say(texts.BOUND_COORDINATOR)
@@ -157,6 +224,23 @@ class Membership:
             texts.BOUND.format(unit=invite.unit, role=texts.ROLE_LABEL[invite.role]),
             [[Button("开始自评", AssessmentOp(0, "score"))]],
         )
+
+
+    def _too_many_wrong(self, s: Session, user: User, now: dt.datetime) -> bool:
+        """Ten wrong invite codes from this user within the last minute (the audit log's)."""
+        wrong = s.exec(
+            select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.actor_id == user.id,
+                AuditEntry.action == "refused",
+                AuditEntry.detail.startswith(WRONG_INVITE),  # type: ignore[attr-defined]
+                AuditEntry.at > now - dt.timedelta(minutes=1),
+            )
+        ).one()
+        return wrong >= WRONG_INVITES_PER_MINUTE
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
 
 def unknown_unit(unit: str, known: list[str]) -> str:

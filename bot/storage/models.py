@@ -37,6 +37,19 @@ class Person(SQLModel, table=True):
     active: bool = True
     bound_at: dt.datetime = Field(default_factory=_now)
     invite_code: Optional[str] = Field(default=None, max_length=32)
+    # where the role came from: "invite" (an invite code, or a coordinator's move), or
+    # "admin_ids" (DUCHA_ADMIN_IDS: the role lasts only while the id is listed there)
+    role_source: str = Field(default="invite", max_length=16)
+
+
+class MemberRemoval(SQLModel, table=True):
+    """A user a coordinator removed: they may bind again only with an invite made afterwards."""
+
+    __tablename__ = "member_removals"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    removed_at: dt.datetime = Field(default_factory=_now)
+    removed_by: str = Field(max_length=NAME_LENGTH)
 
 
 class Invite(SQLModel, table=True):
