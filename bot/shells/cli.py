@@ -586,7 +586,7 @@ def broadcast_resend(
     if not yes and not typer.confirm(texts.CLI_RESEND_CONFIRM, default=False):
         typer.echo(texts.CLI_RESEND_ABORTED)
         raise typer.Exit(1)
-    done = db.call(lambda s: c.resend_unknown(s, None, broadcast_id))
+    done = checked(db, lambda s: c.resend_unknown(s, None, broadcast_id))
     typer.echo("\n".join(a.text for a in done.replies))
     bot = _bot()
 
