@@ -14,6 +14,7 @@ from bot.coordination.service import html_problem
 from dbfixtures import act, refusal_of, refusals  # noqa: E402
 from bot.storage.models import (
     AuditEntry,
+    Broadcast,
     BroadcastRecipient,
     CriterionAnswer,
     Person,
@@ -198,6 +199,43 @@ def test_acknowledge_and_nudge_only_the_silent(db, service, coord, clock):
     assert "共 1 人" in text_of(db.call(lambda s: coord.op(s, ADMIN, nudge)))
     chased = db.call(lambda s: s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id != made.id)).all())
     assert [r.user_id for r in chased] == [ZHAO.id]
+
+
+def test_nudges_are_listed_under_their_notice_not_as_notices(db, service, coord, clock):
+    """A 催办 used to appear in /broadcasts as a notice of its own (“请确认收到8月3日的通知：”,
+    确认0/1 forever, with a 催办 of its own): /broadcasts lists the notice once with how many
+    催办 it had and when, its page lists them, and a 催办 is never chased again."""
+    bind(db, service, WANG, "华龙区")
+    bind(db, service, ZHAO, "濮阳县", "government")
+    made = db.call(lambda s: coord.create_broadcast(s, ADMIN, "all", "请各单位报送自查报告"))
+
+    def mark_sent(s, bid):
+        for r in s.exec(select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == bid)).all():
+            r.state = "sent"
+            s.add(r)
+        s.get(Broadcast, bid).status = "done"
+
+    db.call(lambda s: mark_sent(s, made.id))
+    db.call(lambda s: coord.ack(s, WANG, made.id))
+    page = db.call(lambda s: coord.broadcast_page(s, ADMIN, made.id))
+    nudge = next(b.action for b in buttons(page) if b.label == "催办未确认单位")
+    clock.advance(hours=1)
+    db.call(lambda s: coord.op(s, ADMIN, nudge))
+    child = db.call(lambda s: s.exec(select(Broadcast).where(Broadcast.parent_id == made.id)).one().id)
+    db.call(lambda s: mark_sent(s, child))
+
+    listing = text_of(db.call(lambda s: coord.broadcasts(s, ADMIN)))
+    assert "请确认收到" not in listing
+    assert listing.count("确认1/2") == 1 and "已催办1次（最近2020年8月3日 10:00）" in listing, listing
+    page = db.call(lambda s: coord.broadcast_page(s, ADMIN, made.id))
+    assert "已催办 1 次：2020年8月3日 10:00催办 1 人" in text_of(page)
+    # an old button on the 催办 shows and chases its notice, never the 催办 itself
+    on_child = db.call(lambda s: coord.broadcast_page(s, ADMIN, child))
+    assert "已确认 1/2" in text_of(on_child)
+    again = db.call(lambda s: coord.op(s, ADMIN, CoordOp("bc_nudge", child)))
+    assert "共 1 人" in text_of(again)
+    parents = db.call(lambda s: {b.parent_id for b in s.exec(select(Broadcast).where(Broadcast.kind == "nudge")).all()})
+    assert parents == {made.id}
 
 
 def test_nudge_reaches_the_unknown_and_says_whom_it_left_to_the_sender(db, service, coord, clock):

@@ -17,7 +17,7 @@ from bot.common.richtext import Doc
 from bot.common.states import RecipientState
 from bot.common.telegram_html import plain_text
 from bot.coordination import outbox
-from bot.coordination.broadcasts import Broadcasts, notice_name
+from bot.coordination.broadcasts import Broadcasts, made_recipients, notice_name
 from bot.coordination.context import CoordinationContext
 from bot.storage.models import Broadcast, BroadcastRecipient
 from scheduler.texts import month_day
@@ -32,10 +32,15 @@ class BroadcastPages:
         self.broadcasts = broadcasts
 
     def recent(self, s: Session, user: User) -> Outcome:
-        """/broadcasts: recent notices with sent / failed / acknowledged counts."""
+        """/broadcasts: recent notices with sent / failed / acknowledged counts, and how many
+        催办 each had. A 催办 of a notice is not a notice of its own: it is counted on the
+        notice it chases (its 收到 acknowledges that notice) and shown on that notice's page."""
         self.ctx.coordinator(s, user, "/broadcasts")
         recent = s.exec(
-            select(Broadcast).where(Broadcast.status.in_(("scheduled", "sending", "done"))).order_by(Broadcast.id.desc()).limit(10)  # type: ignore[union-attr,attr-defined]
+            select(Broadcast)
+            .where(Broadcast.status.in_(("scheduled", "sending", "done")), Broadcast.parent_id.is_(None))  # type: ignore[union-attr,attr-defined]
+            .order_by(Broadcast.id.desc())  # type: ignore[union-attr]
+            .limit(10)
         ).all()
         if not recent:
             return Outcome().say(texts.BC_LIST_EMPTY)
@@ -47,6 +52,9 @@ class BroadcastPages:
             extra = (texts.BC_LIST_UNKNOWN.format(count=c.unknown) if c.unknown else "") + (
                 texts.BC_LIST_RETRYING.format(count=c.retrying) if c.retrying else ""
             )
+            chases = self.nudges(s, b.id or 0)
+            if chases:
+                extra += texts.BC_LIST_NUDGES.format(count=len(chases), when=self.ctx.local(chases[-1].send_at))
             doc.add(texts.BC_LIST_LINE.format(n=n, name=name, sent=c.sent, failed=c.failed, acked=c.acknowledged, total=c.total) + extra)
             buttons.append(Button(f"{n}. {clip(name, 14)}", CoordOp("bc_page", b.id or 0)))
         return Outcome(replies=[Answer(Intent.help, doc, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])])
@@ -54,7 +62,19 @@ class BroadcastPages:
     def broadcast_page(self, s: Session, user: User, broadcast_id: int) -> Outcome:
         """A notice's page: counts and the units that have not acknowledged, with 催办."""
         b = self.broadcasts.get(s, user, broadcast_id, "broadcast page")
+        if b.kind == "nudge" and b.parent_id is not None:  # an old button on a 催办: its notice
+            b = self.broadcasts.get(s, user, b.parent_id, "broadcast page")
         return Outcome(replies=[self.page(s, b)])
+
+    def nudges(self, s: Session, broadcast_id: int) -> list[Broadcast]:
+        """The 催办 sent for a notice, oldest first (drafts and cancelled ones never are)."""
+        return list(
+            s.exec(
+                select(Broadcast)
+                .where(Broadcast.parent_id == broadcast_id, Broadcast.kind == "nudge", Broadcast.status.in_(("scheduled", "sending", "done")))  # type: ignore[union-attr,attr-defined]
+                .order_by(Broadcast.id)  # type: ignore[arg-type]
+            ).all()
+        )
 
     def page(self, s: Session, b: Broadcast) -> Answer:
         c = self.broadcasts.counts(s, b.id or 0)
@@ -70,10 +90,17 @@ class BroadcastPages:
         if c.unknown:
             doc.add(texts.BC_PAGE_UNKNOWN.format(count=c.unknown))
             buttons.append([Button(texts.BC_RESEND.format(count=c.unknown), CoordOp("bc_resend", b.id or 0))])
+        chases = self.nudges(s, b.id or 0)
+        if chases:
+            doc.add(
+                texts.BC_PAGE_NUDGES.format(count=len(chases))
+                + "；".join(texts.BC_PAGE_NUDGE.format(when=self.ctx.local(n.send_at), count=len(made_recipients(s, n.id or 0))) for n in chases)
+            )
         pending = self.broadcasts.unacknowledged_units(s, b.id or 0)
         if pending:
             doc.add(texts.BC_PAGE_PENDING + "、".join(pending))
-            buttons.insert(0, [Button(texts.BC_NUDGE, CoordOp("bc_nudge", b.id or 0))])
+            if b.kind != "nudge":  # a 催办 is not chased again
+                buttons.insert(0, [Button(texts.BC_NUDGE, CoordOp("bc_nudge", b.id or 0))])
         else:
             doc.add(texts.BC_PAGE_ALL_ACKED)
         return Answer(Intent.help, doc, buttons=buttons)
@@ -83,6 +110,11 @@ class BroadcastPages:
         it reached, those it failed for, and those whose copy's fate is unknown. Copies still
         being sent or waiting to retry are left to that, and the coordinator is told so."""
         b = self.broadcasts.get(s, user, broadcast_id, "nudge")
+        if b.kind == "nudge":
+            if b.parent_id is None:
+                raise Refusal(texts.BC_NUDGE_OF_NUDGE, f"nudge of nudge #{b.id}", audit=False)
+            b = self.broadcasts.get(s, user, b.parent_id, "nudge")  # an old button on a 催办 chases its notice
+            broadcast_id = b.id or 0
         rows = s.exec(
             select(BroadcastRecipient.user_id, BroadcastRecipient.unit, BroadcastRecipient.state).where(
                 BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state != RecipientState.acknowledged
