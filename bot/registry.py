@@ -242,7 +242,7 @@ def _submit(core: Core, s: Session, request: Request, _: str) -> Outcome:
 
 
 def _ack(core: Core, s: Session, request: Request, action: CoordOp) -> Outcome:
-    return Outcome().say(core.coordination.ack(s, request.user, action.id))
+    return core.coordination.acknowledge(s, request.user, action.id)
 
 
 # --- the tables --------------------------------------------------------------------------

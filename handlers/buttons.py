@@ -19,7 +19,7 @@ from bot.common.callbacks import InvalidCallback, unpack
 from bot.common.errors import Refusal
 from bot.registry import Request
 from handlers.common import acting_user, core, runner, transact
-from handlers.render import deliver
+from handlers.render import deliver, markup
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # e.g. 收到: a short notice on the button, nothing posted in the chat
         outcome = await transact(context, update, entry.tx, lambda s: registry.press(entry, c, s, request, action))
         await query.answer(outcome.replies[0].text if outcome and outcome.replies else texts.BC_ACK_ALREADY)
+        if outcome is not None and outcome.pressed_buttons is not None and query.message is not None:
+            try:  # e.g. 收到 becomes “✅ 已确认收到（时间）”
+                await query.edit_message_reply_markup(reply_markup=markup(outcome.pressed_buttons, user.id))
+            except BadRequest as exc:  # already shown so, or a message too old to edit
+                logger.info("could not update the pressed message's buttons: %s", exc)
         return
     try:
         await query.answer()

@@ -46,6 +46,13 @@ def keyboard(answer: Answer, owner: int | None = None) -> InlineKeyboardMarkup |
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=_data(b, owner)) for b in row] for row in answer.buttons])
 
 
+def markup(buttons: list[list[Button]], owner: int | None = None) -> InlineKeyboardMarkup | None:
+    """Buttons as a keyboard to put on a message already sent (None: no keyboard)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=_data(b, owner)) for b in row] for row in buttons])
+
+
 def keyboard_json(answer: Answer, owner: int | None = None) -> str | None:
     """The same keyboard as :func:`keyboard`, as the JSON text python-telegram-bot would send."""
     if not answer.buttons:

@@ -191,7 +191,7 @@ def test_acknowledge_and_nudge_only_the_silent(db, service, coord, clock):
 
     db.call(mark_sent)
     assert db.call(lambda s: coord.ack(s, WANG, made.id)) == "已确认收到，谢谢！"
-    assert db.call(lambda s: coord.ack(s, WANG, made.id)) == "您已确认过。"
+    assert db.call(lambda s: coord.ack(s, WANG, made.id)) == "您已于8月3日 09:00确认收到，无需再次确认，谢谢！"
     assert "不是发给您的" in db.call(lambda s: coord.ack(s, ADMIN, made.id))
     page = db.call(lambda s: coord.broadcast_page(s, ADMIN, made.id))
     assert "已确认 1/2" in text_of(page) and "尚未确认的单位：濮阳县" in text_of(page)

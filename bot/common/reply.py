@@ -121,6 +121,9 @@ class Outcome:
     # replies shown after the files and evidence: the prompt a detour comes back to, so that it
     # is the last thing the user sees and answers
     then: list[Answer] = field(default_factory=list)
+    # what the pressed message's buttons become (a toast button such as 收到): [] removes them,
+    # None leaves them as they were
+    pressed_buttons: list[list[Button]] | None = None
 
     def say(self, text: str, buttons: list[list[Button]] | None = None) -> Outcome:
         self.replies.append(Answer(Intent.help, Doc().add(text), buttons=buttons or []))

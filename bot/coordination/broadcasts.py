@@ -199,15 +199,33 @@ class Broadcasts:
 
     def ack(self, s: Session, user: User, broadcast_id: int) -> str:
         """The 收到 button: returns the short notice to show."""
+        return self.acknowledge(s, user, broadcast_id).replies[0].text
+
+    def acknowledge(self, s: Session, user: User, broadcast_id: int) -> Outcome:
+        """The 收到 button: the short notice to show on it, and the message's button turned
+        into “✅ 已确认收到（时间）”, so that nobody wonders whether the press counted. Pressing
+        an old 收到 again (on the notice or on a 催办 of it) says when it was confirmed."""
         row = s.get(BroadcastRecipient, (broadcast_id, user.id))
         if row is None:
             logger.warning("ack refused: user %s is not a recipient of #%s", user.id, broadcast_id)
-            return texts.BC_ACK_UNKNOWN
-        if row.state == RecipientState.acknowledged:
-            return texts.BC_ACK_ALREADY
-        row.state, row.acked_at = RecipientState.acknowledged.value, self.ctx.clock()
-        s.add(row)
-        return texts.BC_ACKED
+            return Outcome().say(texts.BC_ACK_UNKNOWN)
+        if row.state == RecipientState.acknowledged and row.acked_at is not None:
+            when = self._short_moment(row.acked_at)
+            out = Outcome().say(texts.BC_ACK_ALREADY_AT.format(when=when))
+        elif row.state == RecipientState.acknowledged:
+            return Outcome().say(texts.BC_ACK_ALREADY)
+        else:
+            row.state, row.acked_at = RecipientState.acknowledged.value, self.ctx.clock()
+            s.add(row)
+            when = self._short_moment(row.acked_at)
+            out = Outcome().say(texts.BC_ACKED)
+        out.pressed_buttons = [[Button(texts.BC_ACKED_BUTTON.format(when=when), CoordOp("ack", broadcast_id))]]
+        return out
+
+    def _short_moment(self, at: dt.datetime) -> str:
+        """12月8日 10:05, in the campaign's time zone."""
+        local = (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(self.ctx.tz)
+        return f"{month_day(local.date())} {local:%H:%M}"
 
     def due(self, s: Session, now: dt.datetime) -> list[int]:
         """Broadcasts to send by ``now`` (or being sent when a sender stopped). A scheduled

@@ -175,6 +175,9 @@ class Coordination:
     def ack(self, s: Session, user: User, broadcast_id: int) -> str:
         return self.notices.ack(s, user, broadcast_id)
 
+    def acknowledge(self, s: Session, user: User, broadcast_id: int) -> Outcome:
+        return self.notices.acknowledge(s, user, broadcast_id)
+
     def due_broadcasts(self, s: Session, now: dt.datetime) -> list[int]:
         return self.notices.due(s, now)
 

@@ -101,7 +101,10 @@ class ChatSession:
         request = self._request()
         outcome = self._run(entry.tx, lambda s: registry.press(entry, self.core, s, request, action))
         if entry.toast:  # a notice on the button: the message and its choices stay
-            return "\n".join(a.text for a in outcome.replies)
+            said = [a.text for a in outcome.replies]
+            if outcome.pressed_buttons:  # what the button shows now, e.g. ✅ 已确认收到（时间）
+                said += [f"[{b.label}]" for row in outcome.pressed_buttons for b in row]
+            return "\n".join(said)
         return self.render_outcome(outcome)
 
     def _attach(self, path_text: str) -> Outcome:
