@@ -8,7 +8,7 @@ transaction back, logs the refusal, writes its audit row in a transaction of its
 injected clock (with the update id, so a redelivered refused update is not audited twice) and
 answers with the refusal's text. Nothing else in the code turns refusals into replies.
 
-Which refusals are audited is the raiser's choice (``Refusal(audit=False)``): refusals about
+Which refusals are audited is the raiser's choice (``Refusal(slip=True)``): refusals about
 *who* the user is (not bound, removed, inactive, not a coordinator, another unit's data, a
 wrong invite code, someone else's button) are audited; refusals about *what* was asked (a
 button whose assessment or item no longer exists, a locked assessment, a date that does not
@@ -59,7 +59,7 @@ def answer(refusal: Refusal) -> Outcome:
 def audit_row(user: User | None, refusal: Refusal, at: dt.datetime) -> AuditEntry:
     return AuditEntry(
         at=at, actor_id=user.id if user else None, actor=user.name if user else CLI_ACTOR,
-        action="refused", detail=refusal.reason[:2000],
+        action="declined" if refusal.slip else "refused", detail=refusal.reason[:2000],
     )
 
 
@@ -82,7 +82,7 @@ class Runner:
         except Duplicate:
             return self._duplicate(update_id)
         except Refusal as no:
-            record = self._settle(user, no, _kept(tx, no, update_id))
+            record = self._settle(user, no, update_id)
             if record is not None and self.db is not None and not self.db.call(record):
                 return self._duplicate(update_id)
             return answer(no)
@@ -96,7 +96,7 @@ class Runner:
         except Duplicate:
             return self._duplicate(update_id)
         except Refusal as no:
-            record = self._settle(user, no, _kept(tx, no, update_id))
+            record = self._settle(user, no, update_id)
             if record is not None and self.db is not None and not await self.db.run(record):
                 return self._duplicate(update_id)
             return answer(no)
@@ -140,20 +140,17 @@ class Runner:
 
         return guarded
 
-    def _settle(self, user: User | None, refusal: Refusal, update_id: int | None) -> Callable[[Session], bool] | None:
+    def _settle(self, user: User | None, refusal: Refusal, update_id: int | None) -> Callable[[Session], bool]:
         """Log the refusal; the work of its own transaction (the audit row, and the update id so
-        a redelivery is neither run nor audited again), or None when there is nothing to write.
-        That work returns False when the update had been handled already."""
+        a redelivery is neither run nor audited again); it returns False when the update had
+        been handled already."""
         logger.warning("refused %s: %s", user.id if user else CLI_ACTOR, refusal.reason)
-        if update_id is None and not refusal.audit:
-            return None
         at = self.clock()
 
         def record(s: Session) -> bool:
             if update_id is not None and not _first_time(s, update_id):
                 return False
-            if refusal.audit:
-                s.add(audit_row(user, refusal, at))
+            s.add(audit_row(user, refusal, at))
             return True
 
         return record
@@ -162,12 +159,6 @@ class Runner:
     def _duplicate(update_id: int | None) -> None:
         logger.info("update %s was already handled; ignoring the redelivery", update_id)
         return None
-
-
-def _kept(tx: Tx, refusal: Refusal, update_id: int | None) -> int | None:
-    """The update id to record with a refusal: always for a state-changing action (its own
-    transaction was rolled back), and for an audited one (so it is audited once)."""
-    return update_id if tx is Tx.once or refusal.audit else None
 
 
 def _first_time(s: Session, update_id: int) -> bool:

@@ -387,7 +387,7 @@ def admit(core: Core, s: Session | None, user: User, who: Who, what: str) -> Non
     if who is Who.anyone:
         return
     if s is None:  # plain `ducha chat`: say how to chat as a user
-        raise Refusal(texts.CHAT_NEEDS_USER, f"no database: {user.id} tried {what}", audit=False)
+        raise Refusal(texts.CHAT_NEEDS_USER, f"no database: {user.id} tried {what}", slip=True)
     if who is Who.coordinator:
         core.coordination.coordinator(s, user, what)
     elif who is Who.unit:
@@ -407,7 +407,7 @@ def run_command(entry: Command, core: Core, s: Session | None, request: Request)
     and audits)."""
     try:
         if entry.private and request.group:
-            raise Refusal(texts.PRIVATE_ONLY.format(command=entry.name), f"/{entry.name} in a group", audit=False)
+            raise Refusal(texts.PRIVATE_ONLY.format(command=entry.name), f"/{entry.name} in a group", slip=True)
         admit(core, s, request.user, entry.who, f"/{entry.name}")
         out = entry.call(core, s, request, entry.parse(request.args))
     except Refusal as no:
@@ -432,7 +432,7 @@ def press(entry: ButtonAction, core: Core, s: Session | None, request: Request, 
     """The one way any shell runs a button. Without a database every user is unbound.
     A refusal is raised for the shell's runner (bot/actions.py) to answer and audit."""
     if s is None and entry.tx is not Tx.none and not entry.open:
-        raise Refusal(texts.CHAT_NEEDS_USER, f"no database for {type(action).__name__}", audit=False)
+        raise Refusal(texts.CHAT_NEEDS_USER, f"no database for {type(action).__name__}", slip=True)
     # who may press it, by the binding (a removed, inactive or withdrawn user is refused here,
     # whatever the button); the core then authorises again against what the button names
     admit(core, s, request.user, entry.who, f"button {type(action).__name__} {getattr(action, 'op', '')}".rstrip())
@@ -467,6 +467,6 @@ def attachment(core: Core, s: Session | None, request: Request) -> Outcome:
     reported, or for the criterion being scored."""
     a = request.attachment
     if s is None or a is None:
-        raise Refusal(texts.NOT_BOUND, f"evidence from {request.user.id} without a database", audit=False)
+        raise Refusal(texts.NOT_BOUND, f"evidence from {request.user.id} without a database", slip=True)
     return core.inputs.evidence(s, request.user, a.kind, a.file_id, a.unique_id, a.name, a.size, a.caption)
 

@@ -35,12 +35,13 @@ def test_a_refusal_rolls_the_action_back_and_is_audited_apart_on_the_clock(db, c
     assert row.at.replace(tzinfo=None) == clock().replace(tzinfo=None)
 
 
-def test_a_refusal_about_what_was_asked_is_answered_but_not_audited(db, clock):
+def test_a_refusal_about_what_was_asked_is_answered_and_audited_as_declined(db, clock):
     def stale(s):
-        raise Refusal("这个按钮已失效，请重新提问。", "no such item", audit=False)
+        raise Refusal("这个按钮已失效，请重新提问。", "no such item", slip=True)
 
     assert Runner(db, clock).call(WANG, stale).replies[0].text == "这个按钮已失效，请重新提问。"
-    assert _audit(db) == []
+    (row,) = _audit(db)
+    assert (row.actor_id, row.action, row.detail) == (7, "declined", "no such item")
 
 
 def test_a_refused_update_redelivered_after_a_crash_is_neither_run_nor_audited_twice(db, clock):
@@ -90,7 +91,7 @@ def test_the_command_line_gets_the_refusal_back_after_it_is_audited(db, clock):
 def test_without_a_database_a_refusal_is_only_answered():
     def needs_user(s):
         assert s is None
-        raise Refusal("此功能需要以用户身份使用终端", "no database", audit=False)
+        raise Refusal("此功能需要以用户身份使用终端", "no database", slip=True)
 
     assert Runner(None).call(WANG, needs_user).replies[0].text.startswith("此功能需要")
 

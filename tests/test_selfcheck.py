@@ -294,7 +294,7 @@ def test_review_summary_submit_reopen_and_files(db, service):
 
     # locked for everyone in the unit
     locked = refusal_of(db, LI, lambda s: service.pick_level(s, LI, level_button(q, "已开展")))
-    assert "已于" in locked.text and not locked.audit  # locked is no question of who asks
+    assert "已于" in locked.text and locked.slip  # locked is no question of who asks
     assert "仅限" in refusal_of(db, WANG, lambda s: service.reopen(s, WANG, confirm.assessment)).text  # not a coordinator
     reopened = db.call(lambda s: service.reopen(s, ADMIN, confirm.assessment))
     assert "已重新开放" in text_of(reopened) and {n.user_id for n in reopened.notices} == {WANG.id, LI.id}

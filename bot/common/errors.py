@@ -13,13 +13,14 @@ from typing import Any
 
 class Refusal(Exception):
     """A polite no: ``text`` is what the user reads (Chinese), ``reason`` what the log and the
-    audit log keep. ``audit=False`` for a refusal about what was asked rather than who asks
-    (a stale button, a date that does not read): logged, not audited."""
+    audit log keep. Every refusal is audited; ``slip=True`` marks one about what was asked
+    rather than who asks (a stale button, a date that does not read, a locked assessment), so
+    the audit log can tell an ordinary mistake ("declined") from an access refusal ("refused")."""
 
-    def __init__(self, text: str, reason: str, *, audit: bool = True) -> None:
+    def __init__(self, text: str, reason: str, *, slip: bool = False) -> None:
         super().__init__(reason)
         self.text = text
         self.reason = reason
-        self.audit = audit
+        self.slip = slip
         # what the user reads after the text: the prompt their conversation still waits on
         self.follow: list[Any] = []

@@ -647,6 +647,7 @@ AUDIT_LINE = "{at}  {actor}  {action}  {detail}"
 # What each audited action is called in the log (an action not listed shows its key).
 AUDIT_ACTIONS = {
     "refused": "操作被拒绝",
+    "declined": "未予办理（按钮失效、日期有误等）",
     "calendar.set": "设定阶段日期",
     "calendar.shift": "整体调整日期",
     "round.start": "开始新一轮",

@@ -129,7 +129,7 @@ class BroadcastPages:
             s, user, f"nudge:{b.id}", text, None, file_id, b.file_name if file_id else None, kind="nudge", parent_id=b.id, recipients=pending
         )
         if isinstance(made, str):
-            raise Refusal(made, f"nudge refused: {made}", audit=False)
+            raise Refusal(made, f"nudge refused: {made}", slip=True)
         return Outcome().say(texts.NUDGE_SENT.format(count=len(pending)) + (texts.BC_NUDGE_WAITING.format(count=waiting) if waiting else ""))
 
     def nudge_text(self, b: Broadcast) -> tuple[str, str | None]:

@@ -134,7 +134,7 @@ class Broadcasts:
         audience = self.audiences.canonical(audience)
         made = self.create(s, user, audience, text.strip(), None, file_id, file_name, status="draft")
         if isinstance(made, str):  # why the notice cannot be made (audience, HTML, length)
-            raise Refusal(made, f"broadcast refused: {made}", audit=False)
+            raise Refusal(made, f"broadcast refused: {made}", slip=True)
         queued = made_recipients(s, made.id or 0)
         count, units = len(queued), len({r.unit for r in queued})
         preview = Answer(Intent.help, Doc().bold(texts.BC_PREVIEW.format(count=count, units=units)))
@@ -159,7 +159,7 @@ class Broadcasts:
             self.ctx.coordinator(s, user, f"{what} #{broadcast_id}")
         b = s.get(Broadcast, broadcast_id)
         if b is None:
-            raise Refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"no broadcast {broadcast_id}", slip=True)
         return b
 
     def confirm(self, s: Session, user: User, broadcast_id: int, when: str) -> Outcome:

@@ -122,7 +122,7 @@ class Calendar:
         try:
             validate_window(phase, start, end)
         except ValueError as exc:
-            raise Refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}", audit=False) from None
+            raise Refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}", slip=True) from None
         name = actor.name if actor else texts.CLI_ACTOR
         now = self.ctx.clock()
         upsert(s, PhaseDate, {"round": self.ctx.round, "phase": phase}, start=start, end=end, updated_by=name, updated_at=now)

@@ -54,7 +54,7 @@ class CalendarRequests:
             return self._shift(s, actor, typed.split_range(date_words), confirmed)
         phase = typed.phase_key(phase_text)
         if phase is None:
-            raise Refusal(texts.CAL_BAD_PHASE.format(text=phase_text), f"bad phase {phase_text!r}", audit=False)
+            raise Refusal(texts.CAL_BAD_PHASE.format(text=phase_text), f"bad phase {phase_text!r}", slip=True)
         words = typed.split_range(date_words)
         if len(words) != 2:
             return Outcome().say(self.cal.usage(s))
@@ -68,7 +68,7 @@ class CalendarRequests:
             context = read[0].day if read and read[0] is not None else today
             found = typed.read_day(word, context.replace(month=1, day=1))
             if found is None:
-                raise Refusal(texts.CAL_BAD_DATE.format(text=word, forms=date_forms(today)), f"bad date {word!r}", audit=False)
+                raise Refusal(texts.CAL_BAD_DATE.format(text=word, forms=date_forms(today)), f"bad date {word!r}", slip=True)
             read.append(found)
         start, end = (r.day if r else None for r in read)
         # 12月20日至1月5日 typed without years: the end is next year's, but that is asked, not assumed
@@ -80,7 +80,7 @@ class CalendarRequests:
             try:
                 validate_window(phase, start, end)
             except ValueError as exc:
-                raise Refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}", audit=False) from None
+                raise Refusal(texts.CAL_BAD.format(reason=exc), f"bad calendar {phase} {start} {end}", slip=True) from None
         current = self.cal.round_calendar(s).phase(phase)
         for r, was in zip(read, (current.start, current.end)):
             reason = typed.questionable(r.day, today) if r is not None and r.day != was else None
@@ -114,7 +114,7 @@ class CalendarRequests:
         today = self.ctx.today()
         found = typed.read_day(words[0], today)
         if found is None:
-            raise Refusal(texts.CAL_BAD_DATE.format(text=words[0], forms=date_forms(today)), f"bad date {words[0]!r}", audit=False)
+            raise Refusal(texts.CAL_BAD_DATE.format(text=words[0], forms=date_forms(today)), f"bad date {words[0]!r}", slip=True)
         reason = typed.questionable(found.day, today)
         if reason and not confirmed:
             alternative = typed.next_year(found) if found.day < today else None
@@ -150,4 +150,4 @@ class CalendarRequests:
                 raise ValueError(op)
             return self.cal.set_phase(s, user, PHASE_ORDER[op.id - 1], _from_ordinal(op.x), _from_ordinal(op.y))
         except (ValueError, OverflowError):
-            raise Refusal(texts.STALE_BUTTON, f"bad calendar button {op}", audit=False) from None
+            raise Refusal(texts.STALE_BUTTON, f"bad calendar button {op}", slip=True) from None

@@ -71,7 +71,7 @@ class Digest:
         items, named; else its unsubmitted self-check; else nothing is sent."""
         a = s.get(Assessment, assessment_id)
         if a is None:
-            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", slip=True)
         overdue = self.rectification.overdue(s, a.unit)
         if overdue:
             lines = "；".join(
@@ -84,7 +84,7 @@ class Digest:
             return Outcome().say(texts.NUDGE_NOTHING_OWED.format(unit=a.unit))
         made = self.broadcasts.create(s, user, f"unit:{a.unit}", text, kind="nudge")
         if isinstance(made, str):
-            raise Refusal(made, f"nudge refused: {made}", audit=False)
+            raise Refusal(made, f"nudge refused: {made}", slip=True)
         return Outcome().say(texts.NUDGE_SENT.format(count=len(made_recipients(s, made.id or 0))))
 
     def nudge_unsubmitted(self, s: Session, user: User | None) -> Outcome:
@@ -94,5 +94,5 @@ class Digest:
         text = texts.NUDGE_UNSUBMITTED_TEXT.format(due=self.calendar.self_check_due(s))
         made = self.broadcasts.create(s, user, "not-submitted", text, kind="nudge")
         if isinstance(made, str):
-            raise Refusal(made, f"nudge refused: {made}", audit=False)
+            raise Refusal(made, f"nudge refused: {made}", slip=True)
         return Outcome().say(texts.NUDGE_SENT.format(count=len(made_recipients(s, made.id or 0))))

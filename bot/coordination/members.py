@@ -150,7 +150,7 @@ class Members:
             if verb in ("invites", "邀请码") and len(parts) == 1:
                 return Outcome().say(self.invites_text(s))
         except MemberError as exc:
-            raise Refusal(str(exc), f"/members {args!r}: {exc}", audit=False) from None
+            raise Refusal(str(exc), f"/members {args!r}: {exc}", slip=True) from None
         if verb and verb not in {u.name for u in self.ctx.rubric.units} | {texts.COORDINATOR_UNIT}:
             return Outcome().say(texts.MEMBERS_USAGE)
         return Outcome().say(self.members_text(s, verb or None)).say(texts.MEMBERS_USAGE)

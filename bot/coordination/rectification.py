@@ -265,7 +265,7 @@ class Rectification:
         item = self.find(s, op)
         if person is None or item is None or person.unit != item.unit or person.role == Role.coordinator:
             if item is None:
-                raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no item {op}", audit=False)
+                raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no item {op}", slip=True)
             raise Refusal(texts.SCORE_WRONG_UNIT, f"user {user.id} reported an item of {item.unit}: {op}")
         if item.state not in OWING:
             return Outcome().say(texts.RECT_NOT_REPORTED.format(state=texts.RECT_STATE[item.state]))
@@ -299,7 +299,7 @@ class Rectification:
         The caller has checked that ``user`` is a coordinator."""
         item = self.find(s, op)
         if item is None:
-            raise Refusal(texts.STALE_BUTTON, f"no item {op}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"no item {op}", slip=True)
         if op.op in REOPEN_ACTIONS:
             return self.undo_close(s, user, item)
         if item.state != ItemState.reported:

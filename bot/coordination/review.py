@@ -25,7 +25,7 @@ class SendBack:
         its evidence files (the self-check's and its rectification items')."""
         a = s.get(Assessment, assessment_id)
         if a is None:
-            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", slip=True)
         answer = self.ctx.sc.views.summary(self.ctx.sc.snapshot(s, a))
         answer.buttons = (
             [[Button(texts.ASM_RETURN, CoordOp("asm_return", assessment_id)), Button(texts.REOPEN_BUTTON, AssessmentOp(assessment_id, "reopen"))]]
@@ -47,7 +47,7 @@ class SendBack:
         self.ctx.coordinator(s, user, "asm_files")
         a = s.get(Assessment, assessment_id)
         if a is None:
-            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", slip=True)
         out = Outcome()
         for kind in ("xlsx", "docx"):
             part = self.ctx.sc.export(s, a, kind)
@@ -77,7 +77,7 @@ class SendBack:
         """退回修改: ask the coordinator for the comment to send back with it."""
         a = s.get(Assessment, assessment_id)
         if a is None:
-            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"no assessment {assessment_id}", slip=True)
         if a.status != AssessmentStatus.submitted:
             return Outcome().say(texts.ASM_NOT_SUBMITTED)
         self.pending.ask(s, user.id, PendingKind.asm_comment, a.id or 0)

@@ -291,7 +291,7 @@ class Coordination:
             return self.send_back.files(s, user, op.id)
         if op.op == A.nudge_unit:
             return self.digests.nudge_unit(s, user, op.id)
-        raise Refusal(texts.STALE_BUTTON, f"unknown coordination op {op.op}", audit=False)
+        raise Refusal(texts.STALE_BUTTON, f"unknown coordination op {op.op}", slip=True)
 
     def text(self, s: Session, user: User, text: str) -> Outcome | None:
         """Typed text a coordination step is waiting for (a rectification note or a comment);

@@ -79,7 +79,7 @@ class Access:
     def inspector(self, s: Session, user: User) -> Viewer:
         viewer = self.viewer(s, user)
         if viewer.coordinator:
-            raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score an inspection", audit=False)
+            raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {user.id} tried to score an inspection", slip=True)
         return viewer
 
     def may_see_unit(self, s: Session, viewer: Viewer, unit: str) -> None:
@@ -95,7 +95,7 @@ class Access:
     def assignment(self, s: Session, viewer: Viewer, assignment_id: int) -> InspectionAssignment:
         a = s.get(InspectionAssignment, assignment_id)
         if a is None or a.round != self.ctx.round:
-            raise Refusal(texts.STALE, f"user {viewer.user_id}: no assignment {assignment_id}", audit=False)
+            raise Refusal(texts.STALE, f"user {viewer.user_id}: no assignment {assignment_id}", slip=True)
         self.may_see_unit(s, viewer, a.unit)
         return a
 
@@ -104,16 +104,16 @@ class Access:
         change it: an inspector of its unit's group, while it is open)."""
         insp = s.get(Inspection, inspection_id)
         if insp is None or insp.round != self.ctx.round:
-            raise Refusal(texts.STALE, f"user {viewer.user_id}: no inspection {inspection_id}", audit=False)
+            raise Refusal(texts.STALE, f"user {viewer.user_id}: no inspection {inspection_id}", slip=True)
         self.may_see_unit(s, viewer, insp.unit)
         if score:
             if viewer.coordinator:
-                raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {viewer.user_id} tried to score", audit=False)
+                raise Refusal(texts.COORDINATOR_NO_SCORE, f"coordinator {viewer.user_id} tried to score", slip=True)
             if insp.status != InspectionStatus.open:
                 raise Refusal(
                     texts.LOCKED.format(unit=insp.unit, table=texts.TABLE_LABEL[insp.table_key], at=self.ctx.local(insp.submitted_at)),
                     f"inspection {insp.id} is {insp.status}",
-                    audit=False,
+                    slip=True,
                 )
         return insp
 

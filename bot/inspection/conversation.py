@@ -84,7 +84,7 @@ class Conversation:
         a = self.access.assignment(s, viewer, assignment_id)
         key = TABLE_KEYS[table_x] if table_x < len(TABLE_KEYS) else None
         if key is None or key not in records.tables_for_unit(s, self.ctx.rubric, self.ctx.round, a.unit):
-            raise Refusal(texts.STALE, f"user {user.id}: table {table_x} of {a.unit}", audit=False)
+            raise Refusal(texts.STALE, f"user {user.id}: table {table_x} of {a.unit}", slip=True)
         insp = records.find_inspection(s, self.ctx.round, a.unit, key)
         if viewer.coordinator:
             if insp is None:
@@ -139,7 +139,7 @@ class Conversation:
         insp = self.access.inspection(s, viewer, action.inspection, score=True)
         task = self.ctx.table(insp.table_key).task(action.task)
         if task is None or action.criterion >= len(task.criteria) or action.level >= len(task.criteria[action.criterion].levels):
-            raise Refusal(texts.STALE, f"user {user.id}: level out of range {action}", audit=False)
+            raise Refusal(texts.STALE, f"user {user.id}: level out of range {action}", slip=True)
         return self._record(s, user, insp, (task.no, action.criterion), action.level, action.rev)
 
     def _record(self, s: Session, user: User, insp: Inspection, key: CriterionKey, level: int, rev: int) -> Outcome:
@@ -211,7 +211,7 @@ class Conversation:
         own, unit = self.snapshots(s, insp)
         key = (action.task, action.criterion)
         if key not in own.keys():
-            raise Refusal(texts.STALE, f"user {user.id}: no criterion {key}", audit=False)
+            raise Refusal(texts.STALE, f"user {user.id}: no criterion {key}", slip=True)
         if viewing:
             files = own.evidence_for(key) if action.move == "own_files" else (unit.evidence_for(key) if unit else [])
             if not files:
@@ -243,7 +243,7 @@ class Conversation:
             if cursor is None or cursor.inspection_id != insp.id or (cursor.task_no, cursor.criterion) != key or cursor.step not in FIELD_STEPS:
                 return self.resume(s, user, insp.id or 0)
             return self._next_field(s, user, insp, key, Step(cursor.step))
-        raise Refusal(texts.STALE, f"user {user.id}: unknown move {action.move}", audit=False)
+        raise Refusal(texts.STALE, f"user {user.id}: unknown move {action.move}", slip=True)
 
     def _next_field(self, s: Session, user: User, insp: Inspection, key: CriterionKey, step: Step, note: str | None = None) -> Outcome:
         s.flush()
@@ -307,7 +307,7 @@ class Conversation:
         viewer = self.access.inspector(s, user)
         cursor = self.cursor(s, user.id)
         if cursor is None:
-            raise Refusal(texts.EVIDENCE_NO_CRITERION, f"inspection evidence without a criterion from {user.id}", audit=False)
+            raise Refusal(texts.EVIDENCE_NO_CRITERION, f"inspection evidence without a criterion from {user.id}", slip=True)
         insp = self.access.inspection(s, viewer, cursor.inspection_id, score=True)
         exists = s.exec(
             select(InspectionEvidence.id).where(InspectionEvidence.inspection_id == insp.id, InspectionEvidence.file_unique_id == file_unique_id)

@@ -54,7 +54,7 @@ class GroupAdmin:
         name = name.strip()
         known = {u.name for u in self.ctx.rubric.units}
         if not 2 <= len(name) <= 20 or name in known or name in (texts.ROLE_INSPECTOR, COORDINATOR_UNIT):
-            raise Refusal(texts.GROUP_BAD_NAME, f"bad group name {name!r}", audit=False)
+            raise Refusal(texts.GROUP_BAD_NAME, f"bad group name {name!r}", slip=True)
         self._check_units(units)
         self._check_free(s, units, None)
         # INSERT … ON CONFLICT DO NOTHING: of two coordinators naming a group at once, one wins
@@ -63,7 +63,7 @@ class GroupAdmin:
             s, InspectionGroup, round=self.ctx.round, name=name, created_by=_who(actor), created_at=self.ctx.clock()
         )
         if not made:
-            raise Refusal(texts.GROUP_EXISTS.format(name=name), f"group {name} exists", audit=False)
+            raise Refusal(texts.GROUP_EXISTS.format(name=name), f"group {name} exists", slip=True)
         self._audit(s, actor, "group.create", f"{self.ctx.round} {name}")
         out = Outcome().say(texts.GROUP_CREATED.format(name=name))
         if units:
@@ -86,7 +86,7 @@ class GroupAdmin:
                 s, InspectionAssignment, round=self.ctx.round, unit=unit, group_id=group.id or 0,
                 assigned_by=_who(actor), assigned_at=self.ctx.clock(),
             ):
-                raise Refusal(texts.UNIT_TAKEN.format(unit=unit, other="其他督察组"), f"{unit} assigned concurrently", audit=False)
+                raise Refusal(texts.UNIT_TAKEN.format(unit=unit, other="其他督察组"), f"{unit} assigned concurrently", slip=True)
             # An inspection begun under another group follows the unit to its new group.
             for insp in s.exec(select(Inspection).where(Inspection.round == self.ctx.round, Inspection.unit == unit)).all():
                 insp.group_id = group.id
@@ -105,14 +105,14 @@ class GroupAdmin:
         for unit in units:
             a = records.assignment_of(s, self.ctx.round, unit)
             if a is None or a.group_id != group.id:
-                raise Refusal(texts.UNIT_NOT_ASSIGNED.format(unit=unit, name=group.name), f"{unit} not in {group.name}", audit=False)
+                raise Refusal(texts.UNIT_NOT_ASSIGNED.format(unit=unit, name=group.name), f"{unit} not in {group.name}", slip=True)
             begun = s.exec(
                 select(InspectionAnswer.id)
                 .join(Inspection, Inspection.id == InspectionAnswer.inspection_id)
                 .where(Inspection.round == self.ctx.round, Inspection.unit == unit)
             ).first()
             if begun is not None:
-                raise Refusal(texts.UNIT_HAS_INSPECTION.format(unit=unit), f"{unit} has inspection answers", audit=False)
+                raise Refusal(texts.UNIT_HAS_INSPECTION.format(unit=unit), f"{unit} has inspection answers", slip=True)
             rows.append(a)
         for a in rows:
             s.delete(a)
@@ -126,7 +126,7 @@ class GroupAdmin:
         self.access.coordinator(s, actor, "group invite")
         group = self._group(s, name)
         if uses < 1:
-            raise Refusal("邀请码的可用次数至少为1。", "uses < 1", audit=False)
+            raise Refusal("邀请码的可用次数至少为1。", "uses < 1", slip=True)
         now = self.ctx.clock()
         invite = Invite(
             code=secrets.token_urlsafe(9),
@@ -146,7 +146,7 @@ class GroupAdmin:
         self.access.coordinator(s, user, "group invite")
         group = s.get(InspectionGroup, group_id)
         if group is None or group.round != self.ctx.round:
-            raise Refusal(texts.STALE, f"no group {group_id}", audit=False)
+            raise Refusal(texts.STALE, f"no group {group_id}", slip=True)
         invite = self.invite(s, user, group.name)
         until = texts.INVITE_UNTIL.format(at=self.ctx.local(invite.expires_at)) if invite.expires_at else texts.INVITE_FOREVER
         return Outcome().say(texts.INVITE_MADE.format(name=group.name, uses=invite.max_uses, until=until, code=invite.code))
@@ -190,7 +190,7 @@ class GroupAdmin:
         group = records.group_by_name(s, self.ctx.round, name.strip())
         if group is None:
             known = "、".join(g.name for g in records.groups(s, self.ctx.round)) or "（无）"
-            raise Refusal(texts.GROUP_UNKNOWN.format(name=name, known=known), f"no group {name!r}", audit=False)
+            raise Refusal(texts.GROUP_UNKNOWN.format(name=name, known=known), f"no group {name!r}", slip=True)
         return group
 
     def _check_free(self, s: Session, units: list[str], group_id: int | None) -> None:
@@ -202,7 +202,7 @@ class GroupAdmin:
                 raise Refusal(
                     texts.UNIT_TAKEN.format(unit=unit, other=other.name if other else "其他督察组"),
                     f"{unit} already assigned to group {current.group_id}",
-                    audit=False,
+                    slip=True,
                 )
 
     def _check_units(self, units: list[str]) -> None:
@@ -210,7 +210,7 @@ class GroupAdmin:
         unknown = [u for u in units if u not in known]
         if unknown:
             raise Refusal(
-                texts.UNIT_UNKNOWN.format(units="、".join(unknown), known="、".join(known)), f"unknown units {unknown}", audit=False
+                texts.UNIT_UNKNOWN.format(units="、".join(unknown), known="、".join(known)), f"unknown units {unknown}", slip=True
             )
 
     def _audit(self, s: Session, actor: User | None, action: str, detail: str) -> None:

@@ -78,7 +78,7 @@ class Lifecycle:
             .values(status=str(InspectionStatus.submitted), submitted_by=user.name, submitted_at=now)
         )
         if done.rowcount != 1:
-            raise Refusal(texts.LOCKED.format(**self._labels(insp), at=self.ctx.local(insp.submitted_at)), "double submit", audit=False)
+            raise Refusal(texts.LOCKED.format(**self._labels(insp), at=self.ctx.local(insp.submitted_at)), "double submit", slip=True)
         self._audit(s, user, "inspection.submit", insp, f"score={fmt_points(own.total)}")
         s.exec(update(InspectionCursor).where(InspectionCursor.inspection_id == insp.id).values(step=str(Step.paused)))  # type: ignore[call-overload]
         score, at = fmt_points(own.total), self.ctx.local(now)
@@ -122,7 +122,7 @@ class Lifecycle:
     def _inspection(self, s: Session, inspection_id: int) -> Inspection:
         insp = s.get(Inspection, inspection_id)
         if insp is None or insp.round != self.ctx.round:
-            raise Refusal(texts.STALE, f"no inspection {inspection_id}", audit=False)
+            raise Refusal(texts.STALE, f"no inspection {inspection_id}", slip=True)
         return insp
 
     # --- release (反馈) --------------------------------------------------------------------

@@ -32,7 +32,7 @@ class Outputs:
         else:
             found = s.get(Inspection, inspection_id)
             if found is None:
-                raise Refusal(texts.STALE, f"no inspection {inspection_id}", audit=False)
+                raise Refusal(texts.STALE, f"no inspection {inspection_id}", slip=True)
             insp = found
         return self.report_of(s, insp)
 
@@ -40,7 +40,7 @@ class Outputs:
         """`ducha export --unit 华龙区 --table party --report inspection`."""
         insp = records.find_inspection(s, self.ctx.round, unit, table_key)
         if insp is None:
-            raise Refusal(texts.REPORT_NOT_FOUND.format(unit=unit, table=texts.TABLE_LABEL[table_key]), "no inspection", audit=False)
+            raise Refusal(texts.REPORT_NOT_FOUND.format(unit=unit, table=texts.TABLE_LABEL[table_key]), "no inspection", slip=True)
         return self.report_of(s, insp)
 
     def report_of(self, s: Session, insp: Inspection) -> Outcome:

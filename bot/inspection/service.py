@@ -149,7 +149,7 @@ class InspectionService:
         }
         handler = handlers.get(action.op)
         if handler is None or (action.op == "open" and action.x >= len(TABLE_KEYS)):
-            raise Refusal(texts.STALE, f"unknown inspection op {action}", audit=False)
+            raise Refusal(texts.STALE, f"unknown inspection op {action}", slip=True)
         return handler()
 
     def _view(self, s: Session, user: User, inspection_id: int) -> Outcome:

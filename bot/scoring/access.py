@@ -57,7 +57,7 @@ class Access:
         """The assessment, if it is this round's and the person's unit's; otherwise raises."""
         a = assessment_row(s, assessment_id)
         if a is None or a.round != self.ctx.round:
-            raise Refusal(texts.STALE_BUTTON, f"user {person.user_id}: no assessment {assessment_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"user {person.user_id}: no assessment {assessment_id}", slip=True)
         if a.unit != person.unit:
             raise Refusal(texts.SCORE_WRONG_UNIT, f"user {person.user_id} ({person.unit}) touched assessment {a.id} of {a.unit}")
         return a
@@ -66,7 +66,7 @@ class Access:
         """The assessment, if the person's unit owns it and has not submitted it."""
         a = self.owned(s, person, assessment_id)
         if a.status == AssessmentStatus.submitted:
-            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted", audit=False)
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted", slip=True)
         return a
 
     def usable(self, s: Session, person: Binding, assessment_id: int) -> AssessmentRow | None:

@@ -150,7 +150,7 @@ class Conversation:
         _, a = self.access.scorer_and(s, user, action.assessment, open_only=True)
         task = self.ctx.rubric.table(a.table_key).task(action.task)
         if task is None or action.criterion >= len(task.criteria) or action.level >= len(task.criteria[action.criterion].levels):
-            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: level out of range {action}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: level out of range {action}", slip=True)
         return self._record(s, user, a, task, action.criterion, action.level, action.rev)
 
     def _record(self, s: Session, user: User, a: AnyAssessment, task: Task, ci: int, level: int, rev: int) -> Outcome:
@@ -209,11 +209,11 @@ class Conversation:
         key = (action.task, action.criterion)
         keys = snap.keys()
         if key not in keys:
-            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no criterion {key}", slip=True)
         if action.move == NavMove.review_task:
             return Outcome(replies=[self.views.review_task(snap, key[0])])
         if a.status == AssessmentStatus.submitted:
-            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted", audit=False)
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} is submitted", slip=True)
         if action.move == NavMove.pause:
             self._move(s, user.id, a, key, Step.paused)
             return Outcome().say(texts.SCORE_PAUSED)
@@ -221,7 +221,7 @@ class Conversation:
             cursor = read_cursor(s, user.id)
             if cursor is None or (cursor.task_no, cursor.criterion) != key or cursor.step not in RECT_STEPS:
                 if cursor is None:
-                    raise Refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip", audit=False)
+                    raise Refusal(texts.SCORE_STALE_BUTTON, f"user {user.id}: stale field skip", slip=True)
                 return self.start(s, user)
             return self._skip_field(s, user, a, key, Step(cursor.step))
         if action.move == NavMove.rect_edit:
@@ -236,7 +236,7 @@ class Conversation:
             if target == key:
                 target = keys[(keys.index(key) + 1) % len(keys)]
         else:
-            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"user {user.id}: unknown move {action.move}", slip=True)
         self._move(s, user.id, a, target, Step.level)
         return Outcome(replies=[self.views.question(snap, target)])
 

@@ -51,7 +51,7 @@ class EvidenceFiles:
         if item is None:
             cursor = read_cursor(s, user.id)
             if cursor is None:
-                raise Refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}", audit=False)
+                raise Refusal(texts.EVIDENCE_NO_CRITERION, f"evidence without a criterion from {user.id}", slip=True)
             item = (cursor.assessment_id, cursor.task_no, cursor.criterion)
         a = self.access.owned(s, person, item[0])
         if stage is EvidenceStage.selfcheck and a.status == AssessmentStatus.submitted:
@@ -59,7 +59,7 @@ class EvidenceFiles:
             raise Refusal(
                 texts.EVIDENCE_SUBMITTED.format(name=file_name, at=self.ctx.local(a.submitted_at)),
                 f"evidence from {user.id} for submitted assessment {a.id}",
-                audit=False,
+                slip=True,
             )
         key = (item[1], item[2])
         exists = s.exec(
@@ -106,7 +106,7 @@ class EvidenceFiles:
                 raise Refusal(texts.EVIDENCE_NOT_YOURS, f"user {user.id} tried to remove evidence {evidence_id} of {row.added_by_id}")
             a = self.access.owned(s, person, row.assessment_id)
             if row.stage == EvidenceStage.selfcheck and a.status == AssessmentStatus.submitted:
-                raise Refusal(texts.EVIDENCE_REMOVE_LOCKED, f"user {user.id}: evidence {evidence_id} of a submitted assessment", audit=False)
+                raise Refusal(texts.EVIDENCE_REMOVE_LOCKED, f"user {user.id}: evidence {evidence_id} of a submitted assessment", slip=True)
         s.delete(row)
         s.add(
             AuditEntry(
@@ -121,7 +121,7 @@ class EvidenceFiles:
         if self.access.is_coordinator(s, user):
             a = self.access.any(s, assessment_id)
             if a is None:
-                raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no assessment {assessment_id}", audit=False)
+                raise Refusal(texts.STALE_BUTTON, f"user {user.id}: no assessment {assessment_id}", slip=True)
             return a
         return self.access.scorer_and(s, user, assessment_id, open_only=False)[1]
 

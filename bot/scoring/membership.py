@@ -183,7 +183,7 @@ class Membership:
             return Outcome().say(texts.BOUND_COORDINATOR)
         now = self.ctx.clock()
         if self._too_many_wrong(s, user, now):  # the code is not even looked at
-            raise Refusal(texts.INVITE_TOO_MANY, f"invite attempts from {user.id} held: {WRONG_INVITES_PER_MINUTE} wrong in a minute", audit=False)
+            raise Refusal(texts.INVITE_TOO_MANY, f"invite attempts from {user.id} held: {WRONG_INVITES_PER_MINUTE} wrong in a minute", slip=True)
         invite = s.get(Invite, code.strip()[:32]) if code.strip() else None
         if invite is None or invite.revoked:
             raise Refusal(texts.INVITE_UNKNOWN, f"{WRONG_INVITE}: unknown or revoked code from {user.id}")

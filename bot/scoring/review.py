@@ -117,7 +117,7 @@ class Review:
     def ask_submit(self, s: Session, a: Assessment | AssessmentRow) -> Outcome:
         """Ask to confirm the submission, or say what is missing."""
         if a.status == AssessmentStatus.submitted:
-            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} already submitted", audit=False)
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id} already submitted", slip=True)
         snap = snapshot(s, self.ctx.rubric, a)
         missing = snap.criteria_total - snap.criteria_done
         if missing:
@@ -130,7 +130,7 @@ class Review:
     def confirm_submit(self, s: Session, user: User, a: Assessment | AssessmentRow) -> Outcome:
         """确认提交: lock the assessment; the unit and the coordinators are told."""
         if a.status == AssessmentStatus.submitted:
-            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id}: double submit", audit=False)
+            raise Refusal(texts.SCORE_LOCKED.format(at=self.ctx.local(a.submitted_at)), f"assessment {a.id}: double submit", slip=True)
         snap = snapshot(s, self.ctx.rubric, a)
         if snap.criteria_done < snap.criteria_total:
             return self.ask_submit(s, a)
@@ -147,7 +147,7 @@ class Review:
             s.expire_all()
             fresh = s.get(Assessment, a.id)
             raise Refusal(
-                texts.SCORE_LOCKED.format(at=self.ctx.local(fresh.submitted_at if fresh else None)), f"assessment {a.id}: double submit", audit=False
+                texts.SCORE_LOCKED.format(at=self.ctx.local(fresh.submitted_at if fresh else None)), f"assessment {a.id}: double submit", slip=True
             )
         s.add(AuditEntry(at=now, actor_id=user.id, actor=user.name, action="assessment.submit", detail=f"{a.id} {a.unit} {a.table_key}"))
         pause_assessment(s, a.id or 0)
@@ -184,7 +184,7 @@ class Review:
             raise Refusal(texts.NOT_COORDINATOR, f"non-coordinator {user.id} tried to reopen assessment {assessment_id}")
         a = s.get(Assessment, assessment_id)
         if a is None:
-            raise Refusal(texts.STALE_BUTTON, f"reopen of unknown assessment {assessment_id}", audit=False)
+            raise Refusal(texts.STALE_BUTTON, f"reopen of unknown assessment {assessment_id}", slip=True)
         table = texts.TABLE_LABEL[a.table_key]
         if a.status != AssessmentStatus.submitted:
             return Outcome().say(texts.REOPEN_NOT_SUBMITTED.format(unit=a.unit, table=table))

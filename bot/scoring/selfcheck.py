@@ -217,4 +217,4 @@ class SelfCheck:
             return self.reviews.confirm_submit(s, user, a)
         if action.op == A.cancel:
             return Outcome().say(texts.SUBMIT_CANCELLED)
-        raise Refusal(texts.STALE_BUTTON, f"unknown op {action.op}", audit=False)
+        raise Refusal(texts.STALE_BUTTON, f"unknown op {action.op}", slip=True)
