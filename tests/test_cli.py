@@ -119,6 +119,34 @@ def test_db_upgrade_and_invite_create(sqlite_env):
     assert bad.exit_code == 2 and "有效期“soon”无法识别" in bad.output
 
 
+def test_invite_without_a_bot_username_prints_no_placeholder_link(sqlite_env, monkeypatch):
+    """Without --bot, TELEGRAM_BOT_USERNAME or a token, the link used to be printed as
+    https://t.me/<bot>?start=…: the code alone, and how to get a link or use the code."""
+    for key in ("TELEGRAM_BOT_USERNAME", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    runner.invoke(app, ["db", "upgrade"])
+    result = runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party"])
+    assert result.exit_code == 0, result.output
+    code, hint = result.stdout.strip().splitlines()[:2]
+    assert "<bot>" not in result.output and "t.me" not in result.output
+    assert "TELEGRAM_BOT_USERNAME" in hint and "--bot" in hint and f"/start {code}" in hint
+
+
+def test_invite_asks_telegram_for_the_bot_username_when_a_token_is_set(sqlite_env, monkeypatch):
+    from fakebotapi import DEFAULT_TOKEN, FakeBotAPI
+
+    monkeypatch.delenv("TELEGRAM_BOT_USERNAME", raising=False)
+    with FakeBotAPI.run_in_thread(bot_username="puyang_ducha_bot") as thread:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", DEFAULT_TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", thread.api.base_url)
+        monkeypatch.setenv("NO_PROXY", "*")
+        runner.invoke(app, ["db", "upgrade"])
+        result = runner.invoke(app, ["invite", "create", "--unit", "华龙区", "--role", "party"])
+    assert result.exit_code == 0, result.output
+    code, link = result.stdout.strip().splitlines()[:2]
+    assert link == f"https://t.me/puyang_ducha_bot?start={code}"
+
+
 def test_terminal_scoring_and_export(sqlite_env):
     """`ducha chat --user`: register, answer, pause; then `ducha export` writes the files."""
     code = runner.invoke(app, ["invite", "create", "--unit", "范县", "--role", "government"]).stdout.split()[0]

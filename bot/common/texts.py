@@ -255,6 +255,10 @@ INVITE_COORDINATOR_UNIT = "协调员属于{unit}，请写 --unit {unit}。"
 INVITE_BAD_USES = "--uses（可用次数）至少为1。"
 INVITE_BAD_DURATION = "有效期“{text}”无法识别，请写成 7d（7天）、12h（12小时）、30m（30分钟）或 2w（2周）。"
 INVITE_CREATED = "{unit} · {role} · 可用 {uses} 次 · 有效期至 {until}"
+INVITE_NO_LINK = (
+    "（未生成邀请链接：不知道机器人的用户名。请设置环境变量 TELEGRAM_BOT_USERNAME 或加上 --bot 机器人用户名 后重新生成；"
+    "也可以直接把邀请码发给对方，请其在与机器人的对话中发送 /start {code}。）"
+)
 INVITE_NO_EXPIRY = "长期有效"
 INVITE_UNKNOWN = "邀请码无效，请核对后重试，或向市委依法治市办索取新的邀请码。"
 INVITE_EXPIRED = "该邀请码已过期，请向市委依法治市办索取新的邀请码。"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -245,15 +247,36 @@ def invite_create(
             invite = db.call(lambda s: service.create_invite(s, unit, role.value, uses, lifetime, created_by="cli"))
         except InviteError as exc:
             _fail(str(exc))
-    name = (bot_username or "<bot>").lstrip("@")
+    name = (bot_username or "").strip().lstrip("@") or _configured_bot_username()
     typer.echo(invite.code)
-    typer.echo(f"https://t.me/{name}?start={invite.code}")
+    if name:
+        typer.echo(f"https://t.me/{name}?start={invite.code}")
+    else:  # no username to make a link with: say how to get one, and how the code is used alone
+        typer.echo(texts.INVITE_NO_LINK.format(code=invite.code))
     from bot.common.format import fmt_local
 
     tz = ZoneInfo(engine.rubric.campaign.timezone)
     until = fmt_local(invite.expires_at, tz) if invite.expires_at else texts.INVITE_NO_EXPIRY
     label = texts.ROLE_LABEL.get(role.value, role.value)
     typer.echo(texts.INVITE_CREATED.format(unit=unit, role=label, uses=uses, until=until), err=True)
+
+
+def _configured_bot_username() -> str | None:
+    """The bot's username from Telegram (getMe) when a token is configured; None without a
+    token, or when Telegram cannot be asked (the code is printed without a link then)."""
+    if not (os.environ.get("TELEGRAM_BOT_TOKEN") or "").strip():
+        return None
+    import asyncio
+
+    from bot.common.config import telegram_settings
+    from bot.delivery.connect import check_bot
+
+    try:
+        me = asyncio.run(check_bot(telegram_settings()))
+    except Exception as exc:  # unreachable, a wrong token: no link, and say why in the log
+        logging.getLogger(__name__).info("getMe for the invite link failed: %s", type(exc).__name__)
+        return None
+    return me.get("username") or None
 
 
 @app.command(help=texts.CLI_HELP["export"])
