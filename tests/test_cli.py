@@ -106,6 +106,32 @@ def sqlite_env(tmp_path, monkeypatch):
     return tmp_path
 
 
+def test_every_command_and_option_is_explained_in_chinese():
+    """`ducha --help` used to explain doctor, backup and restore (and run's options) in
+    English: every command's help and every option's help is Chinese (click's own --help
+    line aside)."""
+    import re
+
+    from typer.main import get_command
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    english = []
+
+    def walk(cmd, path):
+        if path and not cjk.search(cmd.help or ""):
+            english.append(" ".join(path))
+        for p in cmd.params:
+            if p.name != "help" and not cjk.search(getattr(p, "help", None) or ""):
+                english.append(f"{' '.join(path)} {p.name}")
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, path + [name])
+
+    walk(get_command(app), [])
+    assert english == []
+    top = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+    assert "检查配置、令牌" in top and "备份整个数据库" in top and "Check configuration" not in top
+
+
 def test_db_upgrade_and_invite_create(sqlite_env):
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0 and "数据库已是最新结构" in result.stdout

@@ -190,7 +190,10 @@ CLI_HELP = {
     "broadcast": "向各单位发送通知并统计确认情况。",
     "ask": "回答一个问题（或一个文件中的问题）；--eval 检验问题集。",
     "chat": "在终端里和机器人对话：无需令牌，无需联网。",
-    "run": "运行 Telegram 机器人（长轮询），令牌取自环境变量 TELEGRAM_BOT_TOKEN。",
+    "run": "运行 Telegram 机器人（长轮询；加 --webhook 则用 webhook），令牌取自环境变量 TELEGRAM_BOT_TOKEN。",
+    "doctor": "检查配置、令牌（getMe）、数据库及迁移、本轮日历、中文字体和数据文件夹；逐项用中文说明，有一项不通过则退出码 1。",
+    "backup": "备份整个数据库（机器人运行时也可备份，SQLite 用其备份接口，PostgreSQL 用 pg_dump）。",
+    "restore": "用备份文件替换数据库的内容（数据库已有数据时须加 --force）。",
     "db upgrade": "执行尚未执行的数据库迁移（机器人每次启动时也会执行）。",
     "invite create": "生成邀请码及其 t.me 链接。",
     "export": "导出某单位的打分表（xlsx）或自查报告初稿（docx）；--report inspection 导出督察报告，--report rectification 导出整改报告。",
@@ -221,6 +224,21 @@ CLI_HELP = {
     "group unassign": "从督察组撤回单位（督察开始后不能撤回）。",
     "group list": "本轮各督察组及其单位和成员。",
     "ranking": "各单位自评与督察得分、差值和排名；图表和表格写入 --out。",
+}
+# Help of the `ducha` commands' options and arguments, by "command --option" (or "command ARGUMENT").
+CLI_OPTION_HELP = {
+    "run --webhook": "Telegram 推送更新的公网 https 地址（即反向代理的地址）；不写则使用长轮询",
+    "run --listen": "webhook 服务在反向代理后监听的地址",
+    "run --port": "webhook 服务监听的端口",
+    "run --health-port": "在此端口提供 /healthz（健康检查）和 /metrics（运行指标）",
+    "run --health-host": "--health-port 所用的监听地址",
+    "backup --out": "写入的备份文件；以 / 结尾则视为文件夹，在其中生成带日期的文件名",
+    "restore SOURCE": "由 ducha backup 生成的备份文件",
+    "restore --force": "数据库已有数据时仍然覆盖",
+    "export --table": "哪张表：party（党委）或 government（政府）",
+    "export --format": "文件格式：xlsx（打分表）或 docx（自查报告初稿）；不用 --report 时必须指定",
+    "audit --limit": "显示最近多少条记录",
+    "broadcast BROADCAST_ID": "通知编号（ducha broadcast send 输出的编号）",
 }
 CLI_BROADCAST_SENT = "已发送 {sent}，失败 {failed}"
 CLI_BROADCAST_DEFERRED = "，{count} 份因暂时无法连接 Telegram 将自动重试（由运行中的机器人或 ducha remind run-due 发出）"

@@ -282,8 +282,8 @@ def _configured_bot_username() -> str | None:
 @app.command(help=texts.CLI_HELP["export"])
 def export(
     unit: str = typer.Option(..., "--unit", help="单位名称，如 华龙区"),
-    table: TableChoice = typer.Option(..., "--table"),
-    fmt: Optional[FileFormat] = typer.Option(None, "--format"),
+    table: TableChoice = typer.Option(..., "--table", help=texts.CLI_OPTION_HELP["export --table"]),
+    fmt: Optional[FileFormat] = typer.Option(None, "--format", help=texts.CLI_OPTION_HELP["export --format"]),
     report: Optional[ReportKind] = typer.Option(None, "--report", help="inspection：督察组的督察报告；rectification：本单位的整改报告（.docx）"),
     out: Optional[Path] = typer.Option(None, "--out", help="写入的文件或文件夹（默认当前文件夹）"),
 ) -> None:
@@ -581,7 +581,7 @@ def _send_summary(report, broadcast_id: int) -> str:
 
 @broadcast_app.command("resend", help=texts.CLI_HELP["broadcast resend"])
 def broadcast_resend(
-    broadcast_id: int = typer.Argument(...),
+    broadcast_id: int = typer.Argument(..., help=texts.CLI_OPTION_HELP["broadcast BROADCAST_ID"]),
     yes: bool = typer.Option(False, "--yes", help="不再询问，直接重新发送"),
 ) -> None:
     """Resend a notice's copies whose fate is unknown, after the warning that some may arrive twice."""
@@ -622,7 +622,7 @@ def broadcast_resend(
 
 
 @broadcast_app.command("status", help=texts.CLI_HELP["broadcast status"])
-def broadcast_status(broadcast_id: int = typer.Argument(...)) -> None:
+def broadcast_status(broadcast_id: int = typer.Argument(..., help=texts.CLI_OPTION_HELP["broadcast BROADCAST_ID"])) -> None:
     """Sent, failed and acknowledged counts, and the units that have not acknowledged."""
     from bot.storage.models import Broadcast
 
@@ -651,7 +651,7 @@ def progress(out: Path = typer.Option(Path("out"), "--out", help="进度图和�
 
 
 @app.command(help=texts.CLI_HELP["audit"])
-def audit(limit: int = typer.Option(50, "--limit")) -> None:
+def audit(limit: int = typer.Option(50, "--limit", help=texts.CLI_OPTION_HELP["audit --limit"])) -> None:
     """Coordinator actions and refusals, newest first: who, when, what."""
     _, db, c = _coordination()
     rows = db.call(lambda s: c.audit_log(s, limit))

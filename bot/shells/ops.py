@@ -26,12 +26,12 @@ def _fail(message: str, code: int = 2) -> None:
 
 def run(
     webhook: Optional[str] = typer.Option(
-        None, "--webhook", help="Public https URL Telegram posts updates to (your reverse proxy); long polling without it"
+        None, "--webhook", help=texts.CLI_OPTION_HELP["run --webhook"]
     ),
-    listen: str = typer.Option("127.0.0.1", "--listen", help="Address the webhook server listens on behind the proxy"),
-    port: int = typer.Option(8443, "--port", help="Port the webhook server listens on"),
-    health_port: Optional[int] = typer.Option(None, "--health-port", help="Serve /healthz and /metrics on this port"),
-    health_host: str = typer.Option("0.0.0.0", "--health-host", help="Address for --health-port"),
+    listen: str = typer.Option("127.0.0.1", "--listen", help=texts.CLI_OPTION_HELP["run --listen"]),
+    port: int = typer.Option(8443, "--port", help=texts.CLI_OPTION_HELP["run --port"]),
+    health_port: Optional[int] = typer.Option(None, "--health-port", help=texts.CLI_OPTION_HELP["run --health-port"]),
+    health_host: str = typer.Option("0.0.0.0", "--health-host", help=texts.CLI_OPTION_HELP["run --health-host"]),
 ) -> None:
     """Run the Telegram bot (long polling, or webhook with --webhook), with TELEGRAM_BOT_TOKEN."""
     from bot.common.config import ConfigError, telegram_settings
@@ -77,7 +77,7 @@ def _size(n: int) -> str:
 
 
 def backup_command(
-    out: str = typer.Option(..., "--out", help="File to write, or a folder ending in / (a dated name is made in it)"),
+    out: str = typer.Option(..., "--out", help=texts.CLI_OPTION_HELP["backup --out"]),
 ) -> None:
     """A consistent copy of the whole database, taken while the bot runs (SQLite backup API, or pg_dump)."""
     from bot.ops.backup import BackupError, backup
@@ -95,8 +95,8 @@ def backup_command(
 
 
 def restore_command(
-    source: Path = typer.Argument(..., help="A file written by ducha backup"),
-    force: bool = typer.Option(False, "--force", help="Overwrite a database that already holds data"),
+    source: Path = typer.Argument(..., help=texts.CLI_OPTION_HELP["restore SOURCE"]),
+    force: bool = typer.Option(False, "--force", help=texts.CLI_OPTION_HELP["restore --force"]),
 ) -> None:
     """Replace the database's content with a backup (refuses a database in use without --force)."""
     from bot.ops.backup import BackupError, restore
@@ -134,9 +134,9 @@ def doctor() -> None:
 def register(app: typer.Typer) -> None:
     """Add the operator's commands to the `ducha` app."""
     app.command("run", help=texts.CLI_HELP["run"])(run)
-    app.command("doctor")(doctor)
-    app.command("backup")(backup_command)
-    app.command("restore")(restore_command)
+    app.command("doctor", help=texts.CLI_HELP["doctor"])(doctor)
+    app.command("backup", help=texts.CLI_HELP["backup"])(backup_command)
+    app.command("restore", help=texts.CLI_HELP["restore"])(restore_command)
 
 
 # --- one line for every configuration error ------------------------------------------------
