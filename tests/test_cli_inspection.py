@@ -39,6 +39,16 @@ def test_groups_on_the_command_line():
     assert "成立督察组" in log and "撤回督察组分派" in log and "命令行" in log
 
 
+def test_group_list_tells_the_operator_the_command_line_way():
+    """`ducha group list` used to tell the operator to 点“邀请成员” and to type /groups."""
+    none = runner.invoke(app, ["group", "list"]).stdout
+    assert "ducha group create 第一督察组 --units" in none and "/groups" not in none
+    runner.invoke(app, ["group", "create", "第一督察组", "--units", "华龙区"])
+    listed = runner.invoke(app, ["group", "list"]).stdout
+    assert "ducha invite create --group 第一督察组 --role inspector" in listed
+    assert "邀请成员" not in listed and "/groups" not in listed, listed
+
+
 def test_inspector_invites_name_a_group():
     runner.invoke(app, ["group", "create", "第一督察组", "--units", "华龙区"])
     made = runner.invoke(app, ["invite", "create", "--group", "第一督察组", "--role", "inspector", "--uses", "3", "--bot", "ducha_bot"])

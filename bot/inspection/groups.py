@@ -156,20 +156,24 @@ class GroupAdmin:
     def view(self, s: Session, user: User | None) -> Outcome:
         """/groups: every group with its units and members, and the units not yet assigned."""
         self.access.coordinator(s, user, "/groups")
+        cli = user is None  # `ducha group list`: the operator has no buttons and types ducha commands
         found = records.groups(s, self.ctx.round)
         if not found:
-            return Outcome().say(texts.GROUPS_NONE)
+            return Outcome().say(texts.GROUPS_NONE_CLI if cli else texts.GROUPS_NONE)
         doc = Doc().bold(texts.GROUPS_TITLE.format(round=self.ctx.round_name(s)))
         buttons = []
         for g in found:
             doc.add(texts.GROUP_LINE.format(name=g.name, units="、".join(g.units) or texts.GROUP_NO_UNITS))
-            doc.add(texts.GROUP_MEMBERS.format(members="、".join(g.members)) if g.members else texts.GROUP_NO_MEMBERS)
+            if g.members:
+                doc.add(texts.GROUP_MEMBERS.format(members="、".join(g.members)))
+            else:
+                doc.add(texts.GROUP_NO_MEMBERS_CLI.format(name=g.name) if cli else texts.GROUP_NO_MEMBERS)
             buttons.append([Button(texts.GROUP_INVITE_BUTTON.format(name=g.name), InspectOp("invite", g.id))])
         assigned = {u for g in found for u in g.units}
         free = [u.name for u in self.ctx.rubric.units if u.name not in assigned]
         doc.blank().add(texts.GROUPS_UNASSIGNED.format(units="、".join(free)) if free else texts.GROUPS_ALL_ASSIGNED)
-        doc.blank().add(texts.GROUPS_USAGE)
-        return Outcome(replies=[Answer(Intent.help, doc, buttons=buttons[:20])])
+        doc.blank().add(texts.GROUPS_USAGE_CLI if cli else texts.GROUPS_USAGE)
+        return Outcome(replies=[Answer(Intent.help, doc, buttons=[] if cli else buttons[:20])])
 
     def command(self, s: Session, user: User, args: str) -> Outcome:
         """`/groups`, `/groups create NAME UNITS`, `/groups assign NAME UNITS`, `/groups unassign NAME UNITS`."""

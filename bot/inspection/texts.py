@@ -36,6 +36,13 @@ GROUPS_NONE = "本轮还没有督察组。发送 /groups create 第一督察组 
 GROUP_LINE = "【{name}】负责：{units}"
 GROUP_MEMBERS = "　成员：{members}"
 GROUP_NO_MEMBERS = "　成员：尚无（点“邀请成员”生成邀请码）"
+GROUP_NO_MEMBERS_CLI = "　成员：尚无（用 ducha invite create --group {name} --role inspector 生成邀请码）"
+GROUPS_NONE_CLI = "本轮还没有督察组。运行 ducha group create 第一督察组 --units 华龙区,范县 设立督察组并分配单位。"
+GROUPS_USAGE_CLI = (
+    "用法：\nducha group list　查看督察组\nducha group create 第一督察组 --units 华龙区,范县　设立督察组并分配单位\n"
+    "ducha group assign 第一督察组 --units 清丰县　分配单位\nducha group unassign 第一督察组 --units 清丰县　取消分配\n"
+    "ducha invite create --group 第一督察组 --role inspector　生成督察组成员的邀请码"
+)
 GROUP_NO_UNITS = "（尚未分配单位）"
 GROUPS_UNASSIGNED = "尚未分配督察组的单位：{units}"
 GROUPS_ALL_ASSIGNED = "所有单位均已分配督察组。"
