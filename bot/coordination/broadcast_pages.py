@@ -112,7 +112,7 @@ class BroadcastPages:
         b = self.broadcasts.get(s, user, broadcast_id, "nudge")
         if b.kind == "nudge":
             if b.parent_id is None:
-                raise Refusal(texts.BC_NUDGE_OF_NUDGE, f"nudge of nudge #{b.id}", audit=False)
+                raise Refusal(texts.BC_NUDGE_OF_NUDGE, f"nudge of nudge #{b.id}", slip=True)
             b = self.broadcasts.get(s, user, b.parent_id, "nudge")  # an old button on a 催办 chases its notice
             broadcast_id = b.id or 0
         rows = s.exec(
