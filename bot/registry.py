@@ -107,7 +107,7 @@ class Command:
     parse: Callable[[str], Any] = _plain  # may raise Refusal (usage, a bad date)
     private: bool = False
     tx: Tx = Tx.once
-    help: HelpLine | None = None  # in /help for everyone
+    help: HelpLine | None = None  # in /help for everyone (Who.anyone) or for a unit's users
     coordinator_help: HelpLine | None = None  # in /help's coordinators' part
     inspector_help: HelpLine | None = None  # in /help's part for inspection groups' members
     menu: str | None = None  # Telegram's command menu
@@ -265,7 +265,10 @@ COMMANDS: tuple[Command, ...] = (
         ("submit",), Who.bound, _submit, private=True, help=texts.HELP_SUBMIT,
         inspector_help=texts.HELP_INSPECT_SUBMIT, menu=texts.MENU_SUBMIT,
     ),
-    Command(("files",), Who.bound, _files, private=True, tx=Tx.read, help=texts.HELP_FILES, menu=texts.MENU_FILES),
+    Command(
+        ("files",), Who.bound, _files, private=True, tx=Tx.read, help=texts.HELP_FILES,
+        coordinator_help=texts.HELP_COORD_FILES, menu=texts.MENU_FILES,
+    ),
     # Coordinators' views carry every unit's data: private chats only, like scoring.
     Command(("progress",), Who.coordinator, lambda c, s, r, _: c.coordination.progress(s, r.user), private=True, coordinator_help=texts.HELP_COORD_PROGRESS),
     Command(("broadcast",), Who.coordinator, _broadcast, private=True, coordinator_help=texts.HELP_COORD_BROADCAST),
@@ -353,21 +356,33 @@ def unknown_command() -> Outcome:
     return Outcome().say(texts.UNKNOWN_COMMAND.format(commands="、".join(f"/{name}" for name, _ in menu())))
 
 
+def _role_help(c: Command, role: str | None) -> HelpLine | None:
+    """A command's /help line for ``role`` (None: not bound), or None when that role cannot
+    use it: a unit's users see the lines for units, inspectors and coordinators their own."""
+    if role is None:
+        return None
+    if role == "coordinator":
+        return c.coordinator_help
+    if role == "inspector":
+        return c.inspector_help
+    return c.help if c.who in (Who.unit, Who.bound) else None
+
+
 def help_answer(role: str | None, group: bool = False) -> Answer:
     """What /start and /help show: what the bot is for, examples, and the commands for this role."""
     doc = Doc().add(texts.WELCOME).blank().bold(texts.EXAMPLES_TITLE)
     for example in texts.EXAMPLES:
         doc.add(f"· {example}")
     doc.blank()
-    for usage, meaning in (c.help for c in COMMANDS if c.help):
+    for usage, meaning in (c.help for c in COMMANDS if c.help and c.who is Who.anyone):
         doc.add(Span(usage, bold=True), f"  {meaning}")
-    if role == "inspector":
-        doc.blank().bold(texts.HELP_INSPECTOR_TITLE)
-        for usage, meaning in (c.inspector_help for c in COMMANDS if c.inspector_help):
-            doc.add(Span(usage, bold=True), f"  {meaning}")
-    if role == "coordinator":
-        doc.blank().bold(texts.HELP_COORDINATOR_TITLE)
-        for usage, meaning in (c.coordinator_help for c in COMMANDS if c.coordinator_help):
+    own = [line for line in (_role_help(c, role) for c in COMMANDS if c.who is not Who.anyone) if line]
+    if role is None:
+        doc.blank().add(texts.HELP_UNBOUND)
+    elif own:
+        title = {"inspector": texts.HELP_INSPECTOR_TITLE, "coordinator": texts.HELP_COORDINATOR_TITLE}.get(role, texts.HELP_UNIT_TITLE)
+        doc.blank().bold(title)
+        for usage, meaning in own:
             doc.add(Span(usage, bold=True), f"  {meaning}")
     if group:
         doc.blank().add(Span(texts.HELP_GROUP, italic=True))

@@ -251,7 +251,32 @@ def test_menu_help_and_unknown_command_come_from_the_registry():
     coordinator = registry.help_answer("coordinator").text
     assert "/campaign" not in everyone and texts.HELP_COORDINATOR_TITLE not in everyone
     assert all(c.coordinator_help[0] in coordinator for c in registry.COMMANDS if c.coordinator_help)
-    assert all(c.help[0] in everyone for c in registry.COMMANDS if c.help)
+    assert all(c.help[0] in everyone for c in registry.COMMANDS if c.help and c.who is registry.Who.anyone)
+
+
+def test_help_lists_what_each_role_can_use():
+    """A coordinator's /help used to list the units' /score, /review …, which a coordinator
+    cannot use, and /files without the unit and table a coordinator must give; a stranger
+    saw the units' commands too. Each role sees the commands its binding lets it use."""
+    def lines(role):
+        return [line.split("  ")[0] for line in registry.help_answer(role).text.splitlines() if line.startswith("/")]
+
+    assert lines(None) == ["/task 10", "/ask 问题", "/help"]
+    assert "邀请链接" in registry.help_answer(None).text
+    assert lines("party") == ["/task 10", "/ask 问题", "/help", "/score", "/review", "/summary", "/submit", "/files", "/rectify"]
+    coordinator = lines("coordinator")
+    assert "/score" not in coordinator and "/review" not in coordinator and "/submit" not in coordinator
+    assert "/files 单位 党委|政府" in coordinator and "/progress" in coordinator
+    inspector = lines("inspector")
+    assert "/score" not in inspector and "/review" not in inspector and "/inspect" in inspector and "/progress" not in inspector
+
+
+def test_a_stranger_refused_a_coordinator_command_is_told_what_to_do(engine, db, clock, tmp_path):
+    service = SelfCheck(engine.rubric, clock=clock)
+    chat = ChatSession(engine, None, db, service, UNBOUND, tmp_path)
+    said = chat.handle("/progress")
+    assert "此操作仅限市委依法治市办协调员" in said
+    assert "请向市委依法治市办索取邀请链接" in said and "直接提问" in said
 
 
 def test_an_action_no_shell_runs_is_answered_as_a_stale_button(engine, tmp_path):

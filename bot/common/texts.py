@@ -58,6 +58,12 @@ HELP_COORD_RANKING = ("/ranking", "各单位自评与督察得分排名、对比
 HELP_INSPECT = ("/inspect", "查看本组负责的单位，逐项督察打分（可接续同组成员的进度）")
 HELP_INSPECT_SUMMARY = ("/summary", "当前单位的督察汇总：得分、与自评的差异、发现的问题")
 HELP_INSPECT_SUBMIT = ("/submit", "提交当前单位的督察结果")
+HELP_COORD_FILES = ("/files 单位 党委|政府", "下载某单位的打分表、自查报告初稿和佐证材料")
+HELP_UNIT_TITLE = "本单位命令："
+HELP_UNBOUND = (
+    "以上功能无需绑定即可使用。各单位、督察组和市委依法治市办的同志，请打开市委依法治市办发给您的邀请链接"
+    "（或发送 /start 邀请码）加入，加入后发送 /help 查看您可用的命令（自评打分、整改等）。"
+)
 HELP_INSPECTOR_TITLE = "督察组成员命令："
 HELP_COORDINATOR_TITLE = "协调员命令："
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
@@ -285,7 +291,10 @@ NOT_BOUND = "此功能需要先绑定单位。请使用市委依法治市办发�
 PRIVATE_ONLY = "请在与我的私聊中使用 /{command}，以免在群里公开单位的信息、打扰群内同事。"
 COORDINATOR_NO_SCORE = "协调员不参与自评打分。"
 INSPECTOR_NO_SCORE = "督察组成员不参与单位自评打分。实地督察请发送 /inspect。"
-NOT_COORDINATOR = "此操作仅限市委依法治市办协调员。"
+NOT_COORDINATOR = (
+    "此操作仅限市委依法治市办协调员。如您是协调员，请向市委依法治市办索取邀请链接，加入后即可使用；"
+    "您也可以直接提问打分表和通知的内容，或发送 /help 查看您可用的命令。"
+)
 INACTIVE = "您此前停用了本机器人（屏蔽或删除了对话），相关操作和通知已暂停。如需继续使用，请发送 /start 恢复。"
 REACTIVATED = "欢迎回来！已恢复您在“{unit}”的绑定（{role}），通知和各项功能照常可用。"
 INVITE_TOO_MANY = "您输入错误的邀请码次数过多，为保护账号安全，请稍候一分钟再试，并核对邀请码是否完整。"
