@@ -43,12 +43,16 @@ class Review:
                 unit=a.unit, table=texts.TABLE_LABEL[table.key], score=fmt_points(snap.total), done=snap.tasks_done, total=len(table.tasks)
             )
         )
+        doc.add(Span(texts.REVIEW_LEGEND, italic=True))
         buttons: list[Button] = []
         for task in table.tasks:
             stale = any(snap.is_stale((task.no, i)) for i in range(len(task.criteria)))
             files = sum(len(snap.evidence_for((task.no, i))) for i in range(len(task.criteria)))
             extra = ("　⚠标准已变更" if stale else "") + (f"　佐证{files}份" if files else "")
-            mark = "✅" if snap.task_done(task) else "⬜"
+            if not snap.task_done(task):
+                mark = texts.REVIEW_MARK_OPEN
+            else:  # answered in full: full marks, or points lost
+                mark = texts.REVIEW_MARK_FULL if snap.task_score(task) >= task.points else texts.REVIEW_MARK_LOST
             score = fmt_points(snap.task_score(task)) if any(snap.answered((task.no, i)) for i in range(len(task.criteria))) else "—"
             doc.add(texts.REVIEW_LINE.format(mark=mark, no=task.no, title=task.title, score=score, points=fmt_points(task.points), extra=extra))
             buttons.append(Button(f"第{task.no}项", Navigate(a.id or 0, "review_task", task.no, 0)))
