@@ -114,7 +114,7 @@ async def test_invite_to_submitted_assessment_and_files(engine, db):
 
         # review, open task 6, change its first criterion to full
         await office.say("/review")
-        assert "⬜" not in office.last()["text"]
+        assert "⬜ 第" not in office.last()["text"]  # every task answered (⬜ stays in the legend)
         await office.press("第6项")
         await office.press("修改第1条")
         await office.press(keyboard(office.last())[0]["text"])
