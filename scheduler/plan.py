@@ -16,6 +16,10 @@ How a send time is found, for one rule and one phase or deliverable:
 Reminders of the same kind, for the same deliverable (or phase) and audience, that land on
 the same moment are sent once; the one from the rule with the most ``days_before`` keeps
 its key and the others are listed in ``merged``.
+
+Each occurrence also has the moment after which it is not sent any more (``until``): the end
+of its day, or the next reminder of the same deliverable if that comes first (see
+:func:`send_until`). A reminder Telegram could not take is retried until then, never later.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class Occurrence:
     text: str
     nominal: dt.datetime  # when the rule alone would send it, before moving it
     merged: tuple[str, ...] = ()  # keys of other rules' occurrences folded into this one
+    until: dt.datetime | None = None  # not sent from this moment on (set by ``plan``: send_until)
 
     @property
     def moved(self) -> bool:
@@ -69,6 +74,25 @@ def send_time(day: dt.date, at: dt.time, quiet: QuietHours, tz: dt.tzinfo) -> tu
     workday = workday_on_or_before(released.date())
     actual = dt.datetime.combine(workday, released.timetz().replace(tzinfo=None), tzinfo=tz)
     return nominal, actual
+
+
+def send_until(due: dt.datetime, quiet: QuietHours, next_due: dt.datetime | None = None) -> dt.datetime:
+    """Until when a reminder due at ``due`` may still be sent (retried while Telegram cannot be
+    reached): the end of its day, or ``next_due``, the next reminder of the same deliverable
+    to the same audience, if that comes first.
+
+    The end of its day is when quiet hours begin that evening (22:00), or midnight when they
+    do not begin before it. Its words are reckoned from the day it is sent (明天截止, 今天起),
+    so the next morning they would be wrong, and the night is quiet hours anyway; and once the
+    next reminder of the same deliverable is due, that one says what is owed, up to date: two
+    at once would only repeat it. A reminder is not delivered late.
+    """
+    tz = due.tzinfo
+    end = dt.datetime.combine(due.date() + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    quiet_start = dt.datetime.combine(due.date(), quiet.start, tzinfo=tz)
+    if due < quiet_start < end:
+        end = quiet_start
+    return min(end, next_due) if next_due is not None and next_due > due else end
 
 
 # --- texts -------------------------------------------------------------------------------
@@ -182,7 +206,15 @@ def plan(phases: list[PhaseWindow], rules: ReminderRules, tz: str | dt.tzinfo) -
             kept[slot] = occ
         else:
             kept[slot] = replace(first, merged=first.merged + (occ.key,))
-    return sorted(kept.values(), key=lambda o: (o.due, o.key))
+    ordered = sorted(kept.values(), key=lambda o: (o.due, o.key))
+    # each one's last moment: the end of its day, or the next one for the same target, audience
+    next_due: dict[tuple[object, ...], dt.datetime] = {}
+    planned = []
+    for occ in reversed(ordered):
+        target = (occ.rule.kind, occ.phase.key, occ.deliverable.key if occ.deliverable else "", occ.audience)
+        planned.append(replace(occ, until=send_until(occ.due, rules.quiet_hours, next_due.get(target))))
+        next_due[target] = occ.due
+    return planned[::-1]
 
 
 def plan_campaign(

@@ -48,6 +48,36 @@ def test_remind_list_counts_recipients():
     assert "迎接督察阶段未设定日期" in listed.stdout
 
 
+def test_remind_list_says_which_reminders_did_not_reach_whom():
+    """A T-1 reminder Telegram could not be reached for all day: listed the next morning as
+    not delivered, with the units and why; one still retrying says when it is tried next."""
+    import datetime as dt
+
+    from bot.storage.db import Database
+    from bot.storage.models import Person, ReminderDelivery
+
+    db = Database.from_env()
+    at = dt.datetime(2020, 8, 7, 1, 0, tzinfo=dt.timezone.utc)  # 8月7日 09:00, T-3 of the self-check report
+    until = dt.datetime(2020, 8, 7, 14, 0, tzinfo=dt.timezone.utc)
+
+    def fill(s):
+        for uid, unit in ((42, "华龙区"), (43, "范县"), (44, "清丰县")):
+            s.add(Person(user_id=uid, name=f"用户{uid}", unit=unit, role="party"))
+        for uid, unit, state, error in ((42, "华龙区", "failed", "unreachable: NetworkError: ConnectError"), (43, "范县", "sent", None), (44, "清丰县", "unknown", "unconfirmed: TimedOut")):
+            s.add(ReminderDelivery(key=f"deadline-3:self_check_report:2020-08-07:{uid}", rule="deadline-3", phase="self_check", user_id=uid, unit=unit,
+                                   due_at=at, state=state, error=error, retry_until=until, deferrals=30 if state == "failed" else 0))
+
+    db.call(fill)
+    listed = runner.invoke(app, ["remind", "list", "--now", "2020-08-08T09:00"])
+    assert listed.exit_code == 0
+    lines = listed.stdout.splitlines()
+    [i] = [n for n, line in enumerate(lines) if line.startswith("2020-08-07 09:00     3人  截止前3天提醒")]
+    assert lines[i + 1].strip() == (
+        "已送达 1 人；未送达 1 人（华龙区）：一直无法连接 Telegram（已自动重试至截止时间） 1 人；提醒只在8月7日 22:00前发送，不会迟发；"
+        "状态未知 1 人（清丰县）：发送时连接中断，可能已收到，不会自动重发"
+    )
+
+
 def test_remind_run_due_needs_a_token():
     result = runner.invoke(app, ["remind", "run-due"])
     assert result.exit_code == 2 and "TELEGRAM_BOT_TOKEN" in result.output

@@ -369,15 +369,23 @@ def test_progress_table_chart_and_xlsx(db, service, coord):
 
 
 def test_reminders_are_claimed_once_and_stop_after_submission(db, service, coord, clock):
+    from bot.coordination import reminder_copies
+
     bind(db, service, WANG, "华龙区")
     bind(db, service, ZHAO, "濮阳县", "government")
     at = dt.datetime(2020, 8, 7, 9, 0, tzinfo=SHANGHAI)  # T-3 of the self-check report
     first, missed = db.call(lambda s: coord.due_reminders(s, at))
-    keys = {occ.key for occ, _, _ in first}
+    keys = {c.occurrence.key for c in first}
     assert any("self_check_report" in k for k in keys)
-    assert {u for occ, u, _ in first if "self_check_report" in occ.key} == {WANG.id, ZHAO.id}
+    assert {c.user_id for c in first if "self_check_report" in c.occurrence.key} == {WANG.id, ZHAO.id}
+    # planned once; until a request claims a copy it is offered again (a sender killed while
+    # it waited for a send slot leaves it to the next run) ...
     again, _ = db.call(lambda s: coord.due_reminders(s, at))
-    assert again == []  # a restart or a second process sends nothing twice
+    assert [c.key for c in again] == [c.key for c in first]
+    # ... and each request claims its copy: a restart or a second process sends nothing twice
+    claims = [db.call(lambda s, k=c.key: reminder_copies.claim(s, k, at)) for c in first + again]
+    assert claims == [True] * len(first) + [False] * len(again)
+    assert db.call(lambda s: coord.due_reminders(s, at))[0] == []
     # the earlier phase-start notice (2020-07-31) is older than the grace window: missed, once
     assert any(o.phase.key == "self_check" and o.rule.kind == "phase_start" for o in missed)
     assert db.call(lambda s: coord.due_reminders(s, at))[1] == []
@@ -385,9 +393,28 @@ def test_reminders_are_claimed_once_and_stop_after_submission(db, service, coord
     submit(db, service, WANG)
     t1 = dt.datetime(2020, 8, 10, 9, 0, tzinfo=SHANGHAI)  # the deadline morning (T-1 fell on a Sunday: sent Friday)
     later, _ = db.call(lambda s: coord.due_reminders(s, t1))
-    assert {u for occ, u, _ in later if "self_check_report" in occ.key} == {ZHAO.id}
+    assert {c.user_id for c in later if "self_check_report" in c.occurrence.key} == {ZHAO.id}
     rows = db.call(lambda s: s.exec(select(ReminderDelivery).where(ReminderDelivery.user_id == WANG.id)).all())
     assert len({r.key for r in rows}) == len(rows)
+
+
+def test_a_reminder_waiting_to_retry_is_dropped_once_its_unit_submitted(db, service, coord, clock):
+    """Telegram was unreachable at 09:00; by the next attempt the unit has submitted: the
+    reminder that it still owes the report is not sent, and not reported as a failure."""
+    from bot.coordination import reminder_copies
+
+    bind(db, service, WANG, "华龙区")
+    at = dt.datetime(2020, 8, 10, 9, 0, tzinfo=SHANGHAI)  # the deadline morning
+    [copy] = [c for c in db.call(lambda s: coord.due_reminders(s, at))[0] if "self_check_report" in c.key]
+    assert db.call(lambda s: reminder_copies.claim(s, copy.key, at))
+    retry_at = db.call(lambda s: reminder_copies.defer(s, copy.key, "NetworkError: connection refused", at))
+    assert retry_at == at + dt.timedelta(seconds=30)
+    assert db.call(lambda s: coord.due_reminders(s, at + dt.timedelta(seconds=10)))[0] == []  # not yet
+    score_all(db, service, WANG, rectify=False)
+    submit(db, service, WANG)
+    assert db.call(lambda s: coord.due_reminders(s, at + dt.timedelta(seconds=30)))[0] == []
+    row = db.call(lambda s: s.get(ReminderDelivery, copy.key))
+    assert row.state == "dropped" and row.attempts == 1
 
 
 def test_blocked_user_is_inactive_and_not_a_recipient(db, service, coord):
@@ -411,5 +438,5 @@ def test_an_old_calendar_is_not_reported_as_missed(db, service, coord):
     # but set this round's dates and the week's reminders come
     db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2026, 11, 23), dt.date(2026, 11, 30)))
     to_send, missed = db.call(lambda s: coord.due_reminders(s, now))
-    assert {u for _, u, _ in to_send} == {WANG.id}
+    assert {c.user_id for c in to_send} == {WANG.id}
     assert missed  # the phase-start notice of 11月23日 (more than 12 h ago, within the week)

@@ -100,3 +100,33 @@ def test_0013_gives_copies_of_unknown_fate_their_own_state(db_at_0012):
         (1, 11, "unknown", 0), (1, 12, "unknown", 0), (1, 13, "failed", 0), (1, 14, "sent", 0),
         (2, 11, "sending", 0),  # still being sent: the dispatcher decides once its claim is stale
     ]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_at_0014(request, tmp_path):
+    yield from open_database(request.param, tmp_path, revision="0014")
+
+
+def test_0015_reminder_copies_of_unknown_fate_are_unknown_and_never_resent(db_at_0014):
+    db = db_at_0014
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO reminder_deliveries (key, rule, phase, user_id, unit, due_at, state, claimed_at, sent_at, error) VALUES "
+            "('deadline-1:self_check_report:2020-08-07:11', 'deadline-1', 'self_check', 11, '华龙区', :at, 'claimed', :at, NULL, NULL),"
+            "('deadline-1:self_check_report:2020-08-07:12', 'deadline-1', 'self_check', 12, '华龙区', :at, 'failed', :at, NULL, 'unconfirmed: TimedOut: Timed out'),"
+            "('deadline-1:self_check_report:2020-08-07:13', 'deadline-1', 'self_check', 13, '范县', :at, 'failed', :at, NULL, 'blocked by the user'),"
+            "('deadline-1:self_check_report:2020-08-07:14', 'deadline-1', 'self_check', 14, '范县', :at, 'sent', :at, :at, NULL),"
+            "('digest:2020-08-07', 'digest', '', 0, '', :at, 'sent', :at, NULL, NULL)"
+        ), {"at": AT})
+    upgrade(db.engine)
+    with db.engine.begin() as conn:
+        rows = conn.execute(text("SELECT user_id, state, attempts, deferrals, next_attempt_at FROM reminder_deliveries ORDER BY key")).all()
+        # a queued copy has no claim yet
+        conn.execute(text(
+            "INSERT INTO reminder_deliveries (key, rule, phase, user_id, unit, due_at, state) VALUES "
+            "('deadline-0:self_check_report:2020-08-10:11', 'deadline-0', 'self_check', 11, '华龙区', :at, 'queued')"
+        ), {"at": AT})
+    assert [tuple(r) for r in rows] == [
+        (11, "unknown", 1, 0, None), (12, "unknown", 1, 0, None), (13, "failed", 1, 0, None), (14, "sent", 1, 0, None),
+        (0, "sent", 0, 0, None),
+    ]

@@ -96,3 +96,38 @@ def test_healthz_says_503_when_the_database_is_down():
         assert json.loads(get(f"http://127.0.0.1:{server.port}/healthz")[1])["process"]["ok"] is False
     finally:
         server.stop()
+
+
+def test_copies_waiting_to_retry_are_not_counted_as_due_now(db):
+    """ducha_due_sends counts what is due now; copies Telegram could not be reached for wait
+    for their next attempt in ducha_retry_sends (broadcast copies and reminders alike)."""
+    import datetime as dt
+
+    from bot.ops.metrics import due_sends
+    from bot.storage.models import Broadcast, BroadcastRecipient, ReminderDelivery
+
+    now = dt.datetime(2026, 12, 9, 1, 0, tzinfo=dt.timezone.utc)
+    later, earlier = now + dt.timedelta(minutes=5), now - dt.timedelta(seconds=1)
+
+    def fill(s):
+        s.add(Broadcast(id=1, text="通知", audience="all", created_by="市办", created_at=earlier, send_at=earlier, status="sending"))
+        s.add(Broadcast(id=2, text="明天的通知", audience="all", created_by="市办", created_at=earlier, send_at=later, status="scheduled"))
+        s.flush()
+        for uid, state, retry in ((1, "queued", None), (2, "queued", earlier), (3, "queued", later), (4, "queued", later), (5, "sending", None), (6, "sent", None)):
+            s.add(BroadcastRecipient(broadcast_id=1, user_id=uid, unit="华龙区", state=state, next_attempt_at=retry, deferrals=1 if retry else 0))
+        s.add(BroadcastRecipient(broadcast_id=2, user_id=1, unit="华龙区", state="queued"))
+        for uid, state, retry in ((1, "queued", None), (2, "queued", later), (3, "sending", None), (4, "failed", None)):
+            s.add(ReminderDelivery(key=f"deadline-1:self_check_report:2026-12-09:{uid}", rule="deadline-1", phase="self_check", user_id=uid,
+                                   unit="华龙区", due_at=now, state=state, next_attempt_at=retry))
+        s.add(ReminderDelivery(key="digest:2026-12-09", rule="digest", phase="", user_id=0, unit="", due_at=now, state="sent"))
+
+    db.call(fill)
+    values = due_sends(db, lambda: now)()
+    assert values == {
+        "ducha_due_sends": {"queued": 2.0, "sending": 1.0, "reminder": 2.0},
+        "ducha_retry_sends": {"broadcast": 2.0, "reminder": 1.0},
+    }
+    metrics = Metrics()
+    metrics.watch_outbox(lambda: values)
+    text = metrics.render().decode()
+    assert 'ducha_due_sends{kind="queued"} 2.0' in text and 'ducha_retry_sends{kind="reminder"} 1.0' in text

@@ -304,6 +304,39 @@ def test_send_time_keeps_timezone():
     assert due.astimezone(dt.timezone.utc) == dt.datetime(2020, 7, 31, 1, 0, tzinfo=dt.timezone.utc)
 
 
+# --- until when a reminder may still go out ----------------------------------------------
+
+
+def test_a_reminder_is_sent_no_later_than_the_evening_of_its_day(occurrences):
+    """Retried (Telegram unreachable) until quiet hours begin that evening, never the next day:
+    its words are reckoned from the day it is sent."""
+    occs = by_key(occurrences)
+    t1 = occs["deadline-1:inspection_group_report:2020-08-24"]
+    assert t1.due == at(2020, 8, 24) and t1.until == at(2020, 8, 24, 22, 0)
+    assert all(o.until is not None and o.due < o.until <= dt.datetime.combine(o.due.date(), dt.time(22), tzinfo=SH) for o in occurrences)
+
+
+def test_a_reminder_is_not_sent_once_the_next_one_of_its_deliverable_is_due(rubric):
+    rules = rules_of(
+        {"key": "morning", "kind": "deadline", "at": "09:00", "deliverables": ["self_check_report"]},
+        {"key": "noon", "kind": "deadline", "at": "12:00", "deliverables": ["self_check_report"]},
+        {"key": "all", "kind": "deadline", "at": "10:00", "audience": "all", "deliverables": ["self_check_report"]},
+    )
+    occs = by_key(plan_campaign(rubric.campaign, rules))
+    assert occs["morning:self_check_report:2020-08-10"].until == at(2020, 8, 10, 12, 0)
+    assert occs["noon:self_check_report:2020-08-10"].until == at(2020, 8, 10, 22, 0)
+    assert occs["all:self_check_report:2020-08-10"].until == at(2020, 8, 10, 22, 0)  # another audience
+
+
+def test_without_evening_quiet_hours_a_reminder_goes_out_until_midnight(rubric):
+    rules = rules_of({"key": "t0", "kind": "deadline", "deliverables": ["self_check_report"]}, quiet={"start": "12:00", "end": "13:00"})
+    [occ] = plan_campaign(rubric.campaign, rules)
+    assert occ.due == at(2020, 8, 10) and occ.until == at(2020, 8, 10, 12, 0)
+    rules = rules_of({"key": "t0", "kind": "deadline", "at": "14:00", "deliverables": ["self_check_report"]}, quiet={"start": "12:00", "end": "13:00"})
+    [occ] = plan_campaign(rubric.campaign, rules)
+    assert occ.until == at(2020, 8, 11, 0, 0)
+
+
 # --- coordinator overrides ---------------------------------------------------------------
 
 

@@ -92,6 +92,25 @@ class RecipientState(StrEnum):
     acknowledged = "acknowledged"
 
 
+class ReminderState(StrEnum):
+    """One reminder copy (``reminder_deliveries.state``). A copy goes through the same states
+    as a broadcast copy (bot/coordination/retry.py moves both): queued (planned, or waiting
+    for its next attempt because Telegram could not be reached) -> sending (claimed for the one
+    request in flight) -> sent | failed | unknown, or back to queued; never resent on its own
+    once it may have arrived. Rows of user 0 are markers, not copies: the digest of a day
+    (sent), an occurrence missed while the bot was down (missed, or expired when too old to
+    report)."""
+
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    unknown = "unknown"  # may have arrived: timed out after sending, or the sender stopped in flight
+    dropped = "dropped"  # not sent: by its next attempt the unit owed nothing any more (or the date moved)
+    missed = "missed"
+    expired = "expired"
+
+
 class EvidenceStage(StrEnum):
     """What a kept file proves (``evidence.stage``)."""
 

@@ -209,7 +209,7 @@ CLI_HELP = {
     "campaign set": "设定本轮某一阶段的日期（记入操作日志）。",
     "campaign shift": "整体调整本轮日历：自查阶段从 --start 开始，其余阶段按通知原定的间隔一并调整。",
     "campaign new-round": "开始新一轮督察：日历回到通知原定时间，各单位重新自评；以前各轮的记录保留。",
-    "remind list": "列出今后将发送的提醒：时间、人数、内容。",
+    "remind list": "列出今后将发送的提醒：时间、人数、内容；以及近一周内未送达、状态未知或正在等待重试的提醒。",
     "remind run-due": "发送已到时间的提醒、定时通知和每日督办提示；可与运行中的机器人同时使用。",
     "broadcast send": "创建通知并输出其编号；不写 --at 则立即发送。",
     "broadcast status": "某条通知的发送、失败和确认人数，以及尚未确认的单位。",
@@ -664,8 +664,20 @@ NUDGE_SENT = "已催办，共 {count} 人。"
 
 REMINDER_PASSED = "以下提醒的发送时间在本次调整前已经过去，不会补发："
 REMINDER_PASSED_HINT = "如需告知各单位，请用 /broadcast 发送通知（命令行：ducha broadcast send）。"
-REMINDER_MISSED = "以下提醒因机器人停机未能按时发送（超过{hours}小时），请酌情人工通知："
+REMINDER_MISSED = "以下提醒因机器人停机未能按时发送（已超过{hours}小时或已过当天可发送的时间），请酌情人工通知："
 REMINDER_MISSED_LINE = "· {due} {text}"
+# A reminder occurrence as coordinators read it: 12月9日 09:00 截止前1天提醒·自查报告（附问题清单）
+REMINDER_WHAT = "{due} {rule}·{name}"
+# The digest's section and `ducha remind list`: reminders Telegram did not take.
+DIGEST_REMINDERS = "未送达的提醒（请另行通知相关单位）："
+DIGEST_REMINDER_LINE = "· {what}：{status}"
+REMINDER_SENT = "已送达 {count} 人"
+REMINDER_FAILED = "未送达 {count} 人（{units}）：{reasons}；提醒只在{until}前发送，不会迟发"
+REMINDER_FAILED_REASON = "{reason} {count} 人"
+REMINDER_UNKNOWN = "状态未知 {count} 人（{units}）：发送时连接中断，可能已收到，不会自动重发"
+REMINDER_RETRYING = "等待重试 {count} 人（{units}）：暂时无法连接 Telegram，下次 {next}，最迟 {until}"
+REMINDER_DROPPED = "无需再发 {count} 人（已提交或日期已改）"
+REMIND_STATUS = "                  {status}"
 AUDIT_EMPTY = "没有记录。"
 REMIND_LINE = "{due}  {count:>4}人  {rule}  {text}"
 REMIND_UNDATED = "（{phases}未设定日期，不会提醒）"

@@ -1,7 +1,9 @@
 """The 09:00 digest for coordinators (overdue items, units not submitted, notices not
-acknowledged) and the one-tap 催办 it offers."""
+acknowledged, reminders not delivered) and the one-tap 催办 it offers."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlmodel import Session, select
 
@@ -16,22 +18,31 @@ from bot.coordination.calendar import Calendar
 from bot.coordination.context import CoordinationContext, day
 from bot.coordination.progress import Progress, unjoined_units, unsubmitted_offices
 from bot.coordination.rectification import Rectification
+from bot.coordination.reminders import Reminders
 from bot.storage.models import Assessment, Broadcast
 
 
 class Digest:
     def __init__(
-        self, ctx: CoordinationContext, calendar: Calendar, rectification: Rectification, broadcasts: Broadcasts, progress: Progress
+        self,
+        ctx: CoordinationContext,
+        calendar: Calendar,
+        rectification: Rectification,
+        broadcasts: Broadcasts,
+        progress: Progress,
+        reminders: Reminders,
     ) -> None:
         self.ctx = ctx
         self.calendar = calendar
         self.rectification = rectification
         self.broadcasts = broadcasts
         self.progress = progress
+        self.reminders = reminders
 
     def digest(self, s: Session) -> Answer | None:
         """The 09:00 digest for coordinators: overdue items, units not submitted, notices not
-        acknowledged, each with a one-tap nudge."""
+        acknowledged, each with a one-tap nudge; and the reminders of yesterday and today that
+        did not reach everyone (a T-1 that failed at 22:00 is read the next morning)."""
         today = self.ctx.today()
         rows, _ = self.progress.data(s)
         unjoined = unjoined_units(rows)
@@ -41,6 +52,8 @@ class Digest:
         recent = s.exec(select(Broadcast).where(Broadcast.status == "done", Broadcast.kind == "notice").order_by(Broadcast.id.desc()).limit(5)).all()
         pending = {b.id: self.broadcasts.unacknowledged_units(s, b.id or 0) for b in recent}  # one query per notice
         unacked = [texts.DIGEST_UNACKED_ITEM.format(name=notice_name(b, self.ctx.tz), count=len(pending[b.id])) for b in recent if pending[b.id]]
+        since = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(0), tzinfo=self.ctx.tz)
+        reminders = self.reminders.undelivered(s, since, self.ctx.clock())
         doc = Doc().bold(texts.DIGEST_TITLE.format(date=day(today)))
         buttons: list[list[Button]] = []
         if unsubmitted:
@@ -62,7 +75,11 @@ class Digest:
             for b in recent:
                 if pending[b.id]:
                     buttons.append([Button(texts.DIGEST_NUDGE_NOTICE.format(name=clip(notice_name(b, self.ctx.tz), 20)), CoordOp("bc_nudge", b.id or 0))])
-        if not (unsubmitted or unjoined or overdue or unacked):
+        if reminders:
+            doc.add(texts.DIGEST_REMINDERS)
+            for line in reminders:
+                doc.add(line)
+        if not (unsubmitted or unjoined or overdue or unacked or reminders):
             doc.add(texts.DIGEST_ALL_CLEAR)
         return Answer(Intent.help, doc, buttons=buttons[:10])
 

@@ -34,7 +34,7 @@ from bot.coordination.pending import PendingInputs
 from bot.coordination.progress import Progress
 from bot.coordination.rectification import Rectification, RectItem
 from bot.coordination.rectification_report import RectificationReports
-from bot.coordination.reminders import Reminders
+from bot.coordination.reminders import ReminderCopy, Reminders
 from bot.coordination.review import SendBack
 from bot.scoring.membership import Binding
 from bot.scoring.selfcheck import SelfCheck
@@ -69,7 +69,7 @@ class Coordination:
         self.reminders = Reminders(self.ctx, self.cal, self.audiences, rules_path, grace)
         self.send_back = SendBack(self.ctx, self.pending)
         self.progress_report = Progress(self.ctx)
-        self.digests = Digest(self.ctx, self.cal, self.rectification, self.notices, self.progress_report)
+        self.digests = Digest(self.ctx, self.cal, self.rectification, self.notices, self.progress_report, self.reminders)
         self.members = Members(self.ctx)
         self.reports = RectificationReports(self.ctx, self.rectification)
         self.reminders.reports = self.reports
@@ -215,7 +215,8 @@ class Coordination:
     def reminder_recipients(self, s: Session, occurrence: Occurrence) -> list[tuple[int, str]]:
         return self.reminders.recipients(s, occurrence)
 
-    def due_reminders(self, s: Session, now: dt.datetime) -> tuple[list[tuple[Occurrence, int, str]], list[Occurrence]]:
+    def due_reminders(self, s: Session, now: dt.datetime) -> tuple[list[ReminderCopy], list[Occurrence]]:
+        """The reminder copies to try now (each claimed by its request), and those missed."""
         return self.reminders.due(s, now)
 
     def missed_report(self, missed: list[Occurrence]) -> Answer:

@@ -3,10 +3,11 @@
 Called every half minute by the bot (python-telegram-bot's JobQueue) and by
 `ducha remind run-due` from cron; both may run at once, even in two processes on one
 PostgreSQL database: every copy is claimed in the database right before its request, so each
-goes out once. A crash between sending and recording leaves the claim in place: a broadcast
-copy is then shown as unknown (状态未知) and resent only when a coordinator asks; a reminder is
-reported as failed. Copies that could not reach Telegram wait in the database for their next
-attempt (bot/coordination/outbox.py), so a restart continues them.
+goes out once. A crash between sending and recording leaves the claim in place: the copy is
+then unknown (状态未知), never resent on its own (a coordinator may resend a notice's). Copies
+that could not reach Telegram wait in the database for their next attempt
+(bot/coordination/retry.py), so a restart continues them: a notice's until a day after it
+went out, a reminder's until the end of its day.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import datetime as dt
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from telegram.error import Forbidden, NetworkError
 
 from bot.common import texts
 from bot.common.callbacks import CoordOp, pack
-from bot.coordination import outbox
+from bot.coordination import outbox, reminder_copies, retry
 from bot.coordination.service import Coordination
 from bot.delivery.sender import UNCONFIRMED, DeliveryReport, RateLimiter, SendJob, deliver, maybe_delivered, never_sent
 from bot.storage.db import Database, insert_new
@@ -49,70 +51,51 @@ def ack_markup(broadcast_id: int, user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BC_ACK_BUTTON, callback_data=data)]])
 
 
-class _OutboxStore:
-    """What every outbox records the same way: blocked users, retries."""
+class CopyStore:
+    """Where :func:`deliver` records each copy: each request claims its copy (queued ->
+    sending) and records what came of it, through ``copies``, a module with the same functions
+    over its own table: bot.coordination.outbox (notices, keyed by (broadcast, user)) or
+    bot.coordination.reminder_copies (reminders, keyed by the copy's key)."""
 
-    def __init__(self, db: Database, clock) -> None:
-        self.db, self.clock = db, clock
+    def __init__(self, db: Database, clock, copies, key: Callable[[SendJob], tuple]) -> None:
+        self.db, self.clock, self.copies, self.key = db, clock, copies, key
+
+    async def _run(self, fn, job: SendJob, *args):
+        return await self.db.run(lambda s: fn(s, *self.key(job), *args))
+
+    async def claim(self, job: SendJob) -> bool:
+        return await self._run(self.copies.claim, job, self.clock())
+
+    async def sent(self, job: SendJob, message_id: int) -> None:
+        await self._run(self.copies.record_sent, job, message_id, self.clock())
+
+    async def failed(self, job: SendJob, error: str) -> None:
+        await self._run(self.copies.record_failed, job, error)
+
+    async def unconfirmed(self, job: SendJob, error: str) -> None:
+        """May have arrived: never resent on its own (unknown)."""
+        await self._run(self.copies.record_unknown, job, error)
 
     async def blocked(self, job: SendJob) -> None:
         """The user blocked the bot: this copy failed, and the user is inactive from now on."""
-        await self.failed(job, outbox.BLOCKED)
+        await self.failed(job, retry.BLOCKED)
         await self.db.run(lambda s: s.exec(update(Person).where(Person.user_id == job.chat_id).values(active=False)))
-
-    async def failed(self, job: SendJob, error: str) -> None:
-        raise NotImplementedError
-
-
-class BroadcastStore(_OutboxStore):
-    """Recipient states in the database (bot.coordination.outbox): each request claims its copy
-    (queued → sending) and records what came of it."""
-
-    async def claim(self, job: SendJob) -> bool:
-        broadcast_id, user_id = job.key
-        return await self.db.run(lambda s: outbox.claim(s, broadcast_id, user_id, self.clock()))
-
-    async def sent(self, job: SendJob, message_id: int) -> None:
-        await self.db.run(lambda s: outbox.record_sent(s, *job.key, message_id, self.clock()))
-
-    async def failed(self, job: SendJob, error: str) -> None:
-        await self.db.run(lambda s: outbox.record_failed(s, *job.key, error))
-
-    async def unconfirmed(self, job: SendJob, error: str) -> None:
-        await self.db.run(lambda s: outbox.record_unknown(s, *job.key, error))
 
     async def retried(self, job: SendJob, reason: str) -> None:
         logger.info("retrying %s: %s", job.key, reason)
-        await self.db.run(lambda s: outbox.release(s, *job.key))
+        await self._run(self.copies.release, job)
 
     async def deferred(self, job: SendJob, error: str) -> None:
-        when = await self.db.run(lambda s: outbox.defer(s, *job.key, error, self.clock()))
+        when = await self._run(self.copies.defer, job, error, self.clock())
         logger.info("%s deferred until %s: %s", job.key, when, error)
 
 
-class ReminderStore(_OutboxStore):
-    """Reminder copies were claimed when planned; record how each one went."""
+def broadcast_store(db: Database, clock) -> CopyStore:
+    return CopyStore(db, clock, outbox, lambda job: job.key)
 
-    async def claim(self, job: SendJob) -> bool:
-        return True  # claimed in the database by Coordination.due_reminders
 
-    async def _set(self, job: SendJob, **values) -> None:
-        await self.db.run(lambda s: s.exec(update(ReminderDelivery).where(ReminderDelivery.key == job.key).values(**values)))
-
-    async def sent(self, job: SendJob, message_id: int) -> None:
-        await self._set(job, state="sent", sent_at=self.clock())
-
-    async def failed(self, job: SendJob, error: str) -> None:
-        await self._set(job, state="failed", error=error[:500])
-
-    async def unconfirmed(self, job: SendJob, error: str) -> None:
-        await self.failed(job, error)  # kept as claimed-and-failed: never resent
-
-    async def retried(self, job: SendJob, reason: str) -> None:
-        logger.info("retrying %s: %s", job.key, reason)
-
-    async def deferred(self, job: SendJob, error: str) -> None:
-        await self.failed(job, error)
+def reminder_store(db: Database, clock) -> CopyStore:
+    return CopyStore(db, clock, reminder_copies, lambda job: (job.key,))
 
 
 @dataclass
@@ -181,7 +164,7 @@ class Dispatcher:
         ids, jobs = await self.db.run(due)
         if not ids:
             return None
-        store = BroadcastStore(self.db, self.clock)
+        store = broadcast_store(self.db, self.clock)
         first = DeliveryReport()
         jobs = await self._upload_local_files(bot, jobs, store, first)
         result = await deliver(bot, jobs, store, self.limiter, sleep=self.sleep)
@@ -219,7 +202,7 @@ class Dispatcher:
                     logger.warning("held-notice question to %s failed: %s", uid, exc)
         return asked
 
-    async def _upload_local_files(self, bot: Bot, jobs: list[SendJob], store: BroadcastStore, report: DeliveryReport) -> list[SendJob]:
+    async def _upload_local_files(self, bot: Bot, jobs: list[SendJob], store: CopyStore, report: DeliveryReport) -> list[SendJob]:
         """A notice whose file is still on this machine (``local:PATH``, from `ducha broadcast
         send --file`) is uploaded with its first recipient's own copy, and the file id Telegram
         returns serves everyone else: each recipient gets the file once, the first one too.
@@ -286,17 +269,25 @@ class Dispatcher:
         return jobs
 
     async def send_reminders(self, bot: Bot, now: dt.datetime) -> tuple[DeliveryReport | None, int]:
+        """Every reminder copy due at ``now`` (new ones, and those waiting to retry because
+        Telegram could not be reached), and the report of reminders missed while the bot was
+        down. Copies left in flight by a sender that stopped become unknown."""
         coordination = self.coordination
-        to_send, missed, coordinators = await self.db.run(
-            lambda s: (*coordination.due_reminders(s, now), coordination.coordinators(s))
-        )
+
+        def due(s):
+            swept = reminder_copies.sweep_stale(s, now)
+            if swept:
+                logger.warning("%d reminder copies were in flight when a sender stopped: marked unknown", swept)
+            return (*coordination.due_reminders(s, now), coordination.coordinators(s))
+
+        to_send, missed, coordinators = await self.db.run(due)
         result = None
         if to_send:
             jobs = [
-                SendJob(key=f"{occ.key}:{user_id}"[:160], chat_id=user_id, text=_escape(occ.text), reply_markup=None, document=None, is_group=False)
-                for occ, user_id, _unit in to_send
+                SendJob(key=c.key, chat_id=c.user_id, text=_escape(c.occurrence.text), deferred=c.deferred)
+                for c in to_send
             ]
-            result = await deliver(bot, jobs, ReminderStore(self.db, self.clock), self.limiter, sleep=self.sleep)
+            result = await deliver(bot, jobs, reminder_store(self.db, self.clock), self.limiter, sleep=self.sleep)
         if missed:
             report = coordination.missed_report(missed)
             for uid in coordinators:

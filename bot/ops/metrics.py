@@ -2,7 +2,8 @@
 
 Counted where things happen: updates and their handling time in the Application
 (bot/app.py), handler errors in its error handler, ERROR log records by a logging handler;
-the outbox (due broadcast copies) and the database are read when /metrics is scraped.
+the outbox (copies due now, and copies waiting to retry) and the database are read when
+/metrics is scraped.
 """
 
 from __future__ import annotations
@@ -28,13 +29,21 @@ class _ErrorLogCounter(logging.Handler):
         self.counter.labels(logger=record.name.split(".")[0]).inc()
 
 
-class _OutboxCollector:
-    """Copies waiting to be sent, read from the database at scrape time (cached a few seconds)."""
+# The outbox's gauges, read at scrape time: name -> help.
+OUTBOX_GAUGES = {
+    "ducha_due_sends": "Copies due to be sent now and not yet sent",
+    "ducha_retry_sends": "Copies Telegram could not be reached for, waiting for their next attempt",
+}
 
-    def __init__(self, read: Callable[[], dict[str, float]], ttl: float = 5.0) -> None:
+
+class _OutboxCollector:
+    """Copies waiting to be sent, read from the database at scrape time (cached a few seconds):
+    ``read`` gives each gauge of :data:`OUTBOX_GAUGES` its values by ``kind``."""
+
+    def __init__(self, read: Callable[[], dict[str, dict[str, float]]], ttl: float = 5.0) -> None:
         self.read, self.ttl = read, ttl
         self._at = 0.0
-        self._values: dict[str, float] = {}
+        self._values: dict[str, dict[str, float]] = {}
 
     def describe(self):
         return []
@@ -47,10 +56,11 @@ class _OutboxCollector:
             except Exception:  # the database is down: /healthz says so; keep the last values
                 logger.warning("could not read the outbox for /metrics", exc_info=True)
             self._at = now
-        family = GaugeMetricFamily("ducha_due_sends", "Copies due to be sent now and not yet sent", labels=["kind"])
-        for kind, value in sorted(self._values.items()):
-            family.add_metric([kind], value)
-        yield family
+        for name, doc in OUTBOX_GAUGES.items():
+            family = GaugeMetricFamily(name, doc, labels=["kind"])
+            for kind, value in sorted(self._values.get(name, {}).items()):
+                family.add_metric([kind], value)
+            yield family
 
 
 class Metrics:
@@ -82,7 +92,7 @@ class Metrics:
     def detach_logging(self) -> None:
         logging.getLogger().removeHandler(self._log_handler)
 
-    def watch_outbox(self, read: Callable[[], dict[str, float]]) -> None:
+    def watch_outbox(self, read: Callable[[], dict[str, dict[str, float]]]) -> None:
         self.registry.register(_OutboxCollector(read))
 
     def observe_update(self, kind: str, seconds: float) -> None:
@@ -93,27 +103,39 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def due_sends(db, clock: Callable[[], dt.datetime] | None = None) -> Callable[[], dict[str, float]]:
-    """Reads the number of broadcast copies due and not yet sent (queued, or claimed and
-    sending), from ``db``."""
-    from sqlalchemy import func
+def due_sends(db, clock: Callable[[], dt.datetime] | None = None) -> Callable[[], dict[str, dict[str, float]]]:
+    """Reads from ``db`` the copies not yet sent:
+
+    * ``ducha_due_sends``: due now, by kind: broadcast copies ``queued`` (their notice's time
+      has come, and any retry time too) and ``sending`` (in flight); reminder copies
+      ``reminder`` (queued and due, or in flight);
+    * ``ducha_retry_sends``: copies Telegram could not be reached for, waiting for their next
+      attempt (not due yet), by kind ``broadcast`` and ``reminder``.
+    """
+    from sqlalchemy import func, or_
     from sqlmodel import select
 
-    from bot.storage.models import Broadcast, BroadcastRecipient
+    from bot.storage.models import Broadcast, BroadcastRecipient, ReminderDelivery
 
     clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
 
-    def read() -> dict[str, float]:
-        def count(s) -> dict[str, float]:
-            rows = s.exec(
-                select(BroadcastRecipient.state, func.count())
-                .join(Broadcast, Broadcast.id == BroadcastRecipient.broadcast_id)
-                .where(Broadcast.send_at <= clock(), BroadcastRecipient.state.in_(("queued", "sending")))
-                .group_by(BroadcastRecipient.state)
-            ).all()
-            values = {"queued": 0.0, "sending": 0.0}
-            values.update({state: float(n) for state, n in rows})
-            return values
+    def read() -> dict[str, dict[str, float]]:
+        def count(s) -> dict[str, dict[str, float]]:
+            now = clock()
+            due = {"queued": 0.0, "sending": 0.0, "reminder": 0.0}
+            waiting = {"broadcast": 0.0, "reminder": 0.0}
+            outboxes = (
+                ("broadcast", BroadcastRecipient, lambda q: q.join(Broadcast, Broadcast.id == BroadcastRecipient.broadcast_id).where(Broadcast.send_at <= now)),
+                ("reminder", ReminderDelivery, lambda q: q.where(ReminderDelivery.user_id != 0)),
+            )
+            for kind, model, scope in outboxes:
+                in_time = or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now)
+                query = select(model.state, func.count()).select_from(model).where(model.state.in_(("queued", "sending")), in_time).group_by(model.state)
+                for state, n in s.exec(scope(query)).all():
+                    due[state if kind == "broadcast" else kind] += n
+                later = select(func.count()).select_from(model).where(model.state == "queued", model.next_attempt_at > now)
+                waiting[kind] = float(s.exec(scope(later)).one())
+            return {"ducha_due_sends": due, "ducha_retry_sends": waiting}
 
         return db.call(count)
 

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.common import texts
-from bot.common.format import clip
 from bot.shells.cli_inspection import group_app, inspection_report, inspector_invite
 from bot.shells.cli_inspection import ranking as ranking_command
 from bot.shells.cli_members import invite_list, invite_revoke, members_app
@@ -469,31 +468,11 @@ def campaign_new_round(key: str = typer.Argument(..., help="新一轮的名称�
 
 @remind_app.command("list", help=texts.CLI_HELP["remind list"])
 def remind_list(now: Optional[str] = typer.Option(None, "--now", help="按此时间计算（如 2026-12-07T09:00，北京时间）")) -> None:
-    """What will be sent when, and to how many (from now on)."""
+    """What will be sent when, and to how many; where the copies of recent ones stand (not
+    delivered, of unknown fate, waiting to retry)."""
     _, db, c = _coordination(now)
-
-    def listing(s):
-        current = c.clock()
-        lines = []
-        for occ in c.plan(s):
-            if occ.due.astimezone(current.tzinfo) < current - c.grace:
-                continue
-            count = len(c.reminder_recipients(s, occ))
-            lines.append(texts.REMIND_LINE.format(due=f"{occ.due:%Y-%m-%d %H:%M}", count=count, rule=_rule_label(occ.rule), text=clip(occ.text, 60)))
-        undated = [p.name for p in c.phases(s) if p.start is None and p.end is None]
-        if undated:
-            lines.append(texts.REMIND_UNDATED.format(phases="、".join(undated)))
-        return lines
-
-    for line in db.call(listing) or [texts.REMIND_NONE]:
+    for line in db.call(lambda s: c.reminders.listing(s, c.clock())) or [texts.REMIND_NONE]:
         typer.echo(line)
-
-
-def _rule_label(rule) -> str:
-    """A reminder rule as people call it: 阶段开始通知, 截止前3天提醒, 截止当天提醒."""
-    if rule.kind == "phase_start":
-        return texts.RULE_PHASE_START
-    return texts.RULE_DEADLINE.format(days=rule.days_before) if rule.days_before else texts.RULE_DEADLINE_DAY
 
 
 def _bot():

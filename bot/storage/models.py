@@ -213,9 +213,12 @@ class CampaignRound(SQLModel, table=True):
 class ReminderDelivery(SQLModel, table=True):
     """One reminder occurrence for one recipient: the outbox row that makes it happen once.
 
-    The row is inserted (claimed) before sending, with a unique key; a second process or a
-    restart finds it and sends nothing. A crash between sending and recording leaves the row
-    'claimed': it is reported, never resent."""
+    The row is inserted (queued) once per occurrence and recipient, with a unique key, when the
+    reminder falls due; a second process or a restart finds it and plans nothing again. Each
+    request claims it (sending) right before it goes out, like a broadcast copy
+    (bot/coordination/retry.py): one that could not reach Telegram waits for
+    ``next_attempt_at``, no later than ``retry_until``; a crash with the request in flight leaves
+    it unknown, never resent. Rows of user 0 are markers (the day's digest, missed reminders)."""
 
     __tablename__ = "reminder_deliveries"
 
@@ -225,10 +228,17 @@ class ReminderDelivery(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     unit: str = Field(max_length=64)
     due_at: dt.datetime
-    state: str = Field(max_length=16)  # claimed | sent | failed | missed
-    claimed_at: dt.datetime = Field(default_factory=_now)
+    # bot.common.states.ReminderState: queued | sending | sent | failed | unknown | dropped;
+    # markers: sent (digest) | missed | expired
+    state: str = Field(max_length=16, index=True)
+    claimed_at: Optional[dt.datetime] = None  # when the request in flight was claimed (state sending)
     sent_at: Optional[dt.datetime] = None
     error: Optional[str] = Field(default=None, max_length=500)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # requests made (claims)
+    # Telegram could not be reached: not before this time again (bot.coordination.retry)
+    next_attempt_at: Optional[dt.datetime] = None
+    retry_until: Optional[dt.datetime] = None  # the end of the reminder's day (scheduler.plan)
+    deferrals: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Broadcast(SQLModel, table=True):
