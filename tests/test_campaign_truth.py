@@ -16,8 +16,11 @@ def test_a_reminder_sent_in_the_morning_is_not_reported_missed_in_the_evening(db
     bind(db, service, WANG, "华龙区")
     db.call(lambda s: coord.set_phase(s, ADMIN, "self_check", dt.date(2026, 12, 1), dt.date(2026, 12, 10)))
     morning = dt.datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)  # the deadline morning (T-0)
+    from bot.coordination import reminder_copies
+
     sent, _ = db.call(lambda s: coord.due_reminders(s, morning))
-    assert any("self_check_report" in occ.key for occ, _, _ in sent)
+    assert any("self_check_report" in c.key for c in sent)
+    assert all(db.call(lambda s, k=c.key: reminder_copies.claim(s, k, morning)) for c in sent)  # the dispatcher's requests
     evening = dt.datetime(2026, 12, 10, 21, 1, tzinfo=SHANGHAI)  # 12 h and a minute later
     again, missed = db.call(lambda s: coord.due_reminders(s, evening))
     assert again == []
@@ -95,7 +98,7 @@ def test_a_calendar_set_after_a_reminders_moment_says_so_and_reports_no_downtime
     assert out.index("不会补发") < out.index("督察时间安排")  # before the calendar, not lost below it
     clock.now = dt.datetime(2026, 12, 7, 9, 1, tzinfo=SHANGHAI)
     sent, missed = db.call(lambda s: coord.due_reminders(s, clock.now))
-    assert {u for _, u, _ in sent} == {WANG.id}  # T-3 goes out
+    assert {c.user_id for c in sent} == {WANG.id}  # T-3 goes out
     assert missed == []
 
 

@@ -495,11 +495,11 @@ def test_reminders_reach_the_groups_and_only_groups_still_owing_their_report(db,
     start = dt.datetime(2020, 8, 11, 1, 0, 30, tzinfo=dt.timezone.utc)  # 09:00:30 in Shanghai
     sent, _ = db.call(lambda s: coord.due_reminders(s, start))
     by_rule = {}
-    for occ, uid, _unit in sent:
-        by_rule.setdefault(occ.rule.key, set()).add(uid)
+    for c in sent:
+        by_rule.setdefault(c.occurrence.rule.key, set()).add(c.user_id)
     assert by_rule["inspection-start"] == {LIU.id, SUN.id}
     assert by_rule["phase-start"] == {WANG.id}  # units, never the inspectors
-    text = next(occ.text for occ, uid, _ in sent if occ.rule.key == "inspection-start")
+    text = next(c.occurrence.text for c in sent if c.occurrence.rule.key == "inspection-start")
     assert "/inspect" in text and "实地督察阶段" in text
     # 第二督察组 finishes 清丰县 (both tables); 第一督察组 has not: only 刘组长 is reminded
     for key in ("party", "government"):
@@ -509,7 +509,7 @@ def test_reminders_reach_the_groups_and_only_groups_still_owing_their_report(db,
         _submit(db, insp, SUN)
     t3 = dt.datetime(2020, 8, 21, 1, 0, 30, tzinfo=dt.timezone.utc)
     sent, _ = db.call(lambda s: coord.due_reminders(s, t3))
-    owing = [(occ, uid) for occ, uid, _ in sent if occ.deliverable and occ.deliverable.key == "inspection_group_report"]
+    owing = [(c.occurrence, c.user_id) for c in sent if c.occurrence.deliverable and c.occurrence.deliverable.key == "inspection_group_report"]
     assert {uid for _, uid in owing} == {LIU.id}
     assert "尚有单位的督察结果未提交" in owing[0][0].text
 

@@ -51,7 +51,7 @@ def test_the_rectification_report_is_made_submitted_and_stops_its_reminders(db, 
     db.call(lambda s: coord.set_phase(s, ADMIN, "rectification", dt.date(2026, 12, 21), dt.date(2027, 1, 8)))
     due = dt.datetime(2027, 1, 7, 9, 0, tzinfo=SHANGHAI)
     sent, _ = db.call(lambda s: coord.due_reminders(s, due))
-    report_reminders = {u for occ, u, _ in sent if occ.deliverable and occ.deliverable.key == "rectification_report"}
+    report_reminders = {c.user_id for c in sent if c.occurrence.deliverable and c.occurrence.deliverable.key == "rectification_report"}
     assert report_reminders == {ZHAO.id}
 
 

@@ -193,7 +193,7 @@ def test_reminders_nudges_and_files_use_the_calendar(db, service, coord, clock):
     now = dt.datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI)
     to_send, missed = db.call(lambda s: coord.due_reminders(s, now))
     assert missed == [] and to_send
-    assert "今天起进入自查阶段（12月7日至12月16日）" in to_send[0][0].text
+    assert "今天起进入自查阶段（12月7日至12月16日）" in to_send[0].occurrence.text
     nudge = db.call(lambda s: coord.nudge_unsubmitted(s, ADMIN))  # raises if refused
     assert nudge.replies
     from bot.storage.models import Broadcast
