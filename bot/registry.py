@@ -280,7 +280,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("rectify",), Who.bound, lambda c, s, r, args: c.coordination.rectify(s, r.user, args), private=True,
-        help=texts.HELP_RECTIFY, coordinator_help=texts.HELP_COORD_RECTIFY,
+        help=texts.HELP_RECTIFY, coordinator_help=texts.HELP_COORD_RECTIFY, inspector_help=texts.HELP_INSPECT_RECTIFY,
     ),
     Command(
         ("reopen",), Who.coordinator, lambda c, s, r, args: c.selfcheck.reopen_by_name(s, r.user, args),

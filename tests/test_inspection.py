@@ -540,6 +540,23 @@ def test_inspection_button_codes_are_pinned():
 # --- the findings in the rectification loop -------------------------------------------------
 
 
+def test_an_inspector_reads_the_rectification_of_the_groups_units(db, insp, sc, coord):
+    """/rectify 华龙区 by an inspector used to say “第一督察组没有整改事项”: an inspector sees the
+    items of the units the group inspects, read only; another group's unit is refused."""
+    setup_groups(db, insp)
+    bind_unit(db, sc, WANG, "华龙区")
+    self_score(db, sc, WANG, low={(5, 0)})
+    submit_self(db, sc, WANG)
+    join(db, sc, insp, LIU, "第一督察组")
+    page = db.call(lambda s: coord.rectify(s, LIU, "华龙区"))
+    assert "华龙区的整改事项（1项）：\n（督察组只读" in text_of(page) and "第5项第1条" in text_of(page), text_of(page)
+    assert buttons(page) == []  # reporting and 销号 are the unit's and the coordinators'
+    usage = text_of(db.call(lambda s: coord.rectify(s, LIU)))
+    assert "第一督察组负责督察的单位：华龙区、范县" in usage and "/rectify 华龙区" in usage
+    refused = run(db, LIU, lambda s: coord.rectify(s, LIU, "清丰县"))
+    assert "清丰县不在第一督察组负责督察的单位" in text_of(refused)
+
+
 def test_released_findings_run_through_the_rectification_loop(db, insp, sc, coord, clock):
     from bot.common.callbacks import CoordOp
     from bot.inputs import Inputs

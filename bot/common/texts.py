@@ -64,6 +64,7 @@ HELP_UNBOUND = (
     "以上功能无需绑定即可使用。各单位、督察组和市委依法治市办的同志，请打开市委依法治市办发给您的邀请链接"
     "（或发送 /start 邀请码）加入，加入后发送 /help 查看您可用的命令（自评打分、整改等）。"
 )
+HELP_INSPECT_RECTIFY = ("/rectify 单位", "查看本组负责单位的整改事项及进展（只读）")
 HELP_INSPECTOR_TITLE = "督察组成员命令："
 HELP_COORDINATOR_TITLE = "协调员命令："
 HELP_GROUP = "在群聊中，请在消息里 @我 或回复我的消息，我才会回答，以免打扰大家。"
@@ -599,6 +600,13 @@ RECT_LIST_TITLE = "{unit}的整改事项（{count}项）："
 RECT_LIST_EMPTY = "本单位没有需要整改的事项。"
 RECT_LIST_EMPTY_UNIT = "{unit}没有整改事项（自评提交后，未得满分的条目才成为整改事项）。"
 RECT_LIST_TITLE_UNIT = "{unit}"
+RECT_READ_ONLY = "（督察组只读：整改由被督察单位报告完成，市委依法治市办销号。）"
+RECT_INSPECTOR_USAGE = (
+    "{group}负责督察的单位：{units}。发送 /rectify 单位名 查看该单位的整改事项及进展（只读），例如 /rectify {example}。"
+)
+RECT_INSPECTOR_NO_UNITS = "{group}本轮尚未分配被督察单位，暂无可查看的整改事项。"
+RECT_INSPECTOR_NOT_YOURS = "{unit}不在{group}负责督察的单位（{units}）中，无法查看其整改事项。"
+RECT_INSPECTOR_NONE = "尚未分配"
 RECT_TITLE_REPORTED = "各单位已报告完成、待销号"
 RECT_TITLE_OWING = "各单位未完成"
 RECT_SHOWN = "，以下显示前{shown}项"

@@ -21,6 +21,7 @@ from bot.common.reply import Answer, Button, Intent, Outcome, User
 from bot.common.richtext import Doc
 from bot.common.states import OWING, AssessmentStatus, ItemSource, ItemState, PendingKind, Role
 from bot.coordination.context import CoordinationContext, day, notice
+from bot.coordination.inspected import inspected_unit, inspector_usage
 from bot.coordination.pending import Pending, PendingInputs
 from bot.storage.db import upsert
 from bot.storage.models import Assessment, CriterionAnswer, RectificationItem, RectificationState
@@ -209,7 +210,12 @@ class Rectification:
         unit = (unit or "").strip() or None
         if coordinator and unit and unit not in {u.name for u in self.ctx.rubric.units}:
             return Outcome().say(texts.RECT_UNKNOWN_UNIT.format(unit=unit))
-        one_unit = unit if coordinator else person.unit
+        read_only = person.role == Role.inspector  # an inspection group sees its units' items
+        if read_only:
+            unit = inspected_unit(s, self.ctx.round, person.unit, user.id, unit)
+            if unit is None:
+                return Outcome().say(inspector_usage(s, self.ctx.round, person.unit))
+        one_unit = unit if coordinator or read_only else person.unit
         items = self.items(s, one_unit)
         if coordinator and not unit:
             reported = [i for i in items if i.state == ItemState.reported]
@@ -223,6 +229,8 @@ class Rectification:
         items = items[:30]
         shown = texts.RECT_SHOWN.format(shown=len(items)) if total > len(items) else ""
         doc = Doc().bold(texts.RECT_LIST_TITLE.format(unit=title, count=total) + shown)
+        if read_only:
+            doc.add(texts.RECT_READ_ONLY)
         buttons = []
         for n, item in enumerate(items, 1):
             deadline = day(item.deadline, self.ctx.today()) if item.deadline else (item.deadline_text or "待定")
@@ -242,7 +250,7 @@ class Rectification:
                 ])
             elif coordinator and item.state == ItemState.closed:
                 buttons.append([Button(texts.RECT_REOPEN_BUTTON.format(n=n), item.op(CoordAction.item_reopen))])
-            elif not coordinator and item.state in OWING:
+            elif not coordinator and not read_only and item.state in OWING:
                 buttons.append([Button(texts.RECT_REPORT_BUTTON.format(n=n), item.op(CoordAction.item_done))])
         return Outcome(replies=[Answer(Intent.help, doc, buttons=buttons[:20])])
 
