@@ -24,9 +24,10 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from bot.common import texts
 from bot.common.errors import Refusal
 from bot.common.reply import Clock, Outcome, User, utc_now
-from bot.storage.db import Database, insert_new
+from bot.storage.db import Database, DatabaseUnavailable, insert_new, unavailable
 from bot.storage.models import AuditEntry, ProcessedUpdate
 
 logger = logging.getLogger(__name__)
@@ -87,12 +88,21 @@ class Runner:
                 return self._duplicate(update_id)
             return answer(no)
 
-    async def run(self, user: User | None, fn: Work, tx: Tx = Tx.once, update_id: int | None = None) -> Outcome | None:
-        """``call`` with the database work on the database's worker thread(s)."""
+    async def run(
+        self, user: User | None, fn: Work, tx: Tx = Tx.once, update_id: int | None = None,
+        wait: float | None = None, read_first: bool = False,
+    ) -> Outcome | None:
+        """``call`` with the database work off the event loop: reads (Tx.read) beside SQLite's
+        writer, changes on it. ``wait``: give up after that long (DatabaseUnavailable).
+        ``read_first``: try a change as a read first (typed text is mostly a question)."""
         try:
             if self.db is None or tx is Tx.none:
                 return fn(None)
-            return await self.db.run(self._work(fn, tx, update_id))
+            if tx is Tx.read:
+                return await self.db.read(fn, wait)
+            if read_first:
+                return await self.db.read(fn, wait, write=self._work(fn, tx, update_id))
+            return await self.db.run(self._work(fn, tx, update_id), wait)
         except Duplicate:
             return self._duplicate(update_id)
         except Refusal as no:
@@ -159,6 +169,16 @@ class Runner:
     def _duplicate(update_id: int | None) -> None:
         logger.info("update %s was already handled; ignoring the redelivery", update_id)
         return None
+
+
+def database_trouble(error: BaseException | None) -> str | None:
+    """What a shell tells the user when ``error`` means the database is locked, too slow or
+    away (DatabaseUnavailable, or a driver error saying so): nothing was saved, try again
+    later. None for any other error."""
+    if error is None or not unavailable(error):
+        return None
+    writing = not isinstance(error, DatabaseUnavailable) or error.writing
+    return texts.DB_NOT_SAVED if writing else texts.DB_NOT_READ
 
 
 def _first_time(s: Session, update_id: int) -> bool:

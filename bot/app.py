@@ -17,6 +17,7 @@ from bot.actions import Runner
 from bot.common import texts
 from bot.common.config import TelegramSettings
 from bot.common.sanitize import clean_json, json_has_control
+from bot.common.throttle import Throttle
 from bot.coordination.service import Coordination
 from bot.delivery import connect
 from bot.delivery.dispatch import Dispatcher
@@ -26,6 +27,7 @@ from bot.storage.db import Database
 from bot.registry import Core
 from handlers import ask, buttons, commands, coordinate, errors, score
 from handlers.render import quiet_prebuilt_sends
+from handlers.updates import PerUserProcessor
 
 TICK_SECONDS = 30
 
@@ -65,6 +67,25 @@ async def _register_commands(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, about) for name, about in registry.menu()])
 
 
+async def _post_init(application: Application) -> None:
+    """The command menu, and this round's calendar read into memory, so that questions about
+    dates are answered with this round's dates even if the database is slow from the start."""
+    await _register_commands(application)
+    selfcheck: SelfCheck = application.bot_data["selfcheck"]
+    try:
+        await selfcheck.calendars.current(application.bot_data["db"])
+    except Exception as exc:  # the database is away: answers use the notice's dates until it is back
+        logger.warning("could not read this round's calendar at start (%s)", type(exc).__name__)
+
+
+async def _flood_notice(update: Update, throttle: Throttle) -> None:
+    """The one reply a user gets when they send more than the flood limit."""
+    chat = update.effective_chat
+    if chat is not None:
+        text = texts.FLOOD.format(seconds=f"{throttle.window:g}", limit=throttle.limit)
+        await update.get_bot().send_message(chat.id, text)
+
+
 async def _tick(context) -> None:
     """Send what has fallen due (broadcasts, reminders, the digest)."""
     dispatcher: Dispatcher = context.application.bot_data["dispatcher"]
@@ -78,9 +99,12 @@ def build_application(
     selfcheck: SelfCheck,
     coordination: Coordination | None = None,
     tick_seconds: float | None = TICK_SECONDS,
+    throttle: Throttle | None = None,
 ) -> Application:
     """An Application with every handler registered, in the order they must be tried.
 
+    Updates of different users are handled at the same time, each user's in order, with a
+    flood limit per user (handlers/updates.py; ``throttle`` to set it, or its clock, in tests).
     ``tick_seconds`` None leaves the reminder job out (tests drive Dispatcher.tick themselves).
     """
     builder = (
@@ -89,7 +113,8 @@ def build_application(
         .token(settings.token)
         .request(connect.request(settings))
         .get_updates_request(connect.request(settings, long_poll=True))
-        .post_init(_register_commands)
+        .post_init(_post_init)
+        .concurrent_updates(PerUserProcessor(throttle, _flood_notice))
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)

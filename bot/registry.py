@@ -99,6 +99,18 @@ def _plain(args: str) -> str:
     return args.strip()
 
 
+def _never(_request: Request) -> bool:
+    return False
+
+
+def _always(_request: Request) -> bool:
+    return True
+
+
+def _without_code(request: Request) -> bool:
+    return not request.args.strip()  # /start CODE binds the user: a change
+
+
 @dataclass(frozen=True)
 class Command:
     names: tuple[str, ...]
@@ -112,6 +124,9 @@ class Command:
     inspector_help: HelpLine | None = None  # in /help's part for inspection groups' members
     menu: str | None = None  # Telegram's command menu
     resumes: bool = True  # afterwards, show again the prompt the scoring conversation waits on
+    # A question about the rubric: when the database is locked, slow or away it is answered
+    # without it (no role hint, this round's calendar from memory) instead of waiting.
+    offline: Callable[[Request], bool] = _never
 
     @property
     def name(self) -> str:
@@ -127,6 +142,7 @@ class ButtonAction:
     ops: tuple[str, ...] = ()  # CoordOp codes this entry takes; empty: every code
     toast: bool = False  # the result is a short notice on the button; nothing is posted
     open: bool = False  # anyone may press it (its callback data names no owner)
+    offline: Callable[[Request], bool] = _never  # as Command.offline
 
 
 # --- the calls ---------------------------------------------------------------------------
@@ -249,9 +265,9 @@ def _ack(core: Core, s: Session, request: Request, action: CoordOp) -> Outcome:
 
 # In this order in /help (each part) and in the command menu.
 COMMANDS: tuple[Command, ...] = (
-    Command(("start",), Who.anyone, _start, menu=texts.MENU_START),
-    Command(("task",), Who.anyone, _task, parse=task_question, tx=Tx.read, help=texts.HELP_TASK, menu=texts.MENU_TASK),
-    Command(("ask",), Who.anyone, _ask, parse=clean, tx=Tx.read, help=texts.HELP_ASK, menu=texts.MENU_ASK),
+    Command(("start",), Who.anyone, _start, menu=texts.MENU_START, offline=_without_code),
+    Command(("task",), Who.anyone, _task, parse=task_question, tx=Tx.read, help=texts.HELP_TASK, menu=texts.MENU_TASK, offline=_always),
+    Command(("ask",), Who.anyone, _ask, parse=clean, tx=Tx.read, help=texts.HELP_ASK, menu=texts.MENU_ASK, offline=_always),
     Command(
         ("score",), Who.unit, lambda c, s, r, _: c.selfcheck.start(s, r.user),
         private=True, help=texts.HELP_SCORE, menu=texts.MENU_SCORE, resumes=False,  # it shows the prompt itself
@@ -303,13 +319,16 @@ COMMANDS: tuple[Command, ...] = (
         ("ranking",), Who.coordinator, lambda c, s, r, _: c.inspection.ranking(s, r.user), tx=Tx.read,
         private=True, coordinator_help=texts.HELP_COORD_RANKING,
     ),
-    Command(("help",), Who.anyone, _help, tx=Tx.read, help=texts.HELP_HELP, menu=texts.MENU_HELP),
+    Command(("help",), Who.anyone, _help, tx=Tx.read, help=texts.HELP_HELP, menu=texts.MENU_HELP, offline=_always),
 )
 
 BUTTONS: tuple[ButtonAction, ...] = (
     ButtonAction((ShowTask, ShowUnit), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a)]), tx=Tx.none, open=True),
     # 督察时间安排 and the notice's items (a deadline, a rule): this round's dates, read in a transaction
-    ButtonAction((ShowPhase, ShowItem), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]), tx=Tx.read, open=True),
+    ButtonAction(
+        (ShowPhase, ShowItem), Who.anyone, lambda c, s, r, a: Outcome(replies=[c.engine.perform(a, **_dates(c, s))]),
+        tx=Tx.read, open=True, offline=_always,
+    ),
     # 有帮助/没帮助 under an answer: only the asker's press counts (the data names its owner)
     ButtonAction((Feedback,), Who.anyone, _feedback, toast=True),
     ButtonAction((PickLevel,), Who.unit, lambda c, s, r, a: c.selfcheck.pick_level(s, r.user, a)),
@@ -466,6 +485,16 @@ def text(core: Core, s: Session | None, request: Request) -> Outcome:
     if answer.intent is Intent.out_of_scope:
         logger.info("out of scope from user %s: %r", request.user.id, request.args[:80])
     return resume(core, s, request, Outcome(replies=[_learn(core, s, request, request.args, answer)]))
+
+
+def text_offline(core: Core, request: Request) -> Outcome:
+    """Typed text while the database is locked, slow or away: a question about the rubric is
+    answered (without the asker's table, this round's calendar from memory, nothing learnt);
+    anything else may be what a scoring or coordination step waits for, and was not saved."""
+    answer = core.engine.answer(request.args, None, **_dates(core, None))
+    if answer.intent is Intent.out_of_scope and not request.group:
+        return Outcome().say(texts.DB_NOT_SAVED)
+    return Outcome(replies=[answer])
 
 
 def _here(core: Core, s: Session | None, request: Request) -> str:

@@ -6,9 +6,12 @@ memory). Self-scoring and coordination share one ``RoundCalendars`` per process.
   round that does not exist while the current one holds data is refused with an
   explanation instead of silently starting from nothing (``start_round`` begins a new one).
 * ``RoundCalendars`` is the one provider of ``RoundCalendar`` for a process. It keeps the
-  calendar in memory and, at most every few seconds, checks the round's version (one
-  primary-key read) so a change made by another process (the CLI beside the bot) is seen.
-  A change made here invalidates it at once.
+  calendar in memory (a read-through copy: the dates live in the database) and, at most every
+  few seconds, checks the round's version (one primary-key read) so a change made by another
+  process (the CLI beside the bot) is seen. A change made here marks it stale at once; the
+  copy is refreshed by the next read, and until then (or while the database is slow or
+  away) ``peek`` still gives this round's last known calendar, so questions about dates are
+  answered with this round's dates without waiting for the database.
 """
 
 from __future__ import annotations
@@ -177,16 +180,17 @@ class RoundCalendars:
         return calendar
 
     def peek(self) -> RoundCalendar | None:
-        """The calendar held in memory, if any (possibly a few seconds old)."""
+        """The calendar held in memory, if any (possibly a few seconds old, or stale after a
+        change not yet read back): what questions use when the database does not answer."""
         with self._lock:
             return self._cached[1] if self._cached else None
 
     async def current(self, db) -> RoundCalendar:
-        """For async handlers: the cached calendar while fresh, else read on the database's thread."""
+        """For async handlers: the cached calendar while fresh, else read off the event loop."""
         with self._lock:
             if self._cached is not None and self.monotonic() - self._checked < self.recheck:
                 return self._cached[1]
-        return await db.run(self.get)
+        return await db.read(self.get)
 
     def hold(self, calendar: RoundCalendar) -> None:
         """Keep ``calendar`` for a shell without a database session (plain `ducha chat`)."""
@@ -196,13 +200,31 @@ class RoundCalendars:
     # --- changing --------------------------------------------------------------------
 
     def invalidate(self, *_args) -> None:
+        """Read the calendar again before using it (the copy stays for ``peek``)."""
         with self._lock:
-            self._cached, self._checked = None, float("-inf")
+            self._checked = float("-inf")
 
     def changed(self, s: Session, by: str, now: dt.datetime) -> None:
         """Record in this transaction that the calendar changed: every process reloads it."""
         insert_new(s, CampaignRound, key=self.round, version=0, started_at=now, started_by=by)
         s.exec(update(CampaignRound).where(CampaignRound.key == self.round).values(version=CampaignRound.version + 1))  # type: ignore[call-overload]
+        with self._lock:
+            before = self._cached
         self.invalidate()
-        # a reader between now and the commit may cache the old calendar: drop it again then
-        event.listen(s, "after_commit", self.invalidate, once=True)
+
+        # A read between now and the commit may cache the old calendar (another transaction)
+        # or this one's new dates (this transaction): check again after the commit. Should it
+        # be rolled back, the copy from before the change comes back.
+        def committed(_session) -> None:
+            if event.contains(s, "after_rollback", rolled_back):
+                event.remove(s, "after_rollback", rolled_back)
+            self.invalidate()
+
+        def rolled_back(_session) -> None:
+            if event.contains(s, "after_commit", committed):
+                event.remove(s, "after_commit", committed)
+            with self._lock:
+                self._cached, self._checked = before, float("-inf")
+
+        event.listen(s, "after_commit", committed, once=True)
+        event.listen(s, "after_rollback", rolled_back, once=True)

@@ -21,8 +21,8 @@ from bot import registry
 from bot.common import texts
 from bot.common.reply import Answer, Intent, User
 from bot.common.richtext import Doc
-from bot.registry import Request
-from handlers.common import acting_user, core, once
+from bot.registry import Request, Tx
+from handlers.common import acting_user, core, question
 from handlers.render import deliver, reply
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,9 @@ async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # In the middle of self-scoring, typed text is an answer (a rectification field, or a
     # level in words); otherwise it is a question.
     request = Request(user, message.text)
-    outcome = await once(context, update, lambda s: registry.text(c, s, request))
+    outcome = await question(
+        context, update, Tx.once, lambda s: registry.text(c, s, request), lambda: registry.text_offline(c, request)
+    )
     if outcome is not None:  # None: redelivered after a crash, already handled
         await deliver(context, message, outcome, user.id)
 

@@ -18,7 +18,7 @@ from bot.common import texts
 from bot.common.callbacks import InvalidCallback, unpack
 from bot.common.errors import Refusal
 from bot.registry import Request
-from handlers.common import acting_user, core, runner, transact
+from handlers.common import acting_user, core, question, runner, transact
 from handlers.render import deliver, markup
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,11 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = query.message
     if message is None or not hasattr(message, "reply_text"):
         return  # the message is too old for Telegram to hand back; nothing to reply to
-    outcome = await transact(context, update, entry.tx, lambda s: registry.press(entry, c, s, request, action))
+    run = lambda s: registry.press(entry, c, s, request, action)  # noqa: E731
+    if entry.offline(request):  # rubric navigation: answered without the database if it is slow
+        outcome = await question(context, update, entry.tx, run, lambda: run(None))
+    else:
+        outcome = await transact(context, update, entry.tx, run)
     if outcome is not None:
         await deliver(context, message, outcome, user.id)  # type: ignore[arg-type]
 

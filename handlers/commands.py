@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot import registry
 from bot.registry import Command, Request
-from handlers.common import acting_user, core, transact
+from handlers.common import acting_user, core, question, transact
 from handlers.render import deliver
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,11 @@ def handler_for(entry: Command) -> CommandHandler:
             user, message.text.partition(" ")[2], group=message.chat.type != "private", formatted=formatted_args(message)
         )
         c = core(context)
-        outcome = await transact(context, update, entry.tx, lambda s: registry.run_command(entry, c, s, request))
+        run = lambda s: registry.run_command(entry, c, s, request)  # noqa: E731
+        if entry.offline(request):  # a question: answered without the database if it is slow
+            outcome = await question(context, update, entry.tx, run, lambda: run(None))
+        else:
+            outcome = await transact(context, update, entry.tx, run)
         if outcome is not None:  # None: redelivered after a crash, already handled
             await deliver(context, message, outcome, user.id)
 

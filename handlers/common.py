@@ -11,7 +11,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.actions import Runner, Tx
+from bot.actions import DatabaseUnavailable, Runner, Tx, database_trouble
 from bot.common.reply import Outcome, User
 from bot.registry import Core
 
@@ -48,3 +48,23 @@ async def transact(
 ) -> Outcome | None:
     """Run a registered command or button with the database work its entry declares."""
     return await runner(context).run(acting_user(update), fn, tx, update.update_id)
+
+
+# How long a question about the rubric waits for the database before it is answered without it
+QUESTION_WAIT = 1.5
+
+
+async def question(
+    context: ContextTypes.DEFAULT_TYPE, update: Update, tx: Tx, fn: Callable[[Session | None], Outcome], offline: Callable[[], Outcome]
+) -> Outcome | None:
+    """A question anyone may ask: with the database when it answers within QUESTION_WAIT,
+    otherwise (locked, slow, down) ``offline()``, answered without it. Typed text (Tx.once)
+    is tried as a read first: it changes something only when a step waits for it."""
+    try:
+        return await runner(context).run(acting_user(update), fn, tx, update.update_id, wait=QUESTION_WAIT, read_first=True)
+    except DatabaseUnavailable as exc:
+        logger.warning("database unavailable (%s); answering update %s without it", exc.reason, update.update_id)
+        return offline()
+
+
+__all__ = ["QUESTION_WAIT", "acting_user", "core", "database_trouble", "once", "question", "runner", "transact"]

@@ -544,6 +544,7 @@ class FakeBotAPI:
         self._fail_next: list[_InjectedFault] = []
         self._faults: dict[str, _RandomFaults] = {}
         self._delays: dict[str, _Delay] = {}
+        self._held: set[int] = set()  # chats whose sends wait for release()
         self._poll_generation = 0
         self._webhook: JSONDict | None = None  # {"url", "secret_token"} once setWebhook was called
         self._webhook_target: str | None = None  # where posts really go (the reverse proxy's upstream)
@@ -1099,6 +1100,19 @@ class FakeBotAPI:
             else:
                 self._delays[method.lower()] = _Delay(seconds, times)
 
+    def hold(self, chat_id: int) -> None:
+        """Keep every call addressed to ``chat_id`` waiting (recorded, unanswered) until
+        :meth:`release`: a slow chat, without any clock. ``wait_for`` counts them only with
+        ``pending=True`` until then."""
+        with self._lock:
+            self._held.add(chat_id)
+
+    def release(self, chat_id: int) -> None:
+        """Let the calls held for ``chat_id`` go on, and stop holding new ones."""
+        with self._lock:
+            self._held.discard(chat_id)
+        self._changed()
+
     def block(self, chat_id: int) -> None:
         """From now on, sends/edits/chat actions to ``chat_id`` get 403 Forbidden."""
         with self._lock:
@@ -1276,6 +1290,7 @@ class FakeBotAPI:
         status = 200
         try:
             await self._apply_delay(method)
+            await self._apply_hold(params.get("chat_id"))
             if entry is None:
                 raise ApiError(404, "Not Found: method not found")
             self._apply_faults(method)
@@ -1332,6 +1347,12 @@ class FakeBotAPI:
             seconds = rule.seconds
         # Interruptible: stop() wakes this so shutdown is never held up by a delay.
         await self._wait_until(lambda: True if self._closing else None, seconds)
+
+    async def _apply_hold(self, chat_id: Any) -> None:
+        with self._lock:
+            if chat_id not in self._held:
+                return
+        await self._wait_until(lambda: True if chat_id not in self._held or self._closing else None, 60.0)
 
     def _apply_faults(self, method: str) -> None:
         with self._lock:

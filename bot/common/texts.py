@@ -91,6 +91,11 @@ CHOOSE_TABLE = "如需只看一张表，可在问题里写明“党委”或“�
 STALE_BUTTON = "这个按钮已失效，请重新提问。"
 NOT_YOUR_BUTTON = "这个按钮是为其他同事生成的，请您自己发送问题。"
 INTERNAL_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再试。"
+# The database is locked, too slow or unreachable (handlers/errors.py, bot/storage/db.py)
+DB_NOT_SAVED = "抱歉，数据库暂时繁忙或无法连接，刚才的操作没有保存。请稍后再试一次。"
+DB_NOT_READ = "抱歉，数据库暂时繁忙或无法连接，暂时查不到您要的内容。请稍后再试。"
+# One user sending too much at once (handlers/updates.py): one reply, then silence for a while
+FLOOD = "请稍候：您在{seconds}秒内发送了超过{limit}条消息，多出的消息这次没有处理。请稍等片刻再继续，谢谢。"
 NON_TEXT = "我目前只能阅读文字消息，请用文字提问。"
 
 OUT_OF_SCOPE = "抱歉，这个问题我暂时回答不了。我能回答的是督察实施方案和打分表里的内容："

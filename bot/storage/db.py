@@ -1,8 +1,10 @@
 """The database: engine set-up (SQLite by default, PostgreSQL by DATABASE_URL) and migrations.
 
 SQLite runs in WAL mode so readers never wait for the writer. Synchronous SQLAlchemy
-sessions are used from a worker thread (``Database.run``), so no query ever blocks the
-event loop that serves Telegram.
+sessions are used from worker threads (``Database.run`` and ``Database.read``), so no query
+ever blocks the event loop that serves Telegram, and no wait is unbounded: a database that is
+locked, busy or down raises ``DatabaseUnavailable`` after ``write_wait`` seconds at most
+(sooner when the caller asks, e.g. a question that can be answered without the database).
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -27,6 +31,41 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE = Path("data") / "ducha.db"
 T = TypeVar("T")
+
+# How long a change may wait for the database before the user is told it was not saved:
+# SQLite's busy timeout (another process holds the write lock), PostgreSQL's lock and pool waits.
+WRITE_WAIT = 10.0
+# Reading threads beside SQLite's one writer (WAL readers never wait for a writer).
+SQLITE_READERS = 3
+POSTGRES_WORKERS = 8
+# What SQLite says when it is locked, busy, or its file cannot be used: the database is away,
+# not the code wrong (a missing table is also an OperationalError there, and stays an error).
+_SQLITE_AWAY = ("locked", "busy", "unable to open", "disk i/o", "disk is full", "not a database", "readonly database")
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer in time (locked, busy) or cannot be reached; nothing of
+    this transaction was saved. ``writing``: the work was a change (a read only was refused)."""
+
+    def __init__(self, reason: str, writing: bool = True) -> None:
+        super().__init__(reason)
+        self.reason, self.writing = reason, writing
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database is away (down, locked, too slow), as opposed to a mistake in a statement."""
+    if isinstance(error, DatabaseUnavailable):
+        return True
+    if isinstance(error, (exc.TimeoutError, exc.DisconnectionError)):  # the pool waited too long
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, exc.OperationalError):
+        if error.orig is not None and type(error.orig).__module__.startswith("sqlite3"):
+            message = str(error.orig).lower()
+            return any(part in message for part in _SQLITE_AWAY)
+        return True  # PostgreSQL: connection refused or lost, lock or statement timeout
+    return False
 
 
 def database_url(env: dict[str, str] | None = None) -> str:
@@ -43,13 +82,47 @@ def database_url(env: dict[str, str] | None = None) -> str:
     return url
 
 
+def _busy_ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def _busy(connection: Any, ms: int) -> None:
+    """SQLite's busy timeout of one pooled connection (how long it waits for a lock)."""
+    connection.driver_connection.execute(f"PRAGMA busy_timeout={ms}")
+
+
+def _restore(connection: Any) -> None:
+    """The usual busy timeout again on a connection a transaction shortened it on."""
+    if connection is not None and connection.driver_connection is not None:
+        try:
+            _busy(connection, _busy_ms(WRITE_WAIT))
+        except Exception:  # a broken connection: the pool replaces it
+            logger.debug("could not restore the busy timeout", exc_info=True)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={_busy_ms(WRITE_WAIT)}")
     cursor.close()
+
+
+def _sqlite_reader_pragmas(dbapi_connection, _record) -> None:
+    """A reading connection: it cannot write (a read that tries is run again as a change)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_busy_ms(WRITE_WAIT)}")
+    cursor.close()
+
+
+def _sqlite_file(url: str) -> str | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return parsed.database
 
 
 def make_engine(url: str, schema: str | None = None) -> Engine:
@@ -58,12 +131,23 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": WRITE_WAIT})
         event.listen(engine, "connect", _sqlite_pragmas)
         guards.install(engine)
         return engine
-    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    # bounded waits: connecting, a free pooled connection, a row lock (ms)
+    options = f"-clock_timeout={_busy_ms(WRITE_WAIT)}" + (f" -csearch_path={schema}" if schema else "")
+    connect_args = {"options": options, "connect_timeout": max(1, int(WRITE_WAIT / 2))}
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=WRITE_WAIT, connect_args=connect_args
+    )
+    guards.install(engine)
+    return engine
+
+
+def _reader_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": WRITE_WAIT})
+    event.listen(engine, "connect", _sqlite_reader_pragmas)
     guards.install(engine)
     return engine
 
@@ -98,18 +182,57 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.commit()
 
 
-class Database:
-    """The engine plus a way to run session work off the event loop.
+class _WantsWrite(Exception):
+    """A read tried to change something: run it again as a change."""
 
-    SQLite allows one writer at a time and makes others sleep-and-retry, so all SQLite
-    work goes through one worker thread in order; PostgreSQL gets a small pool.
+
+class _Job:
+    """One transaction's bound: it starts before ``deadline`` or not at all, and a caller who
+    stopped waiting (``abandon``) gets it rolled back unless it was already committing."""
+
+    __slots__ = ("deadline", "state")
+    QUEUED, COMMITTING, ABANDONED = 0, 1, 2
+    _lock = threading.Lock()
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.state = _Job.QUEUED
+
+    def abandon(self) -> bool:
+        with _Job._lock:
+            if self.state == _Job.QUEUED:
+                self.state = _Job.ABANDONED
+            return self.state == _Job.ABANDONED
+
+    def commit(self) -> bool:
+        with _Job._lock:
+            if self.state == _Job.QUEUED:
+                self.state = _Job.COMMITTING
+            return self.state == _Job.COMMITTING
+
+
+class Database:
+    """The engine plus a way to run session work off the event loop, each wait bounded.
+
+    SQLite admits one writer at a time: every change (``run``) goes through one worker thread
+    in order, so two of ours never contend, and another process's write lock is waited for
+    at most ``write_wait`` seconds. Reads (``read``) run beside it on a few threads with
+    connections that cannot write (WAL readers never wait for a writer); a read that turns out
+    to change something is run again as a change. PostgreSQL gets one small pool for both.
     """
 
-    def __init__(self, engine: Engine, workers: int | None = None) -> None:
+    def __init__(self, engine: Engine, workers: int | None = None, write_wait: float = WRITE_WAIT) -> None:
         self.engine = engine
+        self.write_wait = write_wait
+        sqlite = engine.dialect.name == "sqlite"
         if workers is None:
-            workers = 1 if engine.dialect.name == "sqlite" else 8
+            workers = 1 if sqlite else POSTGRES_WORKERS
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        # SQLite in a file: reads get connections of their own (made on first use)
+        self._reader_url = engine.url.render_as_string(hide_password=False) if sqlite and _sqlite_file(str(engine.url)) else None
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader: Engine | None = None
+        self._reader_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, migrate: bool = True) -> Database:
@@ -132,9 +255,125 @@ class Database:
                 session.rollback()
                 raise
 
-    async def run(self, fn: Callable[[Session], T]) -> T:
-        """``call`` on the database's worker thread(s), for async handlers."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, self.call, fn)
+    # --- off the event loop ------------------------------------------------------------
+
+    async def run(self, fn: Callable[[Session], T], wait: float | None = None) -> T:
+        """``call`` on the writing thread(s), for async handlers. Raises DatabaseUnavailable
+        when the database is down, or still locked or busy after ``wait`` seconds (default
+        ``write_wait``); then nothing was saved."""
+        return await self._submit(self.executor, self._write, fn, wait, writing=True)
+
+    async def read(self, fn: Callable[[Session], T], wait: float | None = None, write: Callable[[Session], T] | None = None) -> T:
+        """``fn`` beside the writer, where the database allows it (SQLite in WAL mode); if it
+        turns out to change something, ``write`` (default ``fn``) is run with ``run`` instead.
+        Bounded like ``run``, the two together within ``wait``."""
+        readers = self._reading()
+        if readers is None:
+            return await self.run(write or fn, wait)
+        started = time.monotonic()
+        try:
+            return await self._submit(readers, self._read, fn, wait, writing=False)
+        except _WantsWrite:
+            left = None if wait is None else max(0.0, wait - (time.monotonic() - started))
+            return await self.run(write or fn, left)
+
+    async def _submit(self, executor: ThreadPoolExecutor, work, fn, wait: float | None, writing: bool) -> Any:
+        limit = self.write_wait if wait is None else min(wait, self.write_wait)
+        job = _Job(time.monotonic() + limit)
+        future = asyncio.get_running_loop().run_in_executor(executor, work, fn, job)
+        if wait is None:  # the worker keeps to the bound itself (busy timeout, pool and lock waits)
+            return await future
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), wait)
+        except asyncio.TimeoutError:
+            if job.abandon():  # it will be rolled back whenever it gets the database
+                future.add_done_callback(_quiet)
+                raise DatabaseUnavailable(f"no answer within {wait:g} s", writing) from None
+            return await future  # already committing: it is saved, so say so
+
+    def _bounded(self, session: Session, job: _Job, writing: bool) -> Any:
+        """Give up on a transaction that waited its whole bound in the queue, and let SQLite
+        wait for a lock only as long as the rest of the bound. Returns the connection whose
+        busy timeout was shortened (to be restored), if any."""
+        left = job.deadline - time.monotonic()
+        if left <= 0 or job.state == _Job.ABANDONED:
+            raise DatabaseUnavailable("waited in the queue for the whole bound", writing)
+        if self.engine.dialect.name != "sqlite":
+            return None
+        wanted = _busy_ms(self.write_wait if left > self.write_wait / 2 else left)
+        if wanted == _busy_ms(WRITE_WAIT):
+            return None
+        connection = session.connection().connection
+        _busy(connection, wanted)
+        return connection
+
+    def _write(self, fn: Callable[[Session], T], job: _Job) -> T:
+        with Session(self.engine, expire_on_commit=False) as session:
+            shortened = None
+            try:
+                shortened = self._bounded(session, job, True)
+                result = fn(session)
+                if shortened is not None:
+                    session.flush()  # the writes, and the lock they wait for, within the bound
+                    _restore(shortened)
+                    shortened = None
+                if not job.commit():
+                    raise DatabaseUnavailable("the caller stopped waiting", True)
+                session.commit()
+                return result
+            except BaseException as error:
+                _restore(shortened)
+                session.rollback()
+                if not isinstance(error, DatabaseUnavailable) and unavailable(error):
+                    raise DatabaseUnavailable(_reason(error), True) from error
+                raise
+
+    def _read(self, fn: Callable[[Session], T], job: _Job) -> T:
+        assert self._reader is not None
+        with Session(self._reader, expire_on_commit=False) as session:
+            shortened = None
+            try:
+                shortened = self._bounded(session, job, False)
+                result = fn(session)
+                if session.new or session.dirty or session.deleted:
+                    raise _WantsWrite  # ORM changes not flushed yet: they belong to a change
+                return result
+            except exc.SQLAlchemyError as error:
+                if isinstance(error, exc.OperationalError) and "readonly database" in str(error.orig).lower():
+                    raise _WantsWrite from None
+                if unavailable(error):
+                    raise DatabaseUnavailable(_reason(error), False) from error
+                raise
+            finally:
+                _restore(shortened)
+                session.rollback()
+
+    def _reading(self) -> ThreadPoolExecutor | None:
+        if self._reader_url is None:
+            return None
+        with self._reader_lock:
+            if self._readers is None:
+                self._reader = _reader_engine(self._reader_url)
+                self._readers = ThreadPoolExecutor(max_workers=SQLITE_READERS, thread_name_prefix="db-read")
+            return self._readers
+
+    def dispose(self) -> None:
+        """Close every pooled connection (both engines)."""
+        self.engine.dispose()
+        if self._reader is not None:
+            self._reader.dispose()
+
+
+def _reason(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    first = (str(orig).splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first[:160]}"
+
+
+def _quiet(future: asyncio.Future) -> None:
+    """The result of a transaction nobody waits for any more (it was rolled back)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _insert(dialect: str):
