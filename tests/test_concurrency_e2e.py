@@ -154,13 +154,14 @@ async def test_one_users_flood_delays_nobody_else(api, engine, tmp_path):
     async with bot(api, engine, db, SelfCheck(engine.rubric), throttle=Throttle(clock=lambda: 0.0)) as app:
         api.hold(flooder.id)  # the flooder's replies wait: whatever is answered first is not them
         mark = api.mark()
-        for n in range(1, 1001):
-            api.send_text(flooder, f"第{n}项")
-        api.send_text(asker, "第10项怎么得分")
-        await api.wait_for(to(asker.id), since=mark, timeout=10)
-        assert texts_to(api, flooder.id, mark) == []  # none of the flood has been answered yet
-
-        api.release(flooder.id)
+        try:
+            for n in range(1, 1001):
+                api.send_text(flooder, f"第{n}项")
+            api.send_text(asker, "第10项怎么得分")
+            await api.wait_for(to(asker.id), since=mark, timeout=10)
+            assert texts_to(api, flooder.id, mark) == []  # none of the flood has been answered yet
+        finally:
+            api.release(flooder.id)
         await api.wait_for(to(flooder.id), count=FLOOD_LIMIT + 1, since=mark, timeout=10)
         await api.wait_until_idle()
         await asyncio.wait_for(app.update_queue.join(), 10)  # every fetched update handled
@@ -221,13 +222,18 @@ class Stall:
 
     def __init__(self) -> None:
         self.released = threading.Event()
+        self.waiting = 0  # connections held up right now
 
     def __enter__(self) -> Stall:
         event.listen(Pool, "checkout", self._wait)
         return self
 
     def _wait(self, *_args) -> None:
-        self.released.wait(30)
+        self.waiting += 1
+        try:
+            self.released.wait(60)
+        finally:
+            self.waiting -= 1
 
     def __exit__(self, *_exc) -> None:
         self.released.set()
@@ -240,10 +246,11 @@ async def test_a_stalled_database_still_gives_this_rounds_dates(api, engine, tmp
     db.call(lambda s: Coordination(selfcheck).set_phase(s, None, "self_check", dt.date(2026, 7, 1), dt.date(2026, 7, 10)))
     user = api.user(911, "吴")
     async with bot(api, engine, db, selfcheck):
-        with Stall():
+        with Stall() as stall:
             for text, expected in (("自查报告哪天交", "2026年7月10日前"), ("/help", WELCOME)):
                 mark = api.mark()
                 api.send_text(user, text)
                 await api.wait_for(to(user.id), since=mark, timeout=5)
+                assert stall.waiting > 0  # answered while the database still had not
                 (reply,) = texts_to(api, user.id, mark)
                 assert expected in reply, (text, reply)
