@@ -23,7 +23,7 @@ from bot.delivery import connect
 from bot.delivery.dispatch import Dispatcher
 from bot.qa.engine import Engine
 from bot.scoring.selfcheck import SelfCheck
-from bot.storage.db import Database
+from bot.storage.db import Database, unavailable
 from bot.registry import Core
 from handlers import ask, buttons, commands, coordinate, errors, score
 from handlers.render import quiet_prebuilt_sends
@@ -126,7 +126,13 @@ def build_application(
     dispatcher = Dispatcher(db, coordination)
     core = Core.of(engine, selfcheck, coordination)
     # coordinators DUCHA_ADMIN_IDS made and no longer lists lose the role now (and on every check)
-    withdrawn = db.call(selfcheck.membership.drop_withdrawn)
+    try:
+        withdrawn = db.call(selfcheck.membership.drop_withdrawn)
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        logger.warning("database unavailable at start (%s): withdrawn roles are dropped at their next check", type(exc).__name__)
+        withdrawn = []
     if withdrawn:
         logger.warning("DUCHA_ADMIN_IDS no longer lists %s: their coordinator role is withdrawn", withdrawn)
     runner = Runner(db, selfcheck.clock)  # every handler's core call: once per update, refusals audited
