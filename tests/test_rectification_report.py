@@ -55,6 +55,44 @@ def test_the_rectification_report_is_made_submitted_and_stops_its_reminders(db, 
     assert report_reminders == {ZHAO.id}
 
 
+def test_the_report_lists_feedback_evidence_and_says_overdue(db, service, coord, clock):
+    """The 整改报告 never listed the evidence of a 督察反馈 item, and an item past its
+    deadline read only 待整改: its files are listed, and it says 已逾期（时限8月20日）."""
+    from sqlmodel import select
+
+    from bot.storage.models import Assessment, Evidence, RectificationItem
+
+    bind(db, service, WANG, "华龙区")
+    db.call(lambda s: service.start(s, WANG))
+    score_all(db, service, WANG)  # task 5 at zero, deadline 8月20日
+    submit(db, service, WANG)
+
+    def feedback_with_a_file(s):
+        a = s.exec(select(Assessment).where(Assessment.unit == "华龙区")).one()
+        s.add(RectificationItem(
+            round=a.round, unit="华龙区", table_key="party", task_no=9, criterion=0, problem="督察发现会前学法未落实",
+            measure="建立会前学法制度", deadline=dt.date(2020, 9, 30), state="reported", created_by="刘组长", updated_by="王科长",
+        ))
+        s.add(Evidence(
+            assessment_id=a.id, task_no=9, criterion=0, kind="document", file_id="F-9", file_unique_id="U-9",
+            file_name="会前学法制度.pdf", added_by="王科长", added_by_id=WANG.id, stage="rectification",
+        ))
+
+    db.call(feedback_with_a_file)
+    clock.advance(days=22)  # 8月25日: task 5's item is overdue
+    page = db.call(lambda s: coord.rectify(s, WANG))
+    get = next(b.action for b in buttons(page) if b.label == "整改报告")
+    (f,) = db.call(lambda s: coord.op(s, WANG, get)).files
+    doc = Document(io.BytesIO(f.data))
+    rows = {row.cells[1].text: [c.text for c in row.cells] for t in doc.tables for row in t.rows}
+    feedback = next(cells for label, cells in rows.items() if "督察反馈" in label)
+    assert feedback[-1] == "会前学法制度.pdf"
+    overdue = rows["第5项第1条"]
+    assert overdue[-2] == "已逾期（时限8月20日）"
+    section = [p.text for p in doc.paragraphs]
+    assert any("第5项第1条" in line and "状态：已逾期（时限8月20日）" in line for line in section), section
+
+
 def test_ducha_export_writes_the_rectification_report(tmp_path, monkeypatch):
     from bot.shells.cli import app
 

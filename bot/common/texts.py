@@ -769,6 +769,7 @@ ASM_NO_EVIDENCE = "{unit}·{table}暂无佐证材料。"
 FILES_COORD_USAGE = "用法：/files 单位 党委|政府，例如 /files 华龙区 党委。"
 
 # --- 整改报告 (the rectification phase's deliverable) ------------------------------------------
+RR_STATE_OVERDUE = "已逾期（时限{deadline}）"
 RR_FILENAME = "{unit}-{table}-整改报告-{date}.docx"
 RR_CAPTION = "{unit}{table}整改报告（草稿，可下载修改后正式报送）"
 RR_CAPTION_SUBMITTED = "{unit}{table}整改报告（{at}提交的版本）"

@@ -13,12 +13,12 @@ from bot.common import texts
 from bot.common.callbacks import CoordOp
 from bot.common.errors import Refusal
 from bot.common.reply import Button, Outcome, OutFile, User
-from bot.common.states import ItemSource, ItemState, Role
+from bot.common.states import OWING, EvidenceStage, ItemSource, ItemState, Role
 from bot.coordination.context import CoordinationContext, day, notice
 from bot.coordination.rectification import Rectification, RectItem
 from bot.files.rectification_report import ReportItem, rectification_report_docx
 from bot.scoring.membership import Binding, table_of
-from bot.storage.models import CriterionAnswer, Evidence, RectificationReport
+from bot.storage.models import Assessment, CriterionAnswer, Evidence, RectificationReport
 
 
 class RectificationReports:
@@ -37,19 +37,37 @@ class RectificationReports:
             (a.assessment_id, a.task_no, a.criterion): a
             for a in s.exec(select(CriterionAnswer).where(CriterionAnswer.assessment_id.in_({i.assessment_id for i in found if i.item_id is None}))).all()  # type: ignore[attr-defined]
         }
+        # a 督察反馈 item's files are kept on the unit's own assessment of the table, as the
+        # rectification evidence of that criterion (Rectification.evidence_target)
+        own = s.exec(
+            select(Assessment.id).where(Assessment.unit == unit, Assessment.table_key == table_key, Assessment.round == self.ctx.round)
+        ).first()
         files: dict[tuple[int, int, int], list[str]] = {}
-        for e in s.exec(select(Evidence).where(Evidence.assessment_id.in_({i.assessment_id for i in found}))).all():  # type: ignore[attr-defined]
-            files.setdefault((e.assessment_id, e.task_no, e.criterion), []).append(e.file_name)
-        return [self._item(i, answers.get(i.key), files.get(i.key, [])) for i in found]
+        rectified: dict[tuple[int, int, int], list[str]] = {}
+        ids = {i.assessment_id for i in found} | ({own} if own else set())
+        for e in s.exec(select(Evidence).where(Evidence.assessment_id.in_(ids)).order_by(Evidence.id)).all():  # type: ignore[attr-defined,arg-type]
+            key = (e.assessment_id, e.task_no, e.criterion)
+            files.setdefault(key, []).append(e.file_name)
+            if e.stage == EvidenceStage.rectification:
+                rectified.setdefault(key, []).append(e.file_name)
+        return [
+            self._item(i, answers.get(i.key), files.get(i.key, []) if i.item_id is None else rectified.get((own or 0, i.task_no, i.criterion), []))
+            for i in found
+        ]
 
     def _item(self, i: RectItem, answer: CriterionAnswer | None, evidence: list[str]) -> ReportItem:
-        deadline = day(i.deadline, self.ctx.today()) if i.deadline else (i.deadline_text or None)
+        today = self.ctx.today()
+        deadline = day(i.deadline, today) if i.deadline else (i.deadline_text or None)
+        state = texts.RECT_STATE[i.state]
+        if i.state in OWING and i.deadline is not None and i.deadline < today:
+            overdue = texts.RR_STATE_OVERDUE.format(deadline=day(i.deadline, today))
+            state = overdue if i.state == ItemState.open else f"{state}，{overdue}"  # 已退回，已逾期（…）
         return ReportItem(
             label=i.label, problem=i.problem, measure=i.measure,
             leader=answer.leader if answer else None, resp_unit=answer.resp_unit if answer else None,
-            person=answer.resp_person if answer else None, deadline=deadline, state=texts.RECT_STATE[i.state],
+            person=answer.resp_person if answer else None, deadline=deadline, state=state,
             done=i.state in (ItemState.closed, ItemState.reported), closed=i.state == ItemState.closed,
-            evidence=tuple(evidence) if i.item_id is None else (), from_inspection=i.source != ItemSource.self_check,
+            evidence=tuple(evidence), from_inspection=i.source != ItemSource.self_check,
         )
 
     def file(self, s: Session, unit: str, table_key: str, submitted_at: dt.datetime | None = None) -> OutFile:
