@@ -335,18 +335,22 @@ def test_a_file_sent_while_reporting_an_item_is_that_items_and_coordinators_open
     db.call(lambda s: coord.op(s, WANG, CoordOp("item_done", a, 1, 0)))
     out = db.call(lambda s: typed.evidence(s, WANG, "photo", "F2", "U2", "整改照片.jpg", 4096, None))
     assert "归入第1项第1条的整改事项" in text_of(out)
+    # the self-check's file sent again as the item's evidence is a record of its own (it used
+    # to be refused as 已经保存过了); the same file twice for the item is kept once
+    reused = db.call(lambda s: typed.evidence(s, WANG, "document", "F0", "U0", "会议记录.pdf", 2048, None))
+    assert "归入第1项第1条的整改事项" in text_of(reused)
     again = db.call(lambda s: typed.evidence(s, WANG, "document", "F0", "U0", "会议记录.pdf", 2048, None))
-    assert "已经保存过了（第1项第1条的自评佐证）" in text_of(again)
-    stages = db.call(lambda s: {e.file_name: e.stage for e in s.exec(select(Evidence)).all()})
-    assert stages == {"会议记录.pdf": "selfcheck", "整改照片.jpg": "rectification"}
+    assert "已经保存过了（第1项第1条的整改佐证）" in text_of(again)
+    stages = db.call(lambda s: sorted((e.file_name, e.stage) for e in s.exec(select(Evidence)).all()))
+    assert stages == [("会议记录.pdf", "rectification"), ("会议记录.pdf", "selfcheck"), ("整改照片.jpg", "rectification")]
     snap = db.call(lambda s: service.snapshot(s, service.find_assessment(s, "华龙区", "party")))
     assert [e.file_name for e in snap.evidence] == ["会议记录.pdf"]  # the self-check's own files only
 
     index = db.call(lambda s: service.assessment_op(s, ADMIN, AssessmentOp(a, "evidence")))
-    assert "第1项第1条：自评佐证 1 份，整改佐证 1 份" in text_of(index)
+    assert "第1项第1条：自评佐证 1 份，整改佐证 2 份" in text_of(index)
     show = next(b.action for b in buttons(index) if b.label == "第1项第1条")
     files = db.call(lambda s: service.navigate(s, ADMIN, show))
-    assert [e.file_id for e in files.resend] == ["F0", "F2"]
+    assert [e.file_id for e in files.resend] == ["F0", "F2", "F0"]
     assert files.resend[1].caption.startswith("【整改佐证】第1项第1条")
     other = User(301, "范县办")
     bind(db, service, other, unit="范县")

@@ -47,7 +47,8 @@ class RectificationReports:
         ids = {i.assessment_id for i in found} | ({own} if own else set())
         for e in s.exec(select(Evidence).where(Evidence.assessment_id.in_(ids)).order_by(Evidence.id)).all():  # type: ignore[attr-defined,arg-type]
             key = (e.assessment_id, e.task_no, e.criterion)
-            files.setdefault(key, []).append(e.file_name)
+            if e.file_name not in files.setdefault(key, []):  # a file kept for both stages is listed once
+                files[key].append(e.file_name)
             if e.stage == EvidenceStage.rectification:
                 rectified.setdefault(key, []).append(e.file_name)
         return [

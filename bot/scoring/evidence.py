@@ -62,9 +62,13 @@ class EvidenceFiles:
                 slip=True,
             )
         key = (item[1], item[2])
+        # the same file for the same criterion and stage is kept once; for another criterion,
+        # or as the rectification evidence of a criterion it was the self-check's of, it is a
+        # record of its own
         exists = s.exec(
             select(Evidence.task_no, Evidence.criterion, Evidence.stage).where(
-                Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id
+                Evidence.assessment_id == a.id, Evidence.file_unique_id == file_unique_id,
+                Evidence.task_no == key[0], Evidence.criterion == key[1], Evidence.stage == stage.value,
             )
         ).first()
         if exists:

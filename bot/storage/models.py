@@ -118,7 +118,9 @@ class Evidence(SQLModel, table=True):
     """A file sent as 佐证材料 for one criterion; the file stays on Telegram's servers."""
 
     __tablename__ = "evidence"
-    __table_args__ = (UniqueConstraint("assessment_id", "file_unique_id", name="uq_evidence_file"),)
+    # the same file may be evidence of several criteria, or of a criterion's self-check and of
+    # its rectification: one record each (migration 0016)
+    __table_args__ = (UniqueConstraint("assessment_id", "task_no", "criterion", "stage", "file_unique_id", name="uq_evidence_file"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessments.id", index=True)
