@@ -79,8 +79,8 @@ def test_progress_lists_every_unit_including_those_nobody_joined(db, service, co
     text = text_of(out)
     assert "华龙区·党委表：绑定1人" in text
     # the other office of a unit one of whose offices joined is listed too, right after it
-    assert "华龙区·党委表：绑定1人" in text.splitlines()[1] and "华龙区·政府表：绑定0人，已答0/61，尚无人加入" in text.splitlines()[2]
-    assert "台前县·政府表：绑定0人，已答0/61，尚无人加入" in text
+    assert "华龙区·党委表：绑定1人" in text.splitlines()[1] and "华龙区·政府表：尚无人加入（请发送邀请）" in text.splitlines()[2]
+    assert "台前县·政府表：尚无人加入（请发送邀请）" in text
     assert "濮阳市城乡一体化示范区·党委表" in text
     sheet = load_workbook(io.BytesIO(out.files[1].data)).active
     cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}

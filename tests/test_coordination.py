@@ -359,6 +359,8 @@ def test_progress_table_chart_and_xlsx(db, service, coord):
     text = text_of(out)
     assert "华龙区·党委表：绑定1人，已答56/56" in text
     assert "濮阳县·政府表：绑定1人，已答0/61，未提交" in text
+    # an office nobody joined is said once and plainly (it read 绑定0人，已答0/61，尚无人加入，自评0分)
+    assert "⬜ 华龙区·政府表：尚无人加入（请发送邀请）" in text and "绑定0人" not in text, text
     assert "第5项" in text  # the lowest-scoring task
     names = [f.name for f in out.files]
     assert names[0].endswith(".png") and out.files[0].data[:8] == b"\x89PNG\r\n\x1a\n"

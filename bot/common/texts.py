@@ -652,6 +652,7 @@ PROGRESS_LINE = "{mark} {unit}·{table}：绑定{users}人，已答{answered}/{t
 PROGRESS_SUBMITTED = "已提交（{at}）"
 PROGRESS_OPEN = "未提交"
 PROGRESS_NOBODY = "尚无人加入"
+PROGRESS_LINE_NOBODY = "{mark} {unit}·{table}：尚无人加入（请发送邀请）"
 PROGRESS_NONE = "还没有单位开始自评。"
 PROGRESS_LOWEST = "平均得分最低的任务："
 PROGRESS_LOWEST_LINE = "· {table}第{no}项 {title}：平均{average}/{points}分（{units}个单位）"

@@ -128,12 +128,16 @@ class Progress:
             else:
                 status = texts.PROGRESS_OPEN if r.users or r.answered else texts.PROGRESS_NOBODY
             mark = "✅" if r.submitted_at else ("🟡" if r.answered else "⬜")
-            doc.add(
-                texts.PROGRESS_LINE.format(
-                    mark=mark, unit=r.unit, table=texts.TABLE_LABEL.get(r.table, r.table), users=r.users,
-                    answered=r.answered, total=r.total, status=status, score=fmt_points(r.score),
+            table = texts.TABLE_LABEL.get(r.table, r.table)
+            if status == texts.PROGRESS_NOBODY:  # nothing to count yet: said once, with what to do
+                doc.add(texts.PROGRESS_LINE_NOBODY.format(mark=mark, unit=r.unit, table=table))
+            else:
+                doc.add(
+                    texts.PROGRESS_LINE.format(
+                        mark=mark, unit=r.unit, table=table, users=r.users,
+                        answered=r.answered, total=r.total, status=status, score=fmt_points(r.score),
+                    )
                 )
-            )
             aid = assessments.get((r.unit, r.table))
             if aid:
                 buttons.append(Button(f"{r.unit}{texts.TABLE_LABEL.get(r.table, '')[:2]}", CoordOp("asm_view", aid)))
