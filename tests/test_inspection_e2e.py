@@ -242,4 +242,4 @@ async def test_group_invite_inspect_submit_report_ranking_release_rectify(engine
         rr_cells = [[c.text for c in row.cells] for t in rr.tables for row in t.rows]
         for (t, c), (finding, advice) in LOW.items():
             row = next(r for r in rr_cells if r[1] == f"【督察反馈】第{t}项第{c + 1}条")
-            assert row[2:4] == [finding, advice] and row[7].endswith("9月5日") and row[8] == "待整改"
+            assert row[2:4] == [finding, advice] and row[7].endswith("9月5日") and row[8] == f"已逾期（时限{row[7]}）"  # the campaign clock is past 9月5日
