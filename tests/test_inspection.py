@@ -441,7 +441,7 @@ def test_ranking_xlsx_and_chart(db, insp, sc, rubric):
     _submit(db, insp, LIU)
     bind_unit(db, sc, ZHAO, "范县")
     self_score(db, sc, ZHAO, low={(1, 0)})
-    out = inspect_all(db, insp, LIU, open_unit(db, insp, LIU, "范县"), {(1, 0): (-1, "未听取汇报", "每半年听取汇报"), (6, 0): (-1, "无指标体系", "制定")})
+    inspect_all(db, insp, LIU, open_unit(db, insp, LIU, "范县"), {(1, 0): (-1, "未听取汇报", "每半年听取汇报"), (6, 0): (-1, "无指标体系", "制定")})
     _submit(db, insp, LIU)
     assert "仅限" in text_of(run(db, LIU, lambda s: insp.ranking(s, LIU)))
     ranking = db.call(lambda s: insp.ranking(s, ADMIN))

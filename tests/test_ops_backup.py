@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, inspect, select, text
 
 from bot.common.callbacks import PickLevel
 from bot.common.reply import User
-from bot.ops.backup import BackupError, backup, counts, kind_of, restore
+from bot.ops.backup import BackupError, backup, kind_of, restore
 from bot.scoring.selfcheck import SelfCheck
 from bot.storage.lease import InstanceLock
 from bot.storage.models import (

@@ -44,7 +44,7 @@ class Cards:
         return [row[i : i + per_row] for i in range(0, len(row), per_row)]
 
     def doc(self, table: str, no: int, aspect: Aspect) -> Doc:
-        tb = self.rubric.tables[table]  # type: ignore[index]
+        tb = self.rubric.table(table)
         task = tb.task(no)
         assert task is not None
         return self._doc(tb, task, aspect)
@@ -87,7 +87,7 @@ class Cards:
         return doc
 
     def task_buttons(self, table: str, no: int, aspect: Aspect) -> list[list[Button]]:
-        tb = self.rubric.tables[table]  # type: ignore[index]
+        tb = self.rubric.table(table)
         aspects: list[Aspect] = ["criteria", "units", "check"] if aspect == "card" else ["card"]
         row1 = [Button(texts.ASPECT_LABEL[a], ShowTask(table, no, a)) for a in aspects]  # type: ignore[arg-type]
         row2 = []

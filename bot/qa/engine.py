@@ -301,7 +301,7 @@ class Engine:
 
     def _no_such_task(self, no: int, table_key: str | None) -> Answer:
         if table_key:
-            tb = self.rubric.tables[table_key]  # type: ignore[index]
+            tb = self.rubric.table(table_key)
             text = texts.NO_SUCH_TASK_IN_TABLE.format(table=texts.TABLE_LABEL[table_key], no=no, count=len(tb.tasks))
         else:
             text = texts.NO_SUCH_TASK.format(

@@ -8,7 +8,6 @@ notice writes inside its sentences (于8月10日之前报) are replaced the same
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import lru_cache
 
 from bot.common import texts as ct
@@ -312,7 +311,7 @@ class NoticeViews:
         keys = [table] if table else list(tables)
         doc = Doc().bold(ct.TOTALS_TITLE)
         for key in keys:
-            tb = tables[key]  # type: ignore[index]
+            tb = self.rubric.table(key)
             doc.add(ct.TOTALS_TABLE_LINE.format(table=ct.TABLE_LONG[key], count=len(tb.tasks), points=fmt_points(tb.total_points)))
         if len(keys) == 1:
             doc.blank().extend(self.duty_lines(keys[0]))
@@ -323,7 +322,7 @@ class NoticeViews:
         return Answer(Intent.totals, doc, topic="totals")
 
     def duty_lines(self, key: str) -> Doc:
-        tb = self.rubric.tables[key]  # type: ignore[index]
+        tb = self.rubric.table(key)
         doc = Doc()
         for duty in tb.duties:
             nos = [t.no for t in tb.tasks if t.duty == duty.no]
