@@ -34,26 +34,45 @@ TICK_SECONDS = 30
 logger = logging.getLogger(__name__)
 
 
+def kind_of(update: object) -> str:
+    """What an update carries (message, callback_query …), for /metrics."""
+    if isinstance(update, Update):
+        for kind in Update.ALL_TYPES:
+            if getattr(update, kind, None) is not None:
+                return kind
+    return "other"
+
+
 class DuchaApplication(Application):
     """The Application, with two things done to every update before any handler sees it:
-    text with control characters is cleaned (bot.common.sanitize: the input boundary, for
-    polling and webhook alike), and its handling is counted and timed for /metrics."""
+    text with control characters is cleaned (bot.common.sanitize: the input boundary), and its
+    handling is counted and timed for /metrics.
+
+    Polled updates are cleaned in their raw JSON as they arrive (bot.delivery.connect's
+    getUpdates request), which costs a scan of the bytes; webhook updates reach the
+    Application already built by python-telegram-bot, so with a webhook each is checked here
+    (``check_updates``), which costs a walk over the whole update."""
 
     metrics = None  # bot.ops.metrics.Metrics when the health endpoint is on
+    check_updates = False  # set by run_webhook
+
+    def run_webhook(self, *args, **kwargs):  # type: ignore[override]
+        self.check_updates = True
+        return super().run_webhook(*args, **kwargs)
 
     async def process_update(self, update: object) -> None:
-        kind = "other"
-        if isinstance(update, Update):
+        if self.check_updates and isinstance(update, Update):
             data = update.to_dict()
-            kind = next((k for k in data if k != "update_id"), kind)
             if json_has_control(data):
                 update = Update.de_json(clean_json(data), self.bot)
+        if self.metrics is None:
+            await super().process_update(update)
+            return
         started = time.perf_counter()
         try:
             await super().process_update(update)
         finally:
-            if self.metrics is not None:
-                self.metrics.observe_update(kind, time.perf_counter() - started)
+            self.metrics.observe_update(kind_of(update), time.perf_counter() - started)
 
 
 async def _count_error(update: object, context) -> None:
@@ -139,8 +158,9 @@ def build_application(
     application.bot_data.update(
         engine=engine, db=db, selfcheck=selfcheck, coordination=coordination, dispatcher=dispatcher, core=core, runner=runner
     )
-    # commands first; a file captioned /broadcast before evidence; plain text and the rest last
-    for module in (commands, buttons, coordinate, score, ask):
+    # buttons first (a press is most updates, and only that handler takes one: it matches at
+    # once), then commands; a file captioned /broadcast before evidence; plain text and the rest last
+    for module in (buttons, commands, coordinate, score, ask):
         application.add_handlers(module.build_handlers())
     if tick_seconds and application.job_queue is not None:
         application.job_queue.run_repeating(_tick, interval=tick_seconds, first=5, name="dispatch")

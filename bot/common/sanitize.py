@@ -68,6 +68,21 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+# In raw JSON from the Bot API: a control escaped (\u0001 …; \t \n \r too, harmless) or a
+# surrogate escape, DEL and the C1 controls as UTF-8, U+FFFE/U+FFFF, raw C0 bytes. A match
+# only means "look closer" (an emoji escaped as a surrogate pair matches too).
+_RAW_SUSPECT = re.compile(
+    rb"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\u00[89][0-9a-fA-F]|\\u[dD][89a-fA-F]|\\u[fF]{3}[eEfF]"
+    rb"|\x7f|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]|[\x00-\x08\x0b\x0c\x0e-\x1f]"
+)
+
+
+def raw_may_have_control(payload: bytes) -> bool:
+    """Whether raw JSON could hold a control character (no false negatives): a scan at C speed,
+    so the precise check (``json_has_control`` on the decoded value) runs only when needed."""
+    return _RAW_SUSPECT.search(payload) is not None
+
+
 def json_has_control(value: Any) -> bool:
     if isinstance(value, str):
         return has_control(value)

@@ -20,6 +20,7 @@ from telegram.request import HTTPXRequest
 from bot.common import texts
 from bot.common.config import ConfigError, TelegramSettings
 from bot.common.logs import register_secret
+from bot.common.sanitize import clean_json, json_has_control, raw_may_have_control
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,19 @@ class _Request(HTTPXRequest):
         return result
 
 
+class _UpdatesRequest(_Request):
+    """The long poll (getUpdates), where updates arrive: text with control characters is
+    cleaned here, in the raw JSON, before python-telegram-bot builds a single object from it
+    (bot.common.sanitize; webhook updates are cleaned by bot.app.DuchaApplication)."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict:
+        data = HTTPXRequest.parse_json_payload(payload)
+        if raw_may_have_control(payload) and json_has_control(data):
+            return clean_json(data)
+        return data
+
+
 # Connections per Bot: the broadcast sender's workers (bot.delivery.sender.deliver, 16) each
 # get one as soon as their copy is claimed, and replies to users still find one free.
 POOL_SIZE = 24
@@ -91,7 +105,9 @@ POOL_SIZE = 24
 def request(settings: TelegramSettings, *, long_poll: bool = False, pool: int = POOL_SIZE) -> HTTPXRequest:
     """A request object with the outgoing proxy (TELEGRAM_PROXY; else httpx reads HTTPS_PROXY)."""
     # python-telegram-bot's own timeouts (getUpdates adds its long-poll time to read_timeout)
-    return _Request(connection_pool_size=1 if long_poll else pool, proxy=settings.proxy)
+    if long_poll:
+        return _UpdatesRequest(connection_pool_size=1, proxy=settings.proxy)
+    return _Request(connection_pool_size=pool, proxy=settings.proxy)
 
 
 class DuchaBot(Bot):

@@ -160,12 +160,12 @@ def restore(db: Database, source: Path, force: bool = False, now: dt.datetime | 
     _refuse_while_running(db, now)
     if not force and in_use(db):
         raise BackupError(texts.OPS_RESTORE_NOT_EMPTY)
-    db.engine.dispose()  # no pooled connection may hold the old database
+    db.dispose()  # no connection may hold the old database
     if kind == "sqlite":
         _sqlite_restore(db, source)
     else:
         _pg_restore(db, source)
-    db.engine.dispose()
+    db.dispose()
     upgrade(db.engine)  # a backup from an older version gets this version's schema
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM instance_leases"))

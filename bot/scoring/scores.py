@@ -110,6 +110,8 @@ class TableLayout:
         self.task_keys: tuple[tuple[Task, tuple[CriterionKey, ...]], ...] = tuple(
             (t, tuple((t.no, i) for i in range(len(t.criteria)))) for t in table.tasks
         )
+        # task number -> (its stated points, how many criteria): what every snapshot's scores need
+        self.task_sizes: dict[int, tuple[float, int]] = {t.no: (t.points, len(t.criteria)) for t in table.tasks}
 
 
 _LAYOUTS: dict[int, TableLayout] = {}
@@ -264,10 +266,20 @@ class _Derived:
                 # kept: answered, on a criterion the table still has, and not stale
                 if current is not None and (not answer.fingerprint or answer.fingerprint == current):
                     points[key] = answer.points
-        scores: dict[int, float] = {}
+        # one pass over the answers, one over the tasks (a task never scores above its points)
+        raw: dict[int, float] = {}
+        count: dict[int, int] = {}
+        for (task_no, _), got in points.items():
+            raw[task_no] = raw.get(task_no, 0.0) + got
+            count[task_no] = count.get(task_no, 0) + 1
+        scores: dict[int, float] = {}  # tasks without an answer score 0 (``task_scores.get``)
         done = 0
-        for task, keys in shape.task_keys:
-            got = [points[k] for k in keys if k in points]
-            scores[task.no] = task.capped(sum(got))
-            done += len(got) == len(keys)
-        return _Derived(frozenset(points), scores, done, sum(scores[t.no] for t in snap.table.tasks))
+        total = 0.0
+        sizes = shape.task_sizes
+        for no, got in raw.items():
+            full, size = sizes[no]
+            score = full if got > full else got
+            scores[no] = score
+            total += score
+            done += count[no] == size
+        return _Derived(frozenset(points), scores, done, total)

@@ -28,6 +28,10 @@ from sqlmodel import Session
 
 Processor = Callable[[Any], Any] | None
 _REQUIRED = object()
+# Session.info key: (dialect, DB-API connection) of a session whose transaction has begun on a
+# connection it keeps to the end (bot/storage/db.py's writing thread sets it), so statements
+# need not ask the session for its connection each time.
+KEPT = "prepared.kept_connection"
 
 
 class _Compiled:
@@ -97,10 +101,15 @@ class Prepared:
         return found
 
     def _run(self, s: Session, values: dict[str, Any]) -> tuple[_Compiled, Any]:
-        connection = s.connection()
-        compiled = self._for(connection.dialect)
+        kept = s.info.get(KEPT)
+        if kept is not None:  # the transaction's connection, known for its whole length
+            dialect, dbapi_connection = kept
+        else:
+            connection = s.connection()
+            dialect, dbapi_connection = connection.dialect, connection.connection.dbapi_connection
+        compiled = self._for(dialect)
         parameters = compiled.parameters(values)
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(compiled.sql, parameters)
         except compiled.dialect.loaded_dbapi.Error as error:
