@@ -129,3 +129,83 @@ async def test_a_database_that_is_down_answers_at_once():
         with pytest.raises(DatabaseUnavailable):
             await asyncio.wait_for(call(count_people), 5)
     db.dispose()
+
+
+async def busy_writer(db: Database, writes: bool = True) -> tuple[asyncio.Future, threading.Event]:
+    """The writing thread held by a change until the returned gate opens, so that what is
+    submitted meanwhile queues up (and is committed together)."""
+    gate, started = threading.Event(), threading.Event()
+
+    def hold(s):
+        if writes:
+            s.add(person(100))
+            s.flush()
+        started.set()
+        gate.wait(5)
+
+    first = asyncio.ensure_future(db.run(hold))
+    assert await asyncio.to_thread(started.wait, 5)
+    return first, gate
+
+
+def people(db: Database) -> list[int]:
+    return db.call(lambda s: sorted(p.user_id for p in s.exec(select(Person)).all()))
+
+
+async def test_changes_that_queue_up_are_committed_together(tmp_path):
+    db, _ = sqlite_db(tmp_path, write_wait=5)
+    first, gate = await busy_writer(db)
+    queued = [asyncio.ensure_future(db.run(lambda s, i=i: (s.add(person(i)), i)[1])) for i in range(1, 6)]
+    gate.set()
+    await first
+    assert await asyncio.gather(*queued) == [1, 2, 3, 4, 5]
+    assert db.writer is not None and db.writer.groups == 1  # one commit for the five
+    assert people(db) == [1, 2, 3, 4, 5, 100]
+
+
+async def test_a_failing_change_takes_nothing_of_the_others_with_it(tmp_path):
+    """Raising, or rolling its own session back, in the middle of a group: the others are
+    committed, nothing of the failed one is, and its caller hears why."""
+    db, _ = sqlite_db(tmp_path, write_wait=5)
+
+    def refuses(s):
+        s.add(person(12))
+        s.flush()
+        raise LookupError("refused")
+
+    def rolls_back(s):
+        s.add(person(14))
+        s.flush()
+        s.rollback()
+        return "rolled back"
+
+    first, gate = await busy_writer(db)
+    queued = [
+        asyncio.ensure_future(db.run(lambda s: s.add(person(11)))),
+        asyncio.ensure_future(db.run(refuses)),
+        asyncio.ensure_future(db.run(lambda s: s.add(person(13)))),
+        asyncio.ensure_future(db.run(rolls_back)),
+        asyncio.ensure_future(db.run(lambda s: s.add(person(15)))),
+    ]
+    gate.set()
+    await first
+    results = await asyncio.gather(*queued, return_exceptions=True)
+    assert isinstance(results[1], LookupError) and results[3] == "rolled back"
+    assert people(db) == [11, 13, 15, 100]
+
+
+async def test_a_group_waits_its_bound_for_a_lock_then_none_of_it_is_saved(tmp_path):
+    db, path = sqlite_db(tmp_path, write_wait=0.5)
+    first, gate = await busy_writer(db, writes=False)
+    holder = Holder(path)  # another process takes the write lock while the group queues up
+    try:
+        queued = [asyncio.ensure_future(db.run(lambda s, i=i: s.add(person(i)))) for i in (21, 22, 23)]
+        gate.set()
+        await first
+        results = await asyncio.wait_for(asyncio.gather(*queued, return_exceptions=True), 5)
+    finally:
+        holder.release()
+    assert all(isinstance(r, DatabaseUnavailable) and r.writing for r in results)
+    assert people(db) == []
+    await db.run(lambda s: s.add(person(24)))  # the lock gone, the writing thread goes on
+    assert people(db) == [24]

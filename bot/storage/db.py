@@ -25,47 +25,27 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from bot.storage import guards
-from bot.storage.prepared import KEPT, Prepared
+from bot.storage.bounds import (  # noqa: F401  (DatabaseUnavailable and unavailable: part of this module's API)
+    WRITE_WAIT,
+    DatabaseUnavailable,
+    Job,
+    busy_ms,
+    reason,
+    restore_busy,
+    set_busy,
+    unavailable,
+)
+from bot.storage.prepared import Prepared
+from bot.storage.writer import SQLiteWriter
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE = Path("data") / "ducha.db"
 T = TypeVar("T")
 
-# How long a change may wait for the database before the user is told it was not saved:
-# SQLite's busy timeout (another process holds the write lock), PostgreSQL's lock and pool waits.
-WRITE_WAIT = 10.0
 # Reading threads beside SQLite's one writer (WAL readers never wait for a writer).
 SQLITE_READERS = 3
 POSTGRES_WORKERS = 8
-# What SQLite says when it is locked, busy, or its file cannot be used: the database is away,
-# not the code wrong (a missing table is also an OperationalError there, and stays an error).
-_SQLITE_AWAY = ("locked", "busy", "unable to open", "disk i/o", "disk is full", "not a database", "readonly database")
-
-
-class DatabaseUnavailable(Exception):
-    """The database did not answer in time (locked, busy) or cannot be reached; nothing of
-    this transaction was saved. ``writing``: the work was a change (a read only was refused)."""
-
-    def __init__(self, reason: str, writing: bool = True) -> None:
-        super().__init__(reason)
-        self.reason, self.writing = reason, writing
-
-
-def unavailable(error: BaseException) -> bool:
-    """The database is away (down, locked, too slow), as opposed to a mistake in a statement."""
-    if isinstance(error, DatabaseUnavailable):
-        return True
-    if isinstance(error, (exc.TimeoutError, exc.DisconnectionError)):  # the pool waited too long
-        return True
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, exc.OperationalError):
-        if error.orig is not None and type(error.orig).__module__.startswith("sqlite3"):
-            message = str(error.orig).lower()
-            return any(part in message for part in _SQLITE_AWAY)
-        return True  # PostgreSQL: connection refused or lost, lock or statement timeout
-    return False
 
 
 def database_url(env: dict[str, str] | None = None) -> str:
@@ -82,24 +62,6 @@ def database_url(env: dict[str, str] | None = None) -> str:
     return url
 
 
-def _busy_ms(seconds: float) -> int:
-    return max(1, int(seconds * 1000))
-
-
-def _busy(connection: Any, ms: int) -> None:
-    """SQLite's busy timeout of one pooled connection (how long it waits for a lock)."""
-    connection.driver_connection.execute(f"PRAGMA busy_timeout={ms}")
-
-
-def _restore(connection: Any) -> None:
-    """The usual busy timeout again on a connection a transaction shortened it on."""
-    if connection is not None and connection.driver_connection is not None:
-        try:
-            _busy(connection, _busy_ms(WRITE_WAIT))
-        except Exception:  # a broken connection: the pool replaces it
-            logger.debug("could not restore the busy timeout", exc_info=True)
-
-
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -108,7 +70,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # press dirties a handful of the same hot pages, so fewer, larger checkpoints copy far less
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={_busy_ms(WRITE_WAIT)}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms(WRITE_WAIT)}")
     cursor.close()
 
 
@@ -117,7 +79,7 @@ def _sqlite_reader_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA query_only=ON")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={_busy_ms(WRITE_WAIT)}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms(WRITE_WAIT)}")
     cursor.close()
 
 
@@ -139,7 +101,7 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
         guards.install(engine)
         return engine
     # bounded waits: connecting, a free pooled connection, a row lock (ms)
-    options = f"-clock_timeout={_busy_ms(WRITE_WAIT)}" + (f" -csearch_path={schema}" if schema else "")
+    options = f"-clock_timeout={busy_ms(WRITE_WAIT)}" + (f" -csearch_path={schema}" if schema else "")
     connect_args = {"options": options, "connect_timeout": max(1, int(WRITE_WAIT / 2))}
     engine = create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=WRITE_WAIT, connect_args=connect_args
@@ -189,39 +151,15 @@ class _WantsWrite(Exception):
     """A read tried to change something: run it again as a change."""
 
 
-class _Job:
-    """One transaction's bound: it starts before ``deadline`` or not at all, and a caller who
-    stopped waiting (``abandon``) gets it rolled back unless it was already committing."""
-
-    __slots__ = ("deadline", "state")
-    QUEUED, COMMITTING, ABANDONED = 0, 1, 2
-    _lock = threading.Lock()
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.state = _Job.QUEUED
-
-    def abandon(self) -> bool:
-        with _Job._lock:
-            if self.state == _Job.QUEUED:
-                self.state = _Job.ABANDONED
-            return self.state == _Job.ABANDONED
-
-    def commit(self) -> bool:
-        with _Job._lock:
-            if self.state == _Job.QUEUED:
-                self.state = _Job.COMMITTING
-            return self.state == _Job.COMMITTING
-
-
 class Database:
     """The engine plus a way to run session work off the event loop, each wait bounded.
 
-    SQLite admits one writer at a time: every change (``run``) goes through one worker thread
-    in order, so two of ours never contend, and another process's write lock is waited for
-    at most ``write_wait`` seconds. Reads (``read``) run beside it on a few threads with
-    connections that cannot write (WAL readers never wait for a writer); a read that turns out
-    to change something is run again as a change. PostgreSQL gets one small pool for both.
+    SQLite admits one writer at a time: every change (``run``) goes through one writing
+    thread in order (bot/storage/writer.py: on a connection it keeps, changes that queue up
+    committed together), so two of ours never contend, and another process's write lock is
+    waited for at most ``write_wait`` seconds. Reads (``read``) run beside it on a few threads
+    with connections that cannot write (WAL readers never wait for a writer); a read that
+    turns out to change something is run again as a change. PostgreSQL gets one small pool.
     """
 
     def __init__(self, engine: Engine, workers: int | None = None, write_wait: float = WRITE_WAIT) -> None:
@@ -231,10 +169,7 @@ class Database:
         if workers is None:
             workers = 1 if sqlite else POSTGRES_WORKERS
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
-        # SQLite's writing thread keeps its connection (no pool round per transaction)
-        self._keep = sqlite and workers == 1
-        self._kept = threading.local()
-        self._all_kept: list[Any] = []
+        self.writer = SQLiteWriter(engine, self.executor, write_wait) if sqlite and workers == 1 else None
         # SQLite in a file: reads get connections of their own (made on first use)
         self._reader_url = engine.url.render_as_string(hide_password=False) if sqlite and _sqlite_file(str(engine.url)) else None
         self._readers: ThreadPoolExecutor | None = None
@@ -268,7 +203,11 @@ class Database:
         """``call`` on the writing thread(s), for async handlers. Raises DatabaseUnavailable
         when the database is down, or still locked or busy after ``wait`` seconds (default
         ``write_wait``); then nothing was saved."""
-        return await self._submit(self.executor, self._write, fn, wait, writing=True)
+        if self.writer is not None:
+            writer = self.writer
+            return await self._submit(lambda job: asyncio.wrap_future(writer.submit(fn, job, alone=wait is not None)), wait, True)
+        loop = asyncio.get_running_loop()
+        return await self._submit(lambda job: loop.run_in_executor(self.executor, self._write, fn, job), wait, True)
 
     async def read(self, fn: Callable[[Session], T], wait: float | None = None, write: Callable[[Session], T] | None = None) -> T:
         """``fn`` beside the writer, where the database allows it (SQLite in WAL mode); if it
@@ -278,16 +217,17 @@ class Database:
         if readers is None:
             return await self.run(write or fn, wait)
         started = time.monotonic()
+        loop = asyncio.get_running_loop()
         try:
-            return await self._submit(readers, self._read, fn, wait, writing=False)
+            return await self._submit(lambda job: loop.run_in_executor(readers, self._read, fn, job), wait, False)
         except _WantsWrite:
             left = None if wait is None else max(0.0, wait - (time.monotonic() - started))
             return await self.run(write or fn, left)
 
-    async def _submit(self, executor: ThreadPoolExecutor, work, fn, wait: float | None, writing: bool) -> Any:
+    async def _submit(self, start: Callable[[Job], asyncio.Future], wait: float | None, writing: bool) -> Any:
         limit = self.write_wait if wait is None else min(wait, self.write_wait)
-        job = _Job(time.monotonic() + limit)
-        future = asyncio.get_running_loop().run_in_executor(executor, work, fn, job)
+        job = Job(time.monotonic() + limit)
+        future = start(job)
         if wait is None:  # the worker keeps to the bound itself (busy timeout, pool and lock waits)
             return await future
         try:
@@ -298,67 +238,45 @@ class Database:
                 raise DatabaseUnavailable(f"no answer within {wait:g} s", writing) from None
             return await future  # already committing: it is saved, so say so
 
-    def _bounded(self, session: Session, job: _Job, writing: bool) -> Any:
+    def _bounded(self, session: Session, job: Job, writing: bool) -> Any:
         """Give up on a transaction that waited its whole bound in the queue, and let SQLite
         wait for a lock only as long as the rest of the bound. Returns the connection whose
         busy timeout was shortened (to be restored), if any."""
         left = job.deadline - time.monotonic()
-        if left <= 0 or job.state == _Job.ABANDONED:
+        if left <= 0 or job.state == Job.ABANDONED:
             raise DatabaseUnavailable("waited in the queue for the whole bound", writing)
         if self.engine.dialect.name != "sqlite":
             return None
-        wanted = _busy_ms(self.write_wait if left > self.write_wait / 2 else left)
-        if wanted == _busy_ms(WRITE_WAIT):
+        wanted = busy_ms(self.write_wait if left > self.write_wait / 2 else left)
+        if wanted == busy_ms(WRITE_WAIT):
             return None
         connection = session.connection().connection
-        _busy(connection, wanted)
+        set_busy(connection, wanted)
         return connection
 
-    def _writing_session(self) -> Session:
-        if not self._keep:
-            return Session(self.engine, expire_on_commit=False)
-        connection = getattr(self._kept, "connection", None)
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._kept.connection = self.engine.connect()
-            self._all_kept = [c for c in self._all_kept if not c.closed] + [connection]
-        return Session(bind=connection, expire_on_commit=False)
-
-    def _drop_kept(self) -> None:
-        """After the database failed: the next transaction starts on a fresh connection."""
-        connection = getattr(self._kept, "connection", None)
-        if connection is not None:
-            self._kept.connection = None
-            try:
-                connection.close()
-            except Exception:  # already broken
-                logger.debug("could not close the writing connection", exc_info=True)
-
-    def _write(self, fn: Callable[[Session], T], job: _Job) -> T:
-        with self._writing_session() as session:
+    def _write(self, fn: Callable[[Session], T], job: Job) -> T:
+        """A change on a pooled connection (PostgreSQL; SQLite with more than one worker)."""
+        with Session(self.engine, expire_on_commit=False) as session:
             shortened = None
             try:
                 shortened = self._bounded(session, job, True)
-                if self._keep:  # the transaction begins now, on the connection this thread keeps
-                    connection = session.connection()
-                    session.info[KEPT] = (connection.dialect, connection.connection.dbapi_connection)
                 result = fn(session)
                 if shortened is not None:
                     session.flush()  # the writes, and the lock they wait for, within the bound
-                    _restore(shortened)
+                    restore_busy(shortened)
                     shortened = None
                 if not job.commit():
                     raise DatabaseUnavailable("the caller stopped waiting", True)
                 session.commit()
                 return result
             except BaseException as error:
-                _restore(shortened)
+                restore_busy(shortened)
                 session.rollback()
                 if not isinstance(error, DatabaseUnavailable) and unavailable(error):
-                    self._drop_kept()
-                    raise DatabaseUnavailable(_reason(error), True) from error
+                    raise DatabaseUnavailable(reason(error), True) from error
                 raise
 
-    def _read(self, fn: Callable[[Session], T], job: _Job) -> T:
+    def _read(self, fn: Callable[[Session], T], job: Job) -> T:
         assert self._reader is not None
         with Session(self._reader, expire_on_commit=False) as session:
             shortened = None
@@ -372,10 +290,10 @@ class Database:
                 if isinstance(error, exc.OperationalError) and "readonly database" in str(error.orig).lower():
                     raise _WantsWrite from None
                 if unavailable(error):
-                    raise DatabaseUnavailable(_reason(error), False) from error
+                    raise DatabaseUnavailable(reason(error), False) from error
                 raise
             finally:
-                _restore(shortened)
+                restore_busy(shortened)
                 session.rollback()
 
     def _reading(self) -> ThreadPoolExecutor | None:
@@ -389,21 +307,11 @@ class Database:
 
     def dispose(self) -> None:
         """Close every connection (both engines, and the one the writing thread keeps)."""
-        for connection in self._all_kept:
-            try:
-                connection.close()
-            except Exception:  # a connection already broken
-                logger.debug("could not close a kept connection", exc_info=True)
-        self._all_kept.clear()
+        if self.writer is not None:
+            self.writer.dispose()
         self.engine.dispose()
         if self._reader is not None:
             self._reader.dispose()
-
-
-def _reason(error: BaseException) -> str:
-    orig = getattr(error, "orig", None) or error
-    first = (str(orig).splitlines() or [""])[0]
-    return f"{type(orig).__name__}: {first[:160]}"
 
 
 def _quiet(future: asyncio.Future) -> None:
