@@ -490,11 +490,15 @@ def text(core: Core, s: Session | None, request: Request) -> Outcome:
 def text_offline(core: Core, request: Request) -> Outcome:
     """Typed text while the database is locked, slow or away: a question about the rubric is
     answered (without the asker's table, this round's calendar from memory, nothing learnt);
-    anything else may be what a scoring or coordination step waits for, and was not saved."""
+    anything else may be what a scoring or coordination step waits for, and was not saved. In a
+    private chat even an answered question may have been such an answer (a problem text reads
+    like the rubric), so a line after it says that if it was, it was not saved."""
     answer = core.engine.answer(request.args, None, **_dates(core, None))
-    if answer.intent is Intent.out_of_scope and not request.group:
+    if request.group:
+        return Outcome(replies=[answer])
+    if answer.intent is Intent.out_of_scope:
         return Outcome().say(texts.DB_NOT_SAVED)
-    return Outcome(replies=[answer])
+    return Outcome(replies=[answer]).say(texts.DB_TEXT_MAYBE_NOT_SAVED)
 
 
 def _here(core: Core, s: Session | None, request: Request) -> str:

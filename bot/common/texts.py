@@ -94,6 +94,7 @@ INTERNAL_ERROR = "抱歉，处理您的消息时出了点问题，请稍后再�
 # The database is locked, too slow or unreachable (handlers/errors.py, bot/storage/db.py)
 DB_NOT_SAVED = "抱歉，数据库暂时繁忙或无法连接，刚才的操作没有保存。请稍后再试一次。"
 DB_NOT_READ = "抱歉，数据库暂时繁忙或无法连接，暂时查不到您要的内容。请稍后再试。"
+DB_TEXT_MAYBE_NOT_SAVED = "（数据库暂时繁忙，以上按提问作答。如果您刚才是在填写自评或整改信息，这条内容没有保存，请稍后再发一次。）"
 # One user sending too much at once (handlers/updates.py): one reply, then silence for a while
 FLOOD = "请稍候：您在{seconds}秒内发送了超过{limit}条消息，多出的消息这次没有处理。请稍等片刻再继续，谢谢。"
 NON_TEXT = "我目前只能阅读文字消息，请用文字提问。"
