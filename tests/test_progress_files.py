@@ -136,6 +136,7 @@ def test_empty_inputs_still_draw(no_cjk):
     fig, legend, cjk = pf._render([], [], "")
     texts = drawn_texts(fig)
     assert texts.count(pf.ASCII_NO_DATA) == 2
+    assert pf.ASCII_LOWEST_TITLE_NONE in texts and not any(t.startswith("0 tasks") for t in texts)  # no "0 tasks"
     assert legend == [] and cjk is False
     assert png_size(progress_chart_png([], [], "").png) == chart_size(0, 0)
 

@@ -57,6 +57,7 @@ CHART_SUBMITTED = "已提交"
 CHART_SUBMITTED_NOTE = "已提交　"
 CHART_IN_PROGRESS = "填报中"
 CHART_LOWEST_TITLE = "平均得分率最低的{n}项任务"
+CHART_LOWEST_TITLE_NONE = "平均得分率最低的任务"  # before any task is complete: no count of 0
 CHART_TASK_LABEL = "{table}第{no}项"
 CHART_TASK_NOTE = "均分 {average}/{points} 分　{units}个单位"
 CHART_NO_DATA = "暂无数据"
@@ -76,6 +77,7 @@ ASCII_SUBMITTED = "submitted"
 ASCII_SUBMITTED_NOTE = "SUBMITTED  "
 ASCII_IN_PROGRESS = "in progress"
 ASCII_LOWEST_TITLE = "{n} tasks with the lowest average (share of points)"
+ASCII_LOWEST_TITLE_NONE = "tasks with the lowest average (share of points)"
 ASCII_TASK_LABEL = "{table}-{no}"
 ASCII_TASK_NOTE = "avg {average}/{points}  {units} units"
 ASCII_NO_DATA = "no data"
@@ -402,7 +404,10 @@ def _render(rows: list[UnitProgress], lowest: list[TaskAverage], title: str) -> 
 
     # Panel 2: the lowest tasks.
     top2 = top1 + max(len(rows), 1) * ROW_IN + AXIS_IN + GAP_IN
-    heading = (CHART_LOWEST_TITLE if labels.cjk else ASCII_LOWEST_TITLE).format(n=len(shown))
+    if shown:
+        heading = (CHART_LOWEST_TITLE if labels.cjk else ASCII_LOWEST_TITLE).format(n=len(shown))
+    else:
+        heading = CHART_LOWEST_TITLE_NONE if labels.cjk else ASCII_LOWEST_TITLE_NONE
     fig.text(0.2 / w_in, 1 - (top2 - GAP_IN + 0.12) / h_in, heading, va="top", ha="left", color=COLOR_TEXT,
              **labels.text(TEXT_PT + 1, bold=True))
     ax2 = fig.add_axes(box(top2, max(len(shown), 1) * TASK_ROW_IN))
