@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import exc
 
@@ -99,3 +100,34 @@ def restore_busy(connection: Any) -> None:
             set_busy(connection, busy_ms(WRITE_WAIT))
         except Exception:  # a broken connection: the pool replaces it
             logger.debug("could not restore the busy timeout", exc_info=True)
+
+
+T = TypeVar("T")
+
+
+def commit_within(session: Any, job: Job, bound: Callable[[], Any], fn: Callable[[Any], T], lost: Callable[[], None] | None = None) -> T:
+    """Run a change and commit it within its bound, for every way a change is made (a pooled
+    session, SQLite's writing thread). ``bound`` shortens the database's own wait and returns
+    what ``restore_busy`` puts back (or None); the writes are flushed while it holds. A caller
+    that stopped waiting gets nothing committed; a database gone becomes DatabaseUnavailable
+    (after ``lost``, which drops a kept connection)."""
+    shortened = None
+    try:
+        shortened = bound()
+        result = fn(session)
+        if shortened is not None:
+            session.flush()  # the writes, and the lock they wait for, within the bound
+            restore_busy(shortened)
+            shortened = None
+        if not job.commit():
+            raise DatabaseUnavailable("the caller stopped waiting", True)
+        session.commit()
+        return result
+    except BaseException as error:
+        restore_busy(shortened)
+        session.rollback()
+        if not isinstance(error, DatabaseUnavailable) and unavailable(error):
+            if lost is not None:
+                lost()
+            raise DatabaseUnavailable(reason(error), True) from error
+        raise

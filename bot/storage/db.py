@@ -30,6 +30,7 @@ from bot.storage.bounds import (  # noqa: F401  (DatabaseUnavailable and unavail
     DatabaseUnavailable,
     Job,
     busy_ms,
+    commit_within,
     reason,
     restore_busy,
     set_busy,
@@ -257,24 +258,7 @@ class Database:
     def _write(self, fn: Callable[[Session], T], job: Job) -> T:
         """A change on a pooled connection (PostgreSQL; SQLite with more than one worker)."""
         with Session(self.engine, expire_on_commit=False) as session:
-            shortened = None
-            try:
-                shortened = self._bounded(session, job, True)
-                result = fn(session)
-                if shortened is not None:
-                    session.flush()  # the writes, and the lock they wait for, within the bound
-                    restore_busy(shortened)
-                    shortened = None
-                if not job.commit():
-                    raise DatabaseUnavailable("the caller stopped waiting", True)
-                session.commit()
-                return result
-            except BaseException as error:
-                restore_busy(shortened)
-                session.rollback()
-                if not isinstance(error, DatabaseUnavailable) and unavailable(error):
-                    raise DatabaseUnavailable(reason(error), True) from error
-                raise
+            return commit_within(session, job, lambda: self._bounded(session, job, True), fn)
 
     def _read(self, fn: Callable[[Session], T], job: Job) -> T:
         assert self._reader is not None

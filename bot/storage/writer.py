@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from bot.storage.bounds import WRITE_WAIT, DatabaseUnavailable, Job, busy_ms, reason, restore_busy, set_busy, unavailable
+from bot.storage.bounds import WRITE_WAIT, DatabaseUnavailable, Job, busy_ms, commit_within, reason, restore_busy, set_busy, unavailable
 from bot.storage.prepared import KEPT
 
 logger = logging.getLogger(__name__)
@@ -121,29 +121,16 @@ class SQLiteWriter:
     def _alone(self, fn: Callable[[Session], Any], job: Job) -> Any:
         connection = self._kept()
         with Session(bind=connection, expire_on_commit=False) as session:
-            shortened = None
-            try:
+
+            def bound() -> Any:
                 left = job.deadline - time.monotonic()
                 if left <= 0 or job.state == Job.ABANDONED:
                     raise DatabaseUnavailable("waited in the queue for the whole bound", True)
                 shortened = self._bounded(connection, left)
                 session.info[KEPT] = (connection.dialect, session.connection().connection.dbapi_connection)
-                result = fn(session)
-                if shortened is not None:
-                    session.flush()  # the writes, and the lock they wait for, within the bound
-                    restore_busy(shortened)
-                    shortened = None
-                if not job.commit():
-                    raise DatabaseUnavailable("the caller stopped waiting", True)
-                session.commit()
-                return result
-            except BaseException as error:
-                restore_busy(shortened)
-                session.rollback()
-                if not isinstance(error, DatabaseUnavailable) and unavailable(error):
-                    self.dispose()
-                    raise DatabaseUnavailable(reason(error), True) from error
-                raise
+                return shortened
+
+            return commit_within(session, job, bound, fn, lost=self.dispose)
 
     def _together(self, changes: list[_Change]) -> None:
         live = []
